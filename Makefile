@@ -1,0 +1,54 @@
+# Two commands for a newcomer: `make run` (set up everything and serve) and `make test`.
+# With DATABASE_URL unset both use the embedded PostgreSQL in .pgdata/ (pgserver).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install migrate demo run test lint format bench messages db-stop clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Idempotent: every demo command updates in place, so running it twice changes nothing.
+demo: migrate
+	$(PY) manage.py load_demo
+
+run: demo
+	$(PY) manage.py demo_info --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	@echo "No benchmark yet (see issue 7)."
+
+# Regenerate the gettext catalogues (vi, fa, en) and compile them; commit both .po and .mo.
+messages: install
+	$(PY) manage.py makemessages --locale vi --locale fa --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --no-location
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+db-stop:
+	-$(VENV)/lib/python3*/site-packages/pgserver/pginstall/bin/pg_ctl -D .pgdata stop
+
+clean: db-stop
+	rm -rf $(VENV) .pgdata staticfiles artifacts

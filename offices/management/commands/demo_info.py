@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand
+
+from offices.management.commands.load_demo import DEMO_PASSWORD, USERS
+
+
+class Command(BaseCommand):
+    help = "Print the demo's addresses and logins (used by `make run`)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+
+    def handle(self, *args, base_url, **options):
+        base = base_url.rstrip("/")
+        lines = [
+            "",
+            "The demo is ready:",
+            f"  Home           {base}/",
+            f"  Officials      {base}/accounts/login/",
+            f"  Administration {base}/admin/",
+            f"  Health check   {base}/healthz",
+            "",
+            f"Demo logins (password for all: {DEMO_PASSWORD}):",
+        ]
+        for username, _first, _last, unit_code, role, superuser in USERS:
+            scope = "superuser, everything" if superuser else f"{role} at unit {unit_code}"
+            lines.append(f"  {username:<18} {scope}")
+        self.stdout.write("\n".join(lines) + "\n")

@@ -1,0 +1,442 @@
+"""Administrative units, one-stop offices and who may see them.
+
+This module is the single answer to "which offices may this user see":
+`Office.objects.visible_to(user)` for lists and `get_in_scope()` (scope.py)
+for one object. Scope is a membership's unit and its whole subtree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer (reads reports)")
+    MANAGER = "manager", _("Manager (acts on suggestions, enters figures)")
+    ADMIN = "admin", _("Administrator (configures the unit)")
+
+
+ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.ADMIN: 3}
+
+
+def memberships_of(user, min_role: str = Role.VIEWER) -> list[Membership]:
+    """The user's memberships with at least `min_role`, loaded once per user object."""
+    cached = getattr(user, "_memberships_cache", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user).select_related("unit"))
+        user._memberships_cache = cached
+    return [m for m in cached if ROLE_RANK[m.role] >= ROLE_RANK[min_role]]
+
+
+def role_over(user, unit: AdministrativeUnit) -> str | None:
+    """The strongest role the user holds over `unit` (through it or an ancestor)."""
+    if user.is_superuser:
+        return Role.ADMIN
+    roles = [m.role for m in memberships_of(user) if unit.path.startswith(m.unit.path)]
+    return max(roles, key=ROLE_RANK.__getitem__, default=None)
+
+
+def visible_lineage(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
+    """The breadcrumb from the highest unit the user may see down to `unit`."""
+    lineage = unit.lineage()
+    if user.is_superuser:
+        return lineage
+    roots = [m.unit.path for m in memberships_of(user)]
+    return [u for u in lineage if any(u.path.startswith(root) for root in roots)]
+
+
+def _scope_filter(user, path_field: str, min_role: str = Role.VIEWER) -> Q | None:
+    """A Q matching rows whose unit path lies under one of the user's memberships.
+
+    Returns None for superusers (no restriction). A user without memberships
+    gets a Q that matches nothing.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.is_superuser:
+        return None
+    paths = [m.unit.path for m in memberships_of(user, min_role)]
+    if not paths:
+        return Q(pk__in=[])
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{f"{path_field}__startswith": path})
+    return condition
+
+
+class UnitLevel(models.TextChoices):
+    PROVINCE = "province", _("Province / centrally-run city")
+    DISTRICT = "district", _("District (before 2025)")
+    WARD = "ward", _("Ward")
+    COMMUNE = "commune", _("Commune")
+    SPECIAL_ZONE = "special_zone", _("Special zone")
+
+
+class AdministrativeUnitQuerySet(MP_NodeQuerySet):
+    def visible_to(self, user, min_role: str = Role.VIEWER):
+        condition = _scope_filter(user, "path", min_role)
+        return self if condition is None else self.filter(condition)
+
+
+class AdministrativeUnitManager(MP_NodeManager):
+    def get_queryset(self):
+        return AdministrativeUnitQuerySet(self.model, using=self._db).order_by("path")
+
+    def visible_to(self, user, min_role: str = Role.VIEWER):
+        return self.get_queryset().visible_to(user, min_role)
+
+
+class AdministrativeUnit(MP_Node):
+    """A province, (pre-2025) district, ward, commune or special zone.
+
+    Materialised path tree: a whole subtree is one `path LIKE 'prefix%'`
+    served by the pattern index below, in both the three-level structure
+    (city › district › ward) and the two-tier one (province › commune).
+    """
+
+    code = models.CharField(_("official code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=16, choices=UnitLevel.choices)
+
+    node_order_by = ["code"]
+    objects = AdministrativeUnitManager()
+
+    class Meta:
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+        indexes = [
+            models.Index(
+                fields=["path"], name="unit_path_prefix_idx", opclasses=["varchar_pattern_ops"]
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def subtree(self):
+        """This unit and everything under it, as one indexed prefix query."""
+        return AdministrativeUnit.objects.filter(path__startswith=self.path)
+
+    def lineage(self) -> list[AdministrativeUnit]:
+        """Ancestors from the root down to this unit (for breadcrumbs)."""
+        return [*AdministrativeUnit.objects.get_ancestors(self), self]
+
+
+class OfficeQuerySet(models.QuerySet):
+    def visible_to(self, user, min_role: str = Role.VIEWER):
+        condition = _scope_filter(user, "unit__path", min_role)
+        return self if condition is None else self.filter(condition)
+
+    def in_subtree(self, unit: AdministrativeUnit):
+        return self.filter(unit__path__startswith=unit.path)
+
+
+def _validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
+
+
+class Office(models.Model):
+    """The one-stop department (Bộ phận một cửa) of an administrative unit."""
+
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.PROTECT, related_name="offices", verbose_name=_("unit")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Asia/Ho_Chi_Minh", validators=[_validate_timezone]
+    )
+    opens_at = models.TimeField(_("opens at"), default="07:30")
+    closes_at = models.TimeField(_("closes at"), default="17:00")
+    head_email = models.EmailField(
+        _("head's e-mail"), blank=True, help_text=_("Receives the monthly report.")
+    )
+    public_board = models.BooleanField(
+        _("public suggestion board"),
+        default=False,
+        help_text=_("Show suggestions marked public, with their replies, on a public page."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = OfficeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("office")
+        verbose_name_plural = _("offices")
+        ordering = ["unit__path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def is_open_at(self, moment) -> bool:
+        """Whether `moment` falls in opening hours, Monday to Friday, in the office's zone."""
+        local = timezone.localtime(moment, self.tz)
+        return local.weekday() < 5 and self.opens_at <= local.time() <= self.closes_at
+
+
+class ProcedureField(models.Model):
+    """A field of administrative procedures (civil status, land, business registration…)."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("procedure field")
+        verbose_name_plural = _("procedure fields")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Desk(models.Model):
+    """A counter in an office, handling some procedure fields."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="desks", verbose_name=_("office")
+    )
+    number = models.CharField(_("counter number"), max_length=20)
+    name = models.CharField(_("name"), max_length=200)
+    procedure_fields = models.ManyToManyField(
+        ProcedureField, blank=True, related_name="desks", verbose_name=_("procedure fields")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("desk")
+        verbose_name_plural = _("desks")
+        ordering = ["office", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "number"], name="desk_number_unique_in_office"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.name}"
+
+    def serving_staff(self) -> StaffMember | None:
+        """The officer shown on the kiosk's start screen: the desk's first active one."""
+        return self.staff.filter(is_active=True).order_by("pk").first()
+
+
+class StaffMember(models.Model):
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="staff", verbose_name=_("office")
+    )
+    desk = models.ForeignKey(
+        Desk,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=_("desk"),
+    )
+    full_name = models.CharField(_("full name"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="staff/", blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
+        ordering = ["office", "full_name"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def clean(self):
+        if self.desk_id and self.desk.office_id != self.office_id:
+            raise ValidationError({"desk": _("The desk must belong to the same office.")})
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class Kiosk(models.Model):
+    """A touchscreen device at an office (optionally at one desk).
+
+    The device holds a long random credential; only its SHA-256 is stored here,
+    so a database leak does not let anyone rate as the kiosk.
+    """
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="kiosks", verbose_name=_("office")
+    )
+    desk = models.ForeignKey(
+        Desk,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kiosks",
+        verbose_name=_("desk"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    idle_seconds = models.PositiveIntegerField(
+        _("idle reset (seconds)"),
+        default=45,
+        help_text=_("Return to the start screen after this long without a touch."),
+    )
+    min_seconds_between_ratings = models.PositiveIntegerField(
+        _("minimum seconds between ratings"),
+        default=8,
+        help_text=_("Ratings closer together than this are flagged as possible misuse."),
+    )
+    enrolment_token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    enrolment_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    credential_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
+    enrolled_at = models.DateTimeField(_("enrolled at"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("kiosk")
+        verbose_name_plural = _("kiosks")
+        ordering = ["office", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.office} · {self.name}"
+
+    def clean(self):
+        if self.desk_id and self.desk.office_id != self.office_id:
+            raise ValidationError({"desk": _("The desk must belong to the same office.")})
+
+    def issue_enrolment_token(self, valid_hours: int = 24) -> str:
+        """A one-time token for the enrolment link; the previous one stops working."""
+        raw = secrets.token_urlsafe(24)
+        self.enrolment_token_hash = hash_token(raw)
+        self.enrolment_expires_at = timezone.now() + timezone.timedelta(hours=valid_hours)
+        self.save(update_fields=["enrolment_token_hash", "enrolment_expires_at"])
+        return raw
+
+    @property
+    def is_enrolled(self) -> bool:
+        return bool(self.credential_hash) and self.revoked_at is None
+
+
+class Membership(models.Model):
+    """A user's role at a unit; it reaches the unit's whole subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("unit"),
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit"], name="membership_unique_user_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+class DossierCount(models.Model):
+    """Dossiers an office handled in a month: the denominator of the response rate."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="dossier_counts", verbose_name=_("office")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    dossiers_handled = models.PositiveIntegerField(_("dossiers handled"))
+
+    class Meta:
+        verbose_name = _("dossiers handled in a month")
+        verbose_name_plural = _("dossiers handled per month")
+        ordering = ["-month", "office"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "month"], name="dossier_count_unique_month"),
+            models.CheckConstraint(
+                condition=Q(month__day=1), name="dossier_count_month_is_first_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.month:%m/%Y}: {self.dossiers_handled}"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of who did what, when and from where.
+
+    Rows are only ever inserted (see `record`); the admin shows them read-only.
+    """
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=300, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("from"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")
+
+    @classmethod
+    def record(cls, request_or_user, action: str, obj=None, **detail) -> AuditEvent:
+        """Record an action. Pass the request when there is one (it gives the address)."""
+        request = request_or_user if hasattr(request_or_user, "META") else None
+        user = request.user if request is not None else request_or_user
+        if user is not None and not user.is_authenticated:
+            user = None
+        return cls.objects.create(
+            user=user,
+            username=user.get_username() if user else "",
+            action=action,
+            object_repr=str(obj)[:300] if obj is not None else "",
+            detail=detail,
+            ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+        )

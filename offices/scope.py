@@ -1,0 +1,41 @@
+"""Fetch one object in the user's scope: 404 outside it, 403 when the role is too weak.
+
+Every official-facing detail view goes through `get_in_scope`; lists start
+from `Model.objects.visible_to(user)`.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from offices.models import ROLE_RANK, AdministrativeUnit, Role, role_over
+
+
+def unit_of(obj) -> AdministrativeUnit:
+    """The administrative unit an object hangs under (unit, office, desk, staff…)."""
+    if isinstance(obj, AdministrativeUnit):
+        return obj
+    if hasattr(obj, "unit"):
+        return obj.unit
+    if hasattr(obj, "office"):
+        return obj.office.unit
+    raise TypeError(f"{type(obj).__name__} is not attached to an administrative unit")
+
+
+def get_in_scope(user, queryset, *, min_role: str = Role.VIEWER, **lookup):
+    """Return the object matching `lookup` if the user may see it.
+
+    Objects outside the user's subtrees are reported as missing (404), so their
+    existence does not leak; visible objects for which the user's role is below
+    `min_role` give 403.
+    """
+    visible = queryset.visible_to(user) if hasattr(queryset, "visible_to") else queryset
+    try:
+        obj = visible.get(**lookup)
+    except (visible.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    role = role_over(user, unit_of(obj))
+    if role is None:
+        raise Http404
+    if ROLE_RANK[role] < ROLE_RANK[min_role]:
+        raise PermissionDenied
+    return obj

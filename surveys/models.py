@@ -1,0 +1,579 @@
+"""Questions, versioned surveys, citizens' responses and their roll-ups.
+
+A response and its answers are written by `Response.objects.record()` in one
+transaction together with the roll-up increments, so reports read the small
+roll-up tables and never scan raw responses.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from datetime import datetime
+
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import AdministrativeUnit, Desk, Kiosk, Office, StaffMember
+
+
+class Factor(models.TextChoices):
+    """The five SIPAS factors, plus the staff-conduct habits ("4 please, 4 always")."""
+
+    ACCESS = "access", _("Access to the service")
+    PROCEDURES = "procedures", _("Administrative procedures")
+    OFFICIALS = "officials", _("Officials who handled the case")
+    RESULTS = "results", _("Results of the service")
+    FEEDBACK = "feedback", _("Handling of comments and complaints")
+    CONDUCT = "conduct", _("Staff conduct")
+
+
+SIPAS_FACTORS = [
+    Factor.ACCESS,
+    Factor.PROCEDURES,
+    Factor.OFFICIALS,
+    Factor.RESULTS,
+    Factor.FEEDBACK,
+]
+
+
+class QuestionKind(models.TextChoices):
+    SCALE5 = "scale5", _("Satisfaction, 5 levels")
+    YESNO = "yesno", _("Yes / no")
+    CHOICE = "choice", _("Single choice")
+    MULTI = "multi", _("Multiple choice")
+    TEXT = "text", _("Free text")
+
+
+SCALE_LABELS = {
+    5: _("Very satisfied"),
+    4: _("Satisfied"),
+    3: _("Neutral"),
+    2: _("Dissatisfied"),
+    1: _("Very dissatisfied"),
+}
+SATISFIED_MIN = 4  # "satisfied" = 4 or 5 (SIPAS)
+LOW_MAX = 2  # scores 1–2 ask for reasons
+YES, NO = 1, 0
+
+
+class TranslatedText(models.Model):
+    """Text in Vietnamese (required), English and Persian; falls back to Vietnamese."""
+
+    text_vi = models.CharField(_("text (Vietnamese)"), max_length=300)
+    text_en = models.CharField(_("text (English)"), max_length=300, blank=True)
+    text_fa = models.CharField(_("text (Persian)"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def text(self, language: str | None = None) -> str:
+        language = (language or get_language() or "vi")[:2]
+        return getattr(self, f"text_{language}", "") or self.text_vi
+
+
+class Question(TranslatedText):
+    code = models.SlugField(
+        _("code"), max_length=50, unique=True, help_text=_("Stable: reports follow it.")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=QuestionKind.choices)
+    factor = models.CharField(_("factor"), max_length=16, choices=Factor.choices, blank=True)
+    reasons = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind__in": [QuestionKind.CHOICE, QuestionKind.MULTI]},
+        verbose_name=_("reasons question"),
+        help_text=_("Asked next when the answer is low (1–2) or 'no'."),
+    )
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind__in=["scale5", "yesno"]) | ~Q(factor=""),
+                name="question_scored_has_factor",
+                violation_error_message=_("Scale and yes/no questions need a factor."),
+            )
+        ]
+
+    @property
+    def is_scored(self) -> bool:
+        return self.kind in (QuestionKind.SCALE5, QuestionKind.YESNO)
+
+    @property
+    def has_choices(self) -> bool:
+        return self.kind in (QuestionKind.CHOICE, QuestionKind.MULTI)
+
+    def is_low(self, score: int | None) -> bool:
+        if self.kind == QuestionKind.SCALE5:
+            return score is not None and score <= LOW_MAX
+        if self.kind == QuestionKind.YESNO:
+            return score == NO
+        return False
+
+
+class Choice(TranslatedText):
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="choices", verbose_name=_("question")
+    )
+    code = models.SlugField(_("code"), max_length=50)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["question", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "code"], name="choice_code_unique")
+        ]
+
+
+class Variant(models.TextChoices):
+    FULL = "full", _("Full (phone and web)")
+    KIOSK = "kiosk", _("Short (kiosk)")
+
+
+class SurveyQuerySet(models.QuerySet):
+    def core_for(self, office: Office, variant: str) -> Survey | None:
+        """The core survey that applies to `office`: the one defined nearest above it."""
+        ancestor_paths = [
+            office.unit.path[:i]
+            for i in range(
+                AdministrativeUnit.steplen, len(office.unit.path) + 1, AdministrativeUnit.steplen
+            )
+        ]
+        return (
+            self.filter(is_active=True, variant=variant, unit__path__in=ancestor_paths)
+            .order_by("-unit__depth")
+            .first()
+        )
+
+    def extension_for(self, office: Office, variant: str) -> Survey | None:
+        return self.filter(is_active=True, variant=variant, office=office).first()
+
+
+class Survey(models.Model):
+    """A questionnaire. A core survey is defined at a unit and applies to every office
+    below it; an office may add an extension survey whose questions follow the core."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    variant = models.CharField(
+        _("variant"), max_length=8, choices=Variant.choices, default=Variant.FULL
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="surveys",
+        verbose_name=_("core survey for unit"),
+    )
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extension_surveys",
+        verbose_name=_("extension for office"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, office__isnull=True)
+                | Q(unit__isnull=True, office__isnull=False),
+                name="survey_core_xor_extension",
+                violation_error_message=_(
+                    "A survey is either a core survey of a unit or an extension of an office."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def current_version(self) -> SurveyVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class SurveyVersion(models.Model):
+    """A frozen list of questions once any response uses it; edits make a new version."""
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="versions", verbose_name=_("survey")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    note = models.CharField(_("what changed"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("survey version")
+        verbose_name_plural = _("survey versions")
+        ordering = ["survey", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "number"], name="survey_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} v{self.number}"
+
+    @property
+    def is_frozen(self) -> bool:
+        return (
+            Response.objects.filter(Q(survey_version=self) | Q(extension_version=self)).exists()
+            if self.pk
+            else False
+        )
+
+    @transaction.atomic
+    def new_version(self, note: str = "") -> SurveyVersion:
+        """Copy this version's items into the next version number, ready to edit."""
+        latest = self.survey.versions.select_for_update().order_by("-number").first()
+        version = SurveyVersion.objects.create(
+            survey=self.survey, number=latest.number + 1, note=note
+        )
+        SurveyItem.objects.bulk_create(
+            SurveyItem(
+                version=version, question=i.question, position=i.position, required=i.required
+            )
+            for i in self.items.all()
+        )
+        return version
+
+    def ordered_items(self):
+        return self.items.select_related("question", "question__reasons").order_by("position", "pk")
+
+
+class FrozenVersionError(Exception):
+    pass
+
+
+class SurveyItem(models.Model):
+    version = models.ForeignKey(
+        SurveyVersion, on_delete=models.CASCADE, related_name="items", verbose_name=_("version")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="+", verbose_name=_("question")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    required = models.BooleanField(_("required"), default=False)
+
+    class Meta:
+        verbose_name = _("survey item")
+        verbose_name_plural = _("survey items")
+        ordering = ["version", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "question"], name="survey_item_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.question.code}"
+
+    def save(self, *args, **kwargs):
+        if self.version.is_frozen:
+            raise FrozenVersionError(str(self.version))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.version.is_frozen:
+            raise FrozenVersionError(str(self.version))
+        return super().delete(*args, **kwargs)
+
+
+class Channel(models.TextChoices):
+    KIOSK = "kiosk", _("Kiosk")
+    QR = "qr", _("QR code (own phone)")
+    WEB = "web", _("Web")
+
+
+class DossierAlreadyRated(Exception):
+    """A receipt's dossier code was used for a rating already."""
+
+
+class ResponseQuerySet(models.QuerySet):
+    def record(self, response: Response, answers: list[Answer]) -> bool:
+        """Store a response, its answers and the roll-up increments in one transaction.
+
+        Returns False, writing nothing, when a response with this id is already
+        stored (a kiosk resending after a lost acknowledgement). Raises
+        DossierAlreadyRated when the dossier code was rated before.
+        """
+        try:
+            with transaction.atomic():
+                response.save(force_insert=True)
+                for answer in answers:
+                    answer.response = response
+                Answer.objects.bulk_create(answers)
+                response_row, answer_rows = rollup_rows(response, answers)
+                add_to_rollups([response_row], answer_rows)
+        except IntegrityError as exc:
+            constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "")
+            if constraint == "response_one_per_dossier":
+                raise DossierAlreadyRated(response.dossier_code) from exc
+            if self.filter(pk=response.pk).exists():
+                return False
+            raise
+        return True
+
+    def valid(self):
+        return self.filter(is_misuse=False)
+
+    def in_period(self, start: datetime, end: datetime):
+        return self.filter(submitted_at__gte=start, submitted_at__lt=end)
+
+
+class Response(models.Model):
+    """One citizen's rating of one visit.
+
+    The primary key is generated by the client (kiosk or phone) and doubles as
+    the idempotency key: sending the same rating twice stores it once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey_version = models.ForeignKey(
+        SurveyVersion, on_delete=models.PROTECT, related_name="responses", verbose_name=_("survey")
+    )
+    extension_version = models.ForeignKey(
+        SurveyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="extension_responses",
+        verbose_name=_("office extension"),
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.PROTECT, related_name="responses", verbose_name=_("office")
+    )
+    desk = models.ForeignKey(
+        Desk,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=_("desk"),
+    )
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=_("staff member"),
+    )
+    kiosk = models.ForeignKey(
+        Kiosk,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+        verbose_name=_("kiosk"),
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    language = models.CharField(_("language"), max_length=8, default="vi")
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), db_index=True)
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    is_misuse = models.BooleanField(_("flagged as misuse"), default=False)
+    misuse_reason = models.CharField(_("misuse reason"), max_length=200, blank=True)
+    dossier_code = models.CharField(_("dossier code"), max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        ordering = ["-submitted_at"]
+        indexes = [models.Index(fields=["office", "submitted_at"], name="response_office_time_idx")]
+        constraints = [
+            # One rating per dossier (receipt QR codes), per office.
+            models.UniqueConstraint(
+                fields=["office", "dossier_code"],
+                condition=~Q(dossier_code=""),
+                name="response_one_per_dossier",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.submitted_at:%Y-%m-%d %H:%M}"
+
+    def local_day(self):
+        return timezone.localtime(self.submitted_at, self.office.tz).date()
+
+
+class Answer(models.Model):
+    """A typed answer: a score (1–5, or 1/0 for yes/no), a choice, or text."""
+
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="answers", verbose_name=_("response")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="answers", verbose_name=_("question")
+    )
+    score = models.SmallIntegerField(_("score"), null=True, blank=True)
+    choice = models.ForeignKey(
+        Choice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answers",
+        verbose_name=_("choice"),
+    )
+    text = models.TextField(_("text"), blank=True)
+    is_hidden = models.BooleanField(
+        _("hidden as abusive"), default=False, help_text=_("Hidden from report pages and exports.")
+    )
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=5),
+                name="answer_score_range",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(score__isnull=False, choice__isnull=True, text="")
+                    | Q(score__isnull=True, choice__isnull=False, text="")
+                    | Q(score__isnull=True, choice__isnull=True)
+                ),
+                name="answer_one_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        value = self.score if self.score is not None else self.choice or self.text[:30]
+        return f"{self.question.code}: {value}"
+
+
+# --- Roll-ups ------------------------------------------------------------------
+# Written only by `add_to_rollups` (same transaction as the response) and by the
+# `rebuild_rollups` command. Keys include NULL desk/staff, hence NULLS NOT DISTINCT.
+
+
+class AnswerRollup(models.Model):
+    """Count of valid (not misuse) answers per local day, office, desk, staff, question, value."""
+
+    day = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    desk = models.ForeignKey(Desk, on_delete=models.CASCADE, null=True, related_name="+")
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, null=True, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    score = models.SmallIntegerField(null=True)
+    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, null=True, related_name="+")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "office", "desk", "staff", "question", "score", "choice"],
+                name="answer_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["office", "day"], name="answer_rollup_office_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.office_id} {self.question_id}={self.score or self.choice_id}"
+
+
+class ResponseRollup(models.Model):
+    """Count of responses per local day and hour, office, desk, staff and channel;
+    `flagged` counts those set aside as misuse (not in `valid`)."""
+
+    day = models.DateField()
+    hour = models.SmallIntegerField()
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    desk = models.ForeignKey(Desk, on_delete=models.CASCADE, null=True, related_name="+")
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, null=True, related_name="+")
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    valid = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "hour", "office", "desk", "staff", "channel"],
+                name="response_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["office", "day"], name="response_rollup_office_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.hour}h {self.office_id}: {self.valid}+{self.flagged}"
+
+
+def rollup_rows(response: Response, answers: list[Answer]) -> tuple[tuple, list[tuple]]:
+    """The increments one response makes: (response row, answer rows)."""
+    local = timezone.localtime(response.submitted_at, response.office.tz)
+    key = (local.date(), response.office_id, response.desk_id, response.staff_id)
+    response_row = (
+        *key[:1],
+        local.hour,
+        *key[1:],
+        response.channel,
+        0 if response.is_misuse else 1,
+        1 if response.is_misuse else 0,
+    )
+    if response.is_misuse:
+        return response_row, []
+    counts: Counter = Counter(
+        (*key, a.question_id, a.score, a.choice_id)
+        for a in answers
+        if a.score is not None or a.choice_id is not None
+    )
+    return response_row, [(*k, n) for k, n in sorted(counts.items(), key=_sort_key)]
+
+
+def _sort_key(item):
+    # Rows of one response share day, office, desk and staff; ordering the rest the
+    # same way in every transaction keeps concurrent kiosks from deadlocking.
+    return tuple(-1 if v is None else v for v in item[0][4:])
+
+
+def add_to_rollups(response_rows: list[tuple], answer_rows: list[tuple]) -> None:
+    """Increment the roll-ups with INSERT … ON CONFLICT DO UPDATE (one statement each)."""
+    from psycopg2.extras import execute_values
+
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # the psycopg2 cursor, for execute_values
+        if response_rows:
+            execute_values(
+                cursor,
+                """INSERT INTO surveys_responserollup AS r
+                    (day, hour, office_id, desk_id, staff_id, channel, valid, flagged)
+                    VALUES %s
+                    ON CONFLICT (day, hour, office_id, desk_id, staff_id, channel) DO UPDATE
+                    SET valid = r.valid + EXCLUDED.valid, flagged = r.flagged + EXCLUDED.flagged""",
+                response_rows,
+            )
+        if answer_rows:
+            execute_values(
+                cursor,
+                """INSERT INTO surveys_answerrollup AS r
+                    (day, office_id, desk_id, staff_id, question_id, score, choice_id, count)
+                    VALUES %s
+                    ON CONFLICT (day, office_id, desk_id, staff_id, question_id, score, choice_id)
+                    DO UPDATE SET count = r.count + EXCLUDED.count""",
+                answer_rows,
+            )

@@ -1,0 +1,68 @@
+"""Production refuses unsafe configurations, and `check --deploy` is clean under it."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+GOOD_SECRET = "x" * 20 + "-production-secret-key-for-tests-only-0123456789"
+
+
+def run_django(env_overrides: dict, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": GOOD_SECRET,
+    "ALLOWED_HOSTS": "khaosat.example.vn",
+    "DATABASE_URL": "postgres://survey@db.internal:5432/survey",
+}
+
+
+@pytest.mark.parametrize(
+    ("missing_or_bad", "message"),
+    [
+        (
+            {"DATABASE_URL": ""},
+            "the embedded PostgreSQL (pgserver) is for development and tests only",
+        ),
+        ({"SECRET_KEY": ""}, "SECRET_KEY is required"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be at least 50"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS is required"),
+        ({"DEBUG": "1"}, "DEBUG must be off in production"),
+        ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
+    ],
+)
+def test_production_refuses_to_start(missing_or_bad, message):
+    result = run_django({**PRODUCTION, **missing_or_bad}, "check")
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_unknown_environment_name_is_refused():
+    result = run_django({"DJANGO_ENV": "prod"}, "check")
+    assert result.returncode != 0
+    assert "DJANGO_ENV must be development, test or production" in result.stderr
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = run_django(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
