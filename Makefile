@@ -23,6 +23,9 @@ migrate: install
 # Idempotent: every demo command updates in place, so running it twice changes nothing.
 demo: migrate
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo_surveys
+	$(PY) manage.py load_demo_ratings
+	$(PY) manage.py load_demo_suggestions
 
 run: demo
 	$(PY) manage.py demo_info --base-url http://$(HOST):$(PORT)

@@ -20,6 +20,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("offices/", include("offices.urls")),
+    path("reports/", include("reports.urls")),
+    path("suggestions/", include("suggestions.urls")),
+    path("", include("surveys.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -112,7 +112,7 @@ def import_units(rows: list[UnitRow]) -> tuple[int, int, int]:
                     _("Line %(line)d: unit %(code)s cannot be moved to the top level.")
                     % {"line": row.line, "code": row.code}
                 )
-            AdministrativeUnit.objects.move(unit, parent, pos="sorted-child")
+            AdministrativeUnit.objects.move(unit, parent, pos="last-child")
             unit.refresh_from_db()
         if moved or unit.name != row.name or unit.level != row.level:
             unit.name, unit.level = row.name, row.level

@@ -109,7 +109,8 @@ class AdministrativeUnit(MP_Node):
     name = models.CharField(_("name"), max_length=200)
     level = models.CharField(_("level"), max_length=16, choices=UnitLevel.choices)
 
-    node_order_by = ["code"]
+    # No node_order_by: children are appended, so a unit's path never changes when a
+    # sibling is added (sorted insertion would renumber siblings' whole subtrees).
     objects = AdministrativeUnitManager()
 
     class Meta:

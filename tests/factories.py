@@ -49,3 +49,85 @@ class StaffFactory(factory.django.DjangoModelFactory):
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Membership
+
+
+# --- Surveys ------------------------------------------------------------------
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Question"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"q{n}")
+    kind = "scale5"
+    factor = "officials"
+    text_vi = factory.LazyAttribute(lambda q: f"Câu hỏi {q.code}")
+    text_en = factory.LazyAttribute(lambda q: f"Question {q.code}")
+    text_fa = factory.LazyAttribute(lambda q: f"پرسش {q.code}")
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Choice"
+
+    question = factory.SubFactory(QuestionFactory, kind="multi", factor="")
+    code = factory.Sequence(lambda n: f"c{n}")
+    text_vi = factory.LazyAttribute(lambda c: f"Lý do {c.code}")
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Survey"
+
+    code = factory.Sequence(lambda n: f"survey-{n}")
+    name = factory.LazyAttribute(lambda s: f"Phiếu {s.code}")
+    variant = "kiosk"
+
+
+def make_survey(unit, questions, *, variant="kiosk", code=None, required=True):
+    """A core survey at `unit` with version 1 holding `questions` in order."""
+    from surveys.models import SurveyItem, SurveyVersion
+
+    survey = SurveyFactory(unit=unit, variant=variant, **({"code": code} if code else {}))
+    version = SurveyVersion.objects.create(survey=survey, number=1)
+    for position, question in enumerate(questions):
+        SurveyItem.objects.create(
+            version=version, question=question, position=position, required=required
+        )
+    return version
+
+
+def make_response(version, office, scores: dict, *, when=None, misuse=False, **fields):
+    """Record a response through the real write path; `scores` maps question → value.
+
+    A value may be an int (score), a Choice, a list of Choices, or a str (text).
+    """
+    import uuid
+
+    from django.utils import timezone
+
+    from surveys.models import Answer, Choice, Response
+
+    response = Response(
+        id=fields.pop("id", None) or uuid.uuid4(),
+        survey_version=version,
+        office=office,
+        channel=fields.pop("channel", "kiosk"),
+        submitted_at=when or timezone.now(),
+        is_misuse=misuse,
+        misuse_reason="test" if misuse else "",
+        **fields,
+    )
+    answers = []
+    for question, value in scores.items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, Choice):
+                answers.append(Answer(question=question, choice=item))
+            elif isinstance(item, str):
+                answers.append(Answer(question=question, text=item))
+            else:
+                answers.append(Answer(question=question, score=item))
+    Response.objects.record(response, answers)
+    return response
