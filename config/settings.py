@@ -240,6 +240,10 @@ LOGGING = {
 }
 
 # --- Product settings ---------------------------------------------------------------
+# Citizens' IP addresses and contact details are removed after this many days
+# (`manage.py purge_personal_data`, run nightly); anonymous scores are kept.
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 180)
+
 SURVEY = {
     # Reports warn below this many ratings; per-staff rows are hidden below the second.
     "SMALL_SAMPLE_N": env_int("SURVEY_SMALL_SAMPLE_N", 30),

@@ -427,17 +427,21 @@ class AuditEvent(models.Model):
         raise ValueError("Audit events are append-only.")
 
     @classmethod
-    def record(cls, request_or_user, action: str, obj=None, **detail) -> AuditEvent:
-        """Record an action. Pass the request when there is one (it gives the address)."""
-        request = request_or_user if hasattr(request_or_user, "META") else None
-        user = request.user if request is not None else request_or_user
+    def record(
+        cls, actor, action: str, obj=None, *, user=None, username: str = "", **detail
+    ) -> AuditEvent:
+        """Record an action. `actor` is the request when there is one (it gives the
+        address and the user), else the user or None (a command)."""
+        request = actor if hasattr(actor, "META") else None
+        if user is None:
+            user = getattr(request, "user", None) if request is not None else actor
         if user is not None and not user.is_authenticated:
             user = None
         return cls.objects.create(
             user=user,
-            username=user.get_username() if user else "",
+            username=(user.get_username() if user else username)[:150],
             action=action,
             object_repr=str(obj)[:300] if obj is not None else "",
             detail=detail,
-            ip_address=request.META.get("REMOTE_ADDR") if request is not None else None,
+            ip_address=request.META.get("REMOTE_ADDR") or None if request is not None else None,
         )

@@ -1,0 +1,114 @@
+import io
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from offices.models import AuditEvent, Office
+
+pytestmark = pytest.mark.django_db
+
+
+def test_logins_and_failures_are_audited_with_address(client, alice):
+    client.post(reverse("login"), {"username": "alice", "password": "nope"}, REMOTE_ADDR="10.1.2.3")
+    client.post(
+        reverse("login"),
+        {"username": "alice", "password": "correct horse battery"},
+        REMOTE_ADDR="10.1.2.3",
+    )
+    actions = list(
+        AuditEvent.objects.order_by("at").values_list("action", "username", "ip_address")
+    )
+    assert actions == [("login.failed", "alice", "10.1.2.3"), ("login", "alice", "10.1.2.3")]
+
+
+def test_admin_configuration_changes_are_audited(client, admin_user, tree):
+    client.force_login(admin_user)
+    url = reverse("admin:offices_office_change", args=[tree.office_a.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(
+        name="Một cửa Nghĩa Tân (mới)",
+        unit=tree.ward_a.pk,
+        **{
+            "desks-TOTAL_FORMS": "0",
+            "desks-INITIAL_FORMS": "0",
+            "staff-TOTAL_FORMS": "0",
+            "staff-INITIAL_FORMS": "0",
+        },
+    )
+    data = {k: v for k, v in data.items() if v is not False}
+    response = client.post(url, data)
+    assert response.status_code == 302, (
+        response.context["adminform"].form.errors if response.context else ""
+    )
+    assert Office.objects.get(pk=tree.office_a.pk).name == "Một cửa Nghĩa Tân (mới)"
+    event = AuditEvent.objects.get(action="config.change")
+    assert event.username == "admin"
+    assert "Một cửa Nghĩa Tân (mới)" in event.object_repr
+
+
+def test_audit_events_cannot_be_changed_or_deleted(alice):
+    event = AuditEvent.record(alice, "export", None, what="report")
+    event.action = "something else"
+    with pytest.raises(ValueError):
+        event.save()
+    with pytest.raises(ValueError):
+        event.delete()
+
+
+def test_audit_log_is_read_only_in_the_admin(client, admin_user, alice):
+    event = AuditEvent.record(alice, "export", None)
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:offices_auditevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:offices_auditevent_add")).status_code == 403
+    assert (
+        client.post(
+            reverse("admin:offices_auditevent_delete", args=[event.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_officials_without_admin_rights_cannot_read_the_audit_log(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("admin:offices_auditevent_changelist"))
+    assert response.status_code == 302  # the admin sends non-staff users to its login
+
+
+def test_purge_removes_old_lockout_addresses_and_records_it(alice):
+    old = AccessAttempt.objects.create(
+        username="alice",
+        ip_address="10.0.0.9",
+        user_agent="x",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/",
+    )
+    AccessAttempt.objects.filter(pk=old.pk).update(
+        attempt_time=timezone.now() - timedelta(days=400)
+    )
+    recent = AccessAttempt.objects.create(
+        username="bob",
+        ip_address="10.0.0.8",
+        user_agent="x",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/",
+    )
+    out = io.StringIO()
+    call_command("purge_personal_data", "--days", "180", stdout=out)
+    assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [recent.pk]
+    event = AuditEvent.objects.get(action="purge_personal_data")
+    assert event.detail["axes.AccessAttempt"] == 1
+    assert "axes.AccessAttempt: 1" in out.getvalue()
