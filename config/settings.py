@@ -106,7 +106,11 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if TESTING else 60)
+            DATABASE_URL,
+            conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if TESTING else 60),
+            # A persistent connection broken by a database restart is replaced at the
+            # start of the next request instead of failing it.
+            conn_health_checks=True,
         )
     }
 elif PRODUCTION:
