@@ -26,6 +26,7 @@ demo: migrate
 	$(PY) manage.py load_demo_surveys
 	$(PY) manage.py load_demo_ratings
 	$(PY) manage.py load_demo_suggestions
+	$(PY) manage.py load_demo_inspections
 
 run: demo
 	$(PY) manage.py demo_info --base-url http://$(HOST):$(PORT)

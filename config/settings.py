@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "offices",
     "surveys",
     "suggestions",
+    "inspections",
     "reports",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("offices/", include("offices.urls")),
     path("reports/", include("reports.urls")),
     path("suggestions/", include("suggestions.urls")),
+    path("inspections/", include("inspections.urls")),
     path("", include("surveys.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from inspections.models import DisciplinaryCase, Inspection, Inspector
+
+
+@admin.register(Inspector)
+class InspectorAdmin(admin.ModelAdmin):
+    """Who may record inspections, and over which subtree."""
+
+    list_display = ["user", "unit", "note", "created_at"]
+    list_filter = ["unit__level"]
+    search_fields = ["user__username", "user__last_name", "unit__name", "unit__code", "note"]
+    autocomplete_fields = ["user", "unit"]
+
+
+class DisciplinaryCaseInline(admin.StackedInline):
+    model = DisciplinaryCase
+    extra = 0
+    fields = ["staff", "person", "breach", "measure", "date"]
+    autocomplete_fields = ["staff"]
+
+
+@admin.register(Inspection)
+class InspectionAdmin(admin.ModelAdmin):
+    list_display = ["date", "unit", "office", "inspecting_body", "inspecting_level", "kind"]
+    list_filter = ["inspecting_level", "kind", "unit__level"]
+    search_fields = ["inspecting_body", "unit__name", "unit__code", "office__name", "scope"]
+    autocomplete_fields = ["unit", "office"]
+    date_hierarchy = "date"
+    readonly_fields = ["created_by", "created_at", "updated_at"]
+    inlines = [DisciplinaryCaseInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

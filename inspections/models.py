@@ -1,0 +1,328 @@
+"""Public-service inspections of units and offices, and the disciplinary cases they lead to.
+
+Who reads: officials with any membership over the inspected unit, and inspectors
+over it. Who records: only users with an `Inspector` entry over the inspected
+unit (an admin-managed capability, kept apart from the reading roles in offices).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import AdministrativeUnit, Office, StaffMember, memberships_of
+
+ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "jpg", "jpeg", "png"]
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+EARLIEST_DATE = date(2000, 1, 1)
+
+
+class InspectingLevel(models.TextChoices):
+    CITY = "city", _("City inspection team")
+    DEPARTMENT = "department", _("City department")
+    DISTRICT = "district", _("District level")
+    WARD = "ward", _("Ward or commune level")
+
+
+class InspectionKind(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    SURPRISE = "surprise", _("Surprise")
+
+
+class Measure(models.TextChoices):
+    REPRIMAND = "reprimand", _("Reprimand")
+    WARNING = "warning", _("Warning")
+    DEMOTION = "demotion", _("Demotion")
+    DISMISSAL = "dismissal", _("Dismissal")
+    OTHER = "other", _("Other measure")
+
+
+# --- Who may record ---------------------------------------------------------------
+
+
+class Inspector(models.Model):
+    """May read and record inspections for `unit` and its whole subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="inspector_entries",
+        verbose_name=_("user"),
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+    )
+    note = models.CharField(
+        _("note"), max_length=200, blank=True, help_text=_("For example the inspection team.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inspector")
+        verbose_name_plural = _("inspectors")
+        ordering = ["unit__path", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit"], name="inspector_unique_user_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit}"
+
+
+def inspector_paths(user) -> list[str]:
+    """Unit paths the user inspects, loaded once per user object."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, "_inspector_paths_cache", None)
+    if cached is None:
+        cached = list(Inspector.objects.filter(user=user).values_list("unit__path", flat=True))
+        user._inspector_paths_cache = cached
+    return cached
+
+
+def is_inspector_over(user, unit: AdministrativeUnit) -> bool:
+    if user.is_authenticated and user.is_active and user.is_superuser:
+        return True
+    return any(unit.path.startswith(path) for path in inspector_paths(user))
+
+
+def may_record_any(user) -> bool:
+    return bool(user.is_active and user.is_superuser) or bool(inspector_paths(user))
+
+
+def _paths_filter(paths: list[str], field: str) -> Q:
+    if not paths:
+        return Q(pk__in=[])
+    condition = Q()
+    for path in paths:
+        condition |= Q(**{f"{field}__startswith": path})
+    return condition
+
+
+def reader_paths(user) -> list[str] | None:
+    """Roots of the subtrees whose inspections the user may read; None means everything."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser:
+        return None
+    paths = {m.unit.path for m in memberships_of(user)} | set(inspector_paths(user))
+    # Keep only the highest roots: a path under another adds nothing.
+    return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
+
+
+def readable_units(user):
+    """Units whose inspections the user may read (for filters and report pickers)."""
+    paths = reader_paths(user)
+    units = AdministrativeUnit.objects.all()
+    return units if paths is None else units.filter(_paths_filter(paths, "path"))
+
+
+def recordable_units(user):
+    """Units the user may record inspections for."""
+    units = AdministrativeUnit.objects.all()
+    if user.is_active and user.is_superuser:
+        return units
+    return units.filter(_paths_filter(inspector_paths(user), "path"))
+
+
+# --- Inspections ----------------------------------------------------------------------
+
+
+class InspectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        paths = reader_paths(user)
+        return self if paths is None else self.filter(_paths_filter(paths, "unit__path"))
+
+    def in_subtree(self, unit: AdministrativeUnit):
+        return self.filter(unit__path__startswith=unit.path)
+
+    def in_period(self, start: date | None, end_exclusive: date | None):
+        qs = self
+        if start:
+            qs = qs.filter(date__gte=start)
+        if end_exclusive:
+            qs = qs.filter(date__lt=end_exclusive)
+        return qs
+
+    def with_case_count(self):
+        return self.annotate(case_count=Count("cases"))
+
+
+def attachment_path(instance: Inspection, filename: str) -> str:
+    # A random folder per upload: names never collide and are not guessable.
+    name = PurePath(filename).name[-100:]
+    return f"inspections/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{name}"
+
+
+class Inspection(models.Model):
+    """One inspection of a unit (optionally of one of its offices)."""
+
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("inspected unit"),
+    )
+    office = models.ForeignKey(
+        Office,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inspections",
+        verbose_name=_("inspected office"),
+        help_text=_("Leave empty when the inspection covered the unit as a whole."),
+    )
+    inspecting_body = models.CharField(
+        _("inspecting body"),
+        max_length=200,
+        help_text=_("For example: Thanh tra Sở Nội vụ Hà Nội."),
+    )
+    inspecting_level = models.CharField(
+        _("level of the inspecting body"), max_length=16, choices=InspectingLevel.choices
+    )
+    kind = models.CharField(
+        _("planned or surprise"),
+        max_length=16,
+        choices=InspectionKind.choices,
+        default=InspectionKind.PLANNED,
+    )
+    date = models.DateField(_("date"))
+    scope = models.TextField(_("scope"), help_text=_("What was inspected."))
+    findings = models.TextField(_("findings"), blank=True)
+    outcome = models.TextField(_("outcome"), blank=True, help_text=_("Conclusions and requests."))
+    attachment = models.FileField(
+        _("attachment"),
+        upload_to=attachment_path,
+        blank=True,
+        max_length=250,
+        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)],
+        help_text=_("Optional: the inspection report or conclusion (PDF, office document, image)."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = InspectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["date"], name="inspection_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} · {self.inspected_name} · {self.inspecting_body}"
+
+    @property
+    def inspected_name(self) -> str:
+        return self.office.name if self.office_id else self.unit.name
+
+    def clean(self):
+        # The office, when given, decides the unit, so the scope follows the office.
+        if self.office_id:
+            self.unit = self.office.unit
+        errors = {}
+        if self.date and not (EARLIEST_DATE <= self.date <= timezone.localdate()):
+            errors["date"] = _("The date must lie between 2000 and today.")
+        if errors:
+            raise ValidationError(errors)
+
+    def satisfaction_office_ids(self) -> list[int]:
+        """Offices whose ratings tell whether this inspection changed anything."""
+        if self.office_id:
+            return [self.office_id]
+        return list(self.unit.offices.values_list("pk", flat=True))
+
+
+def describe_staff(staff: StaffMember | None) -> str:
+    """The name and title kept with a case (it outlives the staff record)."""
+    if staff is None:
+        return ""
+    title = f", {staff.title}" if staff.title else ""
+    return f"{staff.full_name}{title}"[:200]
+
+
+class DisciplinaryCaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        paths = reader_paths(user)
+        if paths is None:
+            return self
+        return self.filter(_paths_filter(paths, "inspection__unit__path"))
+
+
+class DisciplinaryCase(models.Model):
+    """A person disciplined after an inspection."""
+
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="cases", verbose_name=_("inspection")
+    )
+    staff = models.ForeignKey(
+        StaffMember,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff member"),
+    )
+    person = models.CharField(
+        _("person"),
+        max_length=200,
+        blank=True,
+        help_text=_("Name and position, when the person is not in the system."),
+    )
+    breach = models.TextField(_("breach"))
+    measure = models.CharField(_("measure taken"), max_length=16, choices=Measure.choices)
+    date = models.DateField(_("date of the decision"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = DisciplinaryCaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("disciplinary case")
+        verbose_name_plural = _("disciplinary cases")
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.person_name} · {self.get_measure_display()}"
+
+    def save(self, *args, **kwargs):
+        # Keep the name with the case: it must survive the staff record being removed.
+        if self.staff_id and not self.person:
+            self.person = describe_staff(self.staff)
+        super().save(*args, **kwargs)
+
+    @property
+    def person_name(self) -> str:
+        return self.person or (self.staff.full_name if self.staff_id else "—")
+
+    def clean(self):
+        errors = {}
+        if not self.staff_id and not self.person.strip():
+            errors["person"] = _("Choose a staff member or describe the person.")
+        if self.staff_id and self.inspection_id:
+            unit_path = self.inspection.unit.path
+            if not self.staff.office.unit.path.startswith(unit_path):
+                errors["staff"] = _("The staff member must work under the inspected unit.")
+        if self.date and self.inspection_id:
+            if self.date < self.inspection.date:
+                errors["date"] = _("The decision cannot come before the inspection.")
+            elif self.date > timezone.localdate():
+                errors["date"] = _("The date cannot be in the future.")
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,22 @@
+"""Fetch one inspection for a user: 404 outside what they may read, 403 when they may
+read it but not record for its unit.
+
+The same contract as offices.scope.get_in_scope, widened to inspectors: an inspector
+reads and records over their subtree without holding an office membership there.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from inspections.models import Inspection, is_inspector_over
+
+
+def get_inspection(user, pk, *, change: bool = False, queryset=None) -> Inspection:
+    queryset = Inspection.objects.all() if queryset is None else queryset
+    try:
+        inspection = queryset.visible_to(user).select_related("unit", "office").get(pk=pk)
+    except (Inspection.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if change and not is_inspector_over(user, inspection.unit):
+        raise PermissionDenied
+    return inspection

@@ -1,0 +1,196 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from inspections.counts import LEVELS, build_counts, count_headers
+from inspections.exports import Table, cases_table, csv_response, register_table, xlsx_response
+from inspections.forms import CaseForm, InspectionForm, RegisterFilterForm, ReportForm
+from inspections.models import DisciplinaryCase, Inspection, is_inspector_over, may_record_any
+from inspections.scope import get_inspection
+from offices.models import AuditEvent
+
+PAGE_SIZE = 50
+FORMATS = ("csv", "xlsx")
+
+
+def _filtered(request):
+    """The register in the user's scope, filtered by the GET form (None when invalid)."""
+    form = RegisterFilterForm(request.GET or None, user=request.user)
+    inspections = Inspection.objects.visible_to(request.user)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    return form, form.filter(inspections) if form.is_bound else inspections
+
+
+@login_required
+def register(request):
+    form, inspections = _filtered(request)
+    status = 200 if inspections is not None else 400
+    rows = (inspections if inspections is not None else Inspection.objects.none()).select_related(
+        "unit", "office"
+    )
+    rows = rows.with_case_count().order_by("-date", "-pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page": page, "may_record": may_record_any(request.user)}
+    return render(request, "inspections/register.html", context, status=status)
+
+
+@login_required
+def detail(request, pk: int):
+    inspection = get_inspection(request.user, pk)
+    context = {
+        "inspection": inspection,
+        "cases": inspection.cases.select_related("staff"),
+        "may_change": is_inspector_over(request.user, inspection.unit),
+    }
+    return render(request, "inspections/detail.html", context)
+
+
+def _save_inspection(request, form, action: str):
+    inspection = form.save(commit=False)
+    if inspection.pk is None:
+        inspection.created_by = request.user
+    inspection.save()
+    AuditEvent.record(
+        request, action, inspection, inspection=inspection.pk, fields=sorted(form.changed_data)
+    )
+    messages.success(request, _("The inspection was saved."))
+    return redirect("inspections:detail", pk=inspection.pk)
+
+
+@login_required
+def create(request):
+    if not may_record_any(request.user):
+        raise PermissionDenied
+    form = InspectionForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        return _save_inspection(request, form, "inspection.create")
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "inspection": None}
+    return render(request, "inspections/form.html", context, status=status)
+
+
+@login_required
+def edit(request, pk: int):
+    inspection = get_inspection(request.user, pk, change=True)
+    form = InspectionForm(
+        request.POST or None, request.FILES or None, instance=inspection, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        return _save_inspection(request, form, "inspection.update")
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "inspection": inspection}
+    return render(request, "inspections/form.html", context, status=status)
+
+
+@login_required
+def attachment(request, pk: int):
+    inspection = get_inspection(request.user, pk)
+    if not inspection.attachment:
+        raise Http404
+    try:
+        handle = inspection.attachment.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    name = inspection.attachment.name.rsplit("/", 1)[-1]
+    return FileResponse(handle, as_attachment=True, filename=name)
+
+
+@login_required
+def case_form(request, pk: int, case_pk: int | None = None):
+    inspection = get_inspection(request.user, pk, change=True)
+    case = get_object_or_404(inspection.cases, pk=case_pk) if case_pk else None
+    form = CaseForm(request.POST or None, instance=case, inspection=inspection)
+    if request.method == "POST" and form.is_valid():
+        case = form.save()
+        action = "inspection.case.update" if case_pk else "inspection.case.create"
+        AuditEvent.record(request, action, case, inspection=inspection.pk, case=case.pk)
+        messages.success(request, _("The disciplinary case was saved."))
+        return redirect("inspections:detail", pk=inspection.pk)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "inspection": inspection, "case": case}
+    return render(request, "inspections/case_form.html", context, status=status)
+
+
+@login_required
+@require_POST
+def case_delete(request, pk: int, case_pk: int):
+    inspection = get_inspection(request.user, pk, change=True)
+    case: DisciplinaryCase = get_object_or_404(inspection.cases, pk=case_pk)
+    AuditEvent.record(
+        request, "inspection.case.delete", case, inspection=inspection.pk, case=case.pk
+    )
+    case.delete()
+    messages.success(request, _("The disciplinary case was removed."))
+    return redirect("inspections:detail", pk=inspection.pk)
+
+
+@login_required
+def report(request):
+    form = ReportForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return render(request, "inspections/report.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    counts = build_counts(
+        request.user, data["unit"], data["date_from"], form.end_exclusive, data["group"]
+    )
+    drill = request.GET.copy()
+    drill.pop("unit", None)
+    drill["unit"] = ""  # last, so a link only appends the unit's id
+    context = {
+        "form": form,
+        "counts": counts,
+        "level_labels": [level.label for level in LEVELS],
+        "drill_url": f"?{drill.urlencode()}",
+    }
+    return render(request, "inspections/report.html", context)
+
+
+@login_required
+def export_register(request, fmt: str):
+    form, inspections = _filtered(request)
+    if fmt not in FORMATS or inspections is None:
+        return HttpResponseBadRequest(_("Check the filters: some values are not valid."))
+    AuditEvent.record(request, "inspection.export", fmt=fmt, filters=request.GET.dict())
+    register = register_table(inspections, _("Inspections"))
+    if fmt == "csv":
+        return csv_response(register, "inspections.csv")
+    cases = DisciplinaryCase.objects.filter(inspection__in=inspections.values("pk"))
+    return xlsx_response(
+        [register, cases_table(cases, _("Disciplinary cases"))], "inspections.xlsx"
+    )
+
+
+def counts_tables(counts) -> dict[str, Table]:
+    headers = count_headers()
+    measure_headers = [_("Measure taken"), _("Cases disciplined")]
+    return {
+        "period": Table(
+            _("By period"), headers, [r.cells() for r in [*counts.by_period, counts.total]]
+        ),
+        "unit": Table(_("By unit"), headers, [r.cells() for r in counts.by_unit]),
+        "measure": Table(
+            _("By measure"), measure_headers, [[label, n] for _code, label, n in counts.by_measure]
+        ),
+    }
+
+
+@login_required
+def export_counts(request, fmt: str):
+    form = ReportForm(request.GET, user=request.user)
+    table = request.GET.get("table", "period")
+    if fmt not in FORMATS or table not in ("period", "unit", "measure") or not form.is_valid():
+        return HttpResponseBadRequest(_("Check the filters: some values are not valid."))
+    data = form.cleaned_data
+    counts = build_counts(
+        request.user, data["unit"], data["date_from"], form.end_exclusive, data["group"]
+    )
+    tables = counts_tables(counts)
+    if fmt == "csv":
+        return csv_response(tables[table], f"inspection-counts-{table}.csv")
+    return xlsx_response(list(tables.values()), "inspection-counts.xlsx")
