@@ -1,0 +1,99 @@
+"""The suggestion book in the admin: searchable and filterable, but read-only.
+
+Officials act on suggestions through the app (so every action is audit-logged);
+stamps can never be added, changed or deleted here. Citizens' names, contact
+details and addresses are shown to superusers only.
+"""
+
+from django.contrib import admin
+
+from offices.models import Office
+from suggestions.models import Reply, SeenStamp, Suggestion
+
+PERSONAL_FIELDS = ("name", "contact", "contact_consent", "submitter_ip")
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SeenStampInline(ReadOnlyMixin, admin.TabularInline):
+    model = SeenStamp
+    extra = 0
+    fields = ["at", "signer_name", "role", "role_unit"]
+    readonly_fields = fields
+
+
+class ReplyInline(ReadOnlyMixin, admin.TabularInline):
+    model = Reply
+    extra = 0
+    fields = ["created_at", "author", "role", "text", "is_public"]
+    readonly_fields = fields
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["__str__", "office", "category", "status", "channel", "is_public", "created_at"]
+    list_filter = ["status", "category", "channel", "is_public", "created_at"]
+    search_fields = ["code", "text", "office__name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["office"]
+    inlines = [SeenStampInline, ReplyInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(office__in=Office.objects.visible_to(request.user))
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "code",
+            "office",
+            "category",
+            "text",
+            "status",
+            "is_public",
+            "assignee",
+            "channel",
+            "language",
+            "created_at",
+            "seen_due_at",
+            "answer_due_at",
+            "first_seen_at",
+            "answered_at",
+            "closed_at",
+        ]
+        if request.user.is_superuser:
+            fields += PERSONAL_FIELDS
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def get_search_fields(self, request):
+        if request.user.is_superuser:
+            return [*self.search_fields, "name", "contact"]
+        return self.search_fields
+
+
+@admin.register(SeenStamp)
+class SeenStampAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["suggestion", "signer_name", "role", "role_unit", "at"]
+    list_filter = ["role", "at"]
+    search_fields = ["suggestion__code", "signer_name", "role_unit"]
+    list_select_related = ["suggestion"]
+    readonly_fields = ["suggestion", "user", "signer_name", "role", "role_unit", "at"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(suggestion__office__in=Office.objects.visible_to(request.user))

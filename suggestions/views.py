@@ -1,0 +1,313 @@
+"""Views of the suggestion book: public pages for citizens, scoped pages for officials."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from offices.models import ROLE_RANK, AuditEvent, Office, Role, role_over
+from offices.scope import get_in_scope
+from suggestions.conf import setting
+from suggestions.forms import (
+    AssignForm,
+    PublishForm,
+    ReplyForm,
+    SuggestionFilterForm,
+    SuggestionForm,
+    TrackForm,
+)
+from suggestions.models import (
+    Channel,
+    Reply,
+    SeenStamp,
+    Suggestion,
+    SuggestionClosed,
+    normalise_code,
+)
+from suggestions.ratelimit import allow, client_ip
+
+SENT_SESSION_KEY = "suggestions_sent"
+KIOSK_HOME = "/kiosk/"
+
+# --- Citizens ------------------------------------------------------------------------
+
+
+def _rate_limited(request, kiosk: bool = False):
+    return render(request, "suggestions/rate_limited.html", {"kiosk": kiosk}, status=429)
+
+
+def _locked_office(raw: str | None) -> Office | None:
+    if raw is None:
+        return None
+    if not raw.isdigit():
+        return None
+    return Office.objects.filter(is_active=True, pk=int(raw)).first()
+
+
+@never_cache
+def new(request):
+    """The citizen's form; `?office=<id>&channel=kiosk|qr` presets and locks the office."""
+    channel = request.GET.get("channel")
+    channel = channel if channel in Channel.values else Channel.WEB
+    kiosk = channel == Channel.KIOSK
+    office = _locked_office(request.GET.get("office"))
+    if "office" in request.GET and office is None:
+        return render(request, "suggestions/office_missing.html", {"kiosk": kiosk}, status=404)
+    form = SuggestionForm(request.POST or None, locked_office=office, large=kiosk)
+    if request.method == "POST":
+        if not allow(request, "submit", setting("SUBMIT_LIMIT"), setting("SUBMIT_WINDOW_SECONDS")):
+            return _rate_limited(request, kiosk)
+        if form.is_valid():
+            suggestion = form.save(commit=False)
+            suggestion.channel = channel
+            suggestion.language = (get_language() or "")[:8]
+            suggestion.submitter_ip = (
+                client_ip(request) if client_ip(request) != "unknown" else None
+            )
+            suggestion.save()
+            request.session[SENT_SESSION_KEY] = [
+                suggestion.code,
+                *request.session.get(SENT_SESSION_KEY, [])[:4],
+            ]
+            return redirect("suggestions:sent", code=suggestion.code)
+        form.refresh_started()
+    context = {"form": form, "office": office, "channel": channel, "kiosk": kiosk}
+    return render(request, "suggestions/new.html", context, status=400 if form.is_bound else 200)
+
+
+def _qr_svg(url: str) -> str:
+    qr = segno.make(url, error="m")
+    return mark_safe(  # noqa: S308 — segno's own markup around a URL we built
+        qr.svg_inline(scale=1, border=2, dark="#000", light="#fff", omitsize=True, svgclass="sg-qr")
+    )
+
+
+@never_cache
+def sent(request, code: str):
+    """Right after sending: the tracking code, large, with a QR code of the status page."""
+    if code not in request.session.get(SENT_SESSION_KEY, []):
+        return redirect("suggestions:status", code=code)
+    suggestion = get_object_or_404(Suggestion.objects.select_related("office"), code=code)
+    status_url = request.build_absolute_uri(reverse("suggestions:status", args=[code]))
+    context = {
+        "suggestion": suggestion,
+        "status_url": status_url,
+        "qr_svg": _qr_svg(status_url),
+        "kiosk": suggestion.channel == Channel.KIOSK,
+        "kiosk_home": KIOSK_HOME,
+    }
+    return render(request, "suggestions/sent.html", context)
+
+
+@require_GET
+def track(request):
+    """Type a tracking code; a well-formed one goes to its status page."""
+    form = TrackForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return redirect("suggestions:status", code=form.cleaned_data["code"])
+    status = 404 if form.is_bound else 200
+    return render(
+        request, "suggestions/track.html", {"form": form, "not_found": form.is_bound}, status=status
+    )
+
+
+def _lookup(code: str):
+    """The same three queries whether or not the code exists: no timing tell."""
+    suggestion = Suggestion.objects.select_related("office").filter(code=code).first()
+    stamps = list(SeenStamp.objects.filter(suggestion__code=code).order_by("at", "pk"))
+    replies = list(Reply.objects.filter(suggestion__code=code).order_by("created_at", "pk"))
+    return suggestion, stamps, replies
+
+
+@require_GET
+@never_cache
+def status(request, code: str):
+    """What happened to a suggestion: received → seen (by role and date) → answered → closed."""
+    if not allow(request, "lookup", setting("LOOKUP_LIMIT"), setting("LOOKUP_WINDOW_SECONDS")):
+        return _rate_limited(request)
+    suggestion, stamps, replies = _lookup(normalise_code(code) or "")
+    if suggestion is None:
+        form = TrackForm(initial={"code": code[:20]})
+        return render(
+            request, "suggestions/track.html", {"form": form, "not_found": True}, status=404
+        )
+    context = {"suggestion": suggestion, "stamps": stamps, "replies": replies}
+    return render(request, "suggestions/status.html", context)
+
+
+def boards(request):
+    """Offices that publish a suggestion board."""
+    offices = (
+        Office.objects.filter(is_active=True, public_board=True)
+        .select_related("unit")
+        .annotate(published=Count("suggestions", filter=Q(suggestions__is_public=True)))
+    )
+    return render(request, "suggestions/boards.html", {"offices": offices})
+
+
+def board(request, office_id: int):
+    """An office's public board: published suggestions and public replies, no personal data."""
+    office = get_object_or_404(Office, pk=office_id, is_active=True, public_board=True)
+    published = (
+        Suggestion.objects.filter(office=office, is_public=True)
+        .only("code", "category", "text", "status", "created_at", "office_id")
+        .prefetch_related(
+            Prefetch(
+                "replies", queryset=Reply.objects.filter(is_public=True), to_attr="public_replies"
+            )
+        )
+    )
+    page = Paginator(published, 20).get_page(request.GET.get("page"))
+    return render(request, "suggestions/board.html", {"office": office, "page": page})
+
+
+# --- Officials -----------------------------------------------------------------------
+
+
+def _can_act(user, suggestion: Suggestion) -> bool:
+    role = role_over(user, suggestion.office.unit)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.MANAGER]
+
+
+@login_required
+def suggestion_list(request):
+    offices = Office.objects.visible_to(request.user).select_related("unit")
+    form = SuggestionFilterForm(request.GET or None, offices=offices)
+    suggestions = Suggestion.objects.visible_to(request.user).select_related("office", "assignee")
+    if form.is_bound and not form.is_valid():
+        suggestions = suggestions.none()
+    elif form.is_bound:
+        suggestions = suggestions.matching(user=request.user, **form.cleaned_data)
+    page = Paginator(suggestions, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    deadlines = {
+        "seen": setting("SEEN_WITHIN_WORKING_DAYS"),
+        "answer": setting("ANSWER_WITHIN_WORKING_DAYS"),
+    }
+    context = {"form": form, "page": page, "query": query.urlencode(), "deadlines": deadlines}
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "suggestions/list.html", context, status=status)
+
+
+def _render_detail(request, suggestion: Suggestion, status: int = 200, **forms):
+    can_act = _can_act(request.user, suggestion)
+    context = {
+        "suggestion": suggestion,
+        "stamps": suggestion.stamps.all(),
+        "replies": suggestion.replies.select_related("author"),
+        "can_act": can_act,
+        "already_stamped": suggestion.stamps.filter(user=request.user).exists(),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "assign_form": forms.get("assign_form")
+        or (AssignForm(suggestion=suggestion) if can_act else None),
+    }
+    return render(request, "suggestions/detail.html", context, status=status)
+
+
+def _in_scope(request, pk: int, min_role: str = Role.VIEWER) -> Suggestion:
+    queryset = Suggestion.objects.select_related("office__unit", "assignee")
+    return get_in_scope(request.user, queryset, min_role=min_role, pk=pk)
+
+
+@login_required
+def detail(request, pk: int):
+    return _render_detail(request, _in_scope(request, pk))
+
+
+def _closed(request, suggestion):
+    messages.error(request, _("This suggestion is closed; nothing more can be done on it."))
+    return _render_detail(request, suggestion, status=409)
+
+
+@login_required
+@require_POST
+def mark_seen(request, pk: int):
+    suggestion = _in_scope(request, pk, Role.MANAGER)
+    stamp = suggestion.stamp_seen(request.user)
+    if stamp is None:
+        messages.info(request, _("You had already marked this suggestion as seen."))
+    else:
+        AuditEvent.record(request, "suggestion.seen", suggestion, role=stamp.role)
+        messages.success(request, _("Marked as seen. Your stamp is recorded and cannot be undone."))
+    return redirect("suggestions:detail", pk=suggestion.pk)
+
+
+@login_required
+@require_POST
+def reply(request, pk: int):
+    suggestion = _in_scope(request, pk, Role.MANAGER)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, suggestion, status=400, reply_form=form)
+    try:
+        answer, stamp = suggestion.add_reply(
+            request.user, form.cleaned_data["text"], form.cleaned_data["public"]
+        )
+    except SuggestionClosed:
+        return _closed(request, suggestion)
+    if stamp is not None:
+        AuditEvent.record(request, "suggestion.seen", suggestion, role=stamp.role)
+    AuditEvent.record(request, "suggestion.replied", suggestion, public=answer.is_public)
+    messages.success(request, _("Reply sent. The citizen can read it with the tracking code."))
+    return redirect("suggestions:detail", pk=suggestion.pk)
+
+
+@login_required
+@require_POST
+def assign(request, pk: int):
+    suggestion = _in_scope(request, pk, Role.MANAGER)
+    form = AssignForm(request.POST, suggestion=suggestion)
+    if not form.is_valid():
+        return _render_detail(request, suggestion, status=400, assign_form=form)
+    assignee = form.cleaned_data["assignee"]
+    try:
+        suggestion.assign_to(request.user, assignee)
+    except SuggestionClosed:
+        return _closed(request, suggestion)
+    username = assignee.get_username() if assignee else ""
+    AuditEvent.record(request, "suggestion.assigned", suggestion, assignee=username)
+    messages.success(request, _("Assignment saved."))
+    return redirect("suggestions:detail", pk=suggestion.pk)
+
+
+@login_required
+@require_POST
+def publish(request, pk: int):
+    suggestion = _in_scope(request, pk, Role.MANAGER)
+    form = PublishForm(request.POST)
+    form.is_valid()  # a lone boolean: anything but a true value means "unpublish"
+    public = form.cleaned_data.get("public", False)
+    suggestion.set_public(request.user, public)
+    action = "suggestion.published" if public else "suggestion.unpublished"
+    AuditEvent.record(request, action, suggestion)
+    if public and not suggestion.office.public_board:
+        messages.warning(
+            request, _("Marked public, but this office's public board is switched off.")
+        )
+    else:
+        messages.success(request, _("Public board updated."))
+    return redirect("suggestions:detail", pk=suggestion.pk)
+
+
+@login_required
+@require_POST
+def close(request, pk: int):
+    suggestion = _in_scope(request, pk, Role.MANAGER)
+    try:
+        suggestion.close(request.user)
+    except SuggestionClosed:
+        return _closed(request, suggestion)
+    AuditEvent.record(request, "suggestion.closed", suggestion)
+    messages.success(request, _("Suggestion closed."))
+    return redirect("suggestions:detail", pk=suggestion.pk)
