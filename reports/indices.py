@@ -117,6 +117,10 @@ class QuestionRow:
     ci_high: float | None
     mean: float | None  # five-level questions only
 
+    @property
+    def factor_label(self) -> str:
+        return str(Factor(self.factor).label) if self.factor in Factor.values else ""
+
 
 @dataclass(frozen=True)
 class FactorRow:

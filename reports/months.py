@@ -51,10 +51,10 @@ class Month:
         if not match:
             raise MonthError(text)
         year, number = int(match[1]), int(match[2])
-        if not 1 <= number <= 12:
+        if not 1 <= number <= 12 or year < EARLIEST.year:
             raise MonthError(text)
         month = cls(year, number)
-        if month.start < EARLIEST or month > (latest or cls.current()):
+        if month > (latest or cls.current()):
             raise MonthError(text)
         return month
 

@@ -189,7 +189,7 @@ def test_month_navigation_and_bounds():
 
 
 @pytest.mark.parametrize(
-    "text", ["", "2026", "2026-13", "2026-00", "1999-12", "26-03", "2026-3", "x"]
+    "text", ["", "2026", "2026-13", "2026-00", "1999-12", "0000-01", "26-03", "2026-3", "x"]
 )
 def test_month_parse_refuses_malformed_or_out_of_range(text):
     with pytest.raises(MonthError):

@@ -1,0 +1,248 @@
+"""Charts drawn on the server as SVG, the same markup in the web page and the PDF.
+
+Only presentation attributes (fill="…", stroke="…") are used: the CSP forbids
+style attributes. Every chart has a <title> and <desc> referenced by aria-labelledby.
+Right-to-left languages get a mirrored drawing (labels on the right, bars growing
+leftwards, time running right to left) through `Canvas`, which flips x coordinates.
+"""
+
+from __future__ import annotations
+
+from django.utils.formats import number_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language_bidi
+from django.utils.translation import gettext as _
+
+from reports.indices import SatisfactionSummary
+
+FONT = "DejaVu Sans, Noto Sans, Arial, sans-serif"
+ACCENT = "#0b5394"
+MUTED = "#6c757d"
+GRID = "#dee2e6"
+LEVEL_COLOURS = {5: "#1a7f37", 4: "#74c476", 3: "#bdbdbd", 2: "#f0a03c", 1: "#c9302c"}
+
+
+def percent(share: float | None, digits: int = 0) -> str:
+    """A share as a localised percentage ("82 %", "82,5 %"), "—" when unknown."""
+    if share is None:
+        return "—"
+    return f"{number_format(share * 100, digits)} %"
+
+
+class Canvas:
+    """An SVG drawing whose x axis is mirrored for right-to-left languages."""
+
+    def __init__(self, width: int, height: int, chart_id: str, title: str, desc: str = ""):
+        self.width, self.height = width, height
+        self.rtl = get_language_bidi()
+        self.chart_id = chart_id
+        self.title, self.desc = title, desc
+        self.parts: list[str] = []
+
+    def x(self, x: float) -> float:
+        return self.width - x if self.rtl else x
+
+    def anchor(self, anchor: str) -> str:
+        if not self.rtl or anchor == "middle":
+            return anchor
+        return "end" if anchor == "start" else "start"
+
+    def rect(self, x, y, w, h, fill, label: str = "", **attrs) -> None:
+        left = self.width - x - w if self.rtl else x
+        extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items())
+        title = f"<title>{escape(label)}</title>" if label else ""
+        self.parts.append(
+            f'<rect x="{left:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{h:.1f}" '
+            f'fill="{fill}"{extra}>{title}</rect>'
+        )
+
+    def line(self, x1, y1, x2, y2, stroke, width: float = 1, dash: str = "") -> None:
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        self.parts.append(
+            f'<line x1="{self.x(x1):.1f}" y1="{y1:.1f}" x2="{self.x(x2):.1f}" y2="{y2:.1f}" '
+            f'stroke="{stroke}" stroke-width="{width}"{dashed}/>'
+        )
+
+    def text(self, x, y, content: str, *, anchor="start", size=12, fill="#212529", bold=False):
+        weight = ' font-weight="bold"' if bold else ""
+        direction = ' direction="rtl"' if self.rtl else ""
+        self.parts.append(
+            f'<text x="{self.x(x):.1f}" y="{y:.1f}" text-anchor="{self.anchor(anchor)}" '
+            f'font-size="{size}" fill="{fill}"{weight}{direction}>{escape(content)}</text>'
+        )
+
+    def polyline(self, points: list[tuple[float, float]], stroke, width: float = 2) -> None:
+        coords = " ".join(f"{self.x(x):.1f},{y:.1f}" for x, y in points)
+        self.parts.append(
+            f'<polyline points="{coords}" fill="none" stroke="{stroke}" stroke-width="{width}" '
+            'stroke-linejoin="round"/>'
+        )
+
+    def polygon(self, points: list[tuple[float, float]], fill, opacity: float = 1) -> None:
+        coords = " ".join(f"{self.x(x):.1f},{y:.1f}" for x, y in points)
+        self.parts.append(f'<polygon points="{coords}" fill="{fill}" fill-opacity="{opacity}"/>')
+
+    def circle(self, x, y, r, fill, label: str = "") -> None:
+        title = f"<title>{escape(label)}</title>" if label else ""
+        self.parts.append(
+            f'<circle cx="{self.x(x):.1f}" cy="{y:.1f}" r="{r}" fill="{fill}">{title}</circle>'
+        )
+
+    def render(self) -> SafeString:
+        title_id, desc_id = f"{self.chart_id}-title", f"{self.chart_id}-desc"
+        return mark_safe(  # noqa: S308 — every piece of text above went through escape()
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+            f'viewBox="0 0 {self.width} {self.height}" width="{self.width}" '
+            f'height="{self.height}" font-family="{FONT}" '
+            f'aria-labelledby="{title_id} {desc_id}" id="{self.chart_id}">'
+            f'<title id="{title_id}">{escape(self.title)}</title>'
+            f'<desc id="{desc_id}">{escape(self.desc)}</desc>' + "".join(self.parts) + "</svg>"
+        )
+
+
+def _empty(canvas: Canvas) -> SafeString:
+    canvas.text(canvas.width / 2, canvas.height / 2, _("No ratings"), anchor="middle", fill=MUTED)
+    return canvas.render()
+
+
+def factor_bars(summary: SatisfactionSummary, chart_id: str = "chart-factors") -> SafeString:
+    """Share satisfied per SIPAS factor, with the 95 % interval as a whisker."""
+    rows = list(summary.factors)
+    label_w, bar_w, row_h = 230, 330, 34
+    canvas = Canvas(
+        label_w + bar_w + 70,
+        max(row_h * len(rows), row_h) + 28,
+        chart_id,
+        _("Share satisfied by factor"),
+        "; ".join(f"{f.label}: {percent(f.share)}" for f in rows),
+    )
+    if not rows:
+        return _empty(canvas)
+    for tick in (0, 0.25, 0.5, 0.75, 1):
+        x = label_w + tick * bar_w
+        canvas.line(x, 4, x, row_h * len(rows) + 4, GRID)
+        canvas.text(x, row_h * len(rows) + 20, percent(tick), anchor="middle", size=10, fill=MUTED)
+    for i, factor in enumerate(rows):
+        y = i * row_h + 6
+        canvas.text(label_w - 8, y + 16, factor.label, anchor="end", size=12)
+        canvas.rect(label_w, y, factor.share * bar_w, 22, ACCENT, label=percent(factor.share, 1))
+        if factor.ci_low is not None:
+            low, high = label_w + factor.ci_low * bar_w, label_w + factor.ci_high * bar_w
+            canvas.line(low, y + 11, high, y + 11, "#212529", 1.5)
+            canvas.line(low, y + 5, low, y + 17, "#212529", 1.5)
+            canvas.line(high, y + 5, high, y + 17, "#212529", 1.5)
+        canvas.text(label_w + bar_w + 8, y + 16, percent(factor.share), size=12, bold=True)
+    return canvas.render()
+
+
+def distribution_bars(summary: SatisfactionSummary, chart_id: str = "chart-levels") -> SafeString:
+    """Answers at each of the five levels (all five-level questions of the index)."""
+    rows = list(summary.distribution)
+    label_w, bar_w, row_h = 170, 330, 30
+    canvas = Canvas(
+        label_w + bar_w + 110,
+        row_h * 5 + 8,
+        chart_id,
+        _("Distribution of the five levels"),
+        "; ".join(f"{r.label}: {r.count}" for r in rows),
+    )
+    if not any(r.count for r in rows):
+        return _empty(canvas)
+    for i, level in enumerate(rows):
+        y = i * row_h + 4
+        canvas.text(label_w - 8, y + 15, f"{level.score} · {level.label}", anchor="end", size=12)
+        canvas.rect(label_w, y, (level.share or 0) * bar_w, 20, LEVEL_COLOURS[level.score])
+        canvas.text(label_w + bar_w + 8, y + 15, f"{percent(level.share)} ({level.count})", size=12)
+    return canvas.render()
+
+
+def trend_chart(trend: list, chart_id: str = "chart-trend") -> SafeString:
+    """The overall index month by month with its 95 % band; months without data are gaps."""
+    left, top, plot_w, plot_h = 48, 12, 560, 180
+    canvas = Canvas(
+        left + plot_w + 20,
+        top + plot_h + 44,
+        chart_id,
+        _("Satisfaction index, last 13 months"),
+        "; ".join(f"{m.label}: {percent(s.overall)} (n={s.n})" for m, s in trend),
+    )
+    if not any(s.has_index for _m, s in trend):
+        return _empty(canvas)
+    step = plot_w / max(len(trend) - 1, 1)
+
+    def y_of(share: float) -> float:
+        return top + (1 - share) * plot_h
+
+    for tick in (0, 0.25, 0.5, 0.75, 1):
+        canvas.line(left, y_of(tick), left + plot_w, y_of(tick), GRID)
+        canvas.text(left - 6, y_of(tick) + 4, percent(tick), anchor="end", size=10, fill=MUTED)
+    segments: list[list[int]] = [[]]
+    for i, (_m, summary) in enumerate(trend):
+        if summary.has_index:
+            segments[-1].append(i)
+        elif segments[-1]:
+            segments.append([])
+    for segment in (s for s in segments if s):
+        band = [(left + i * step, y_of(trend[i][1].ci_high)) for i in segment]
+        band += [(left + i * step, y_of(trend[i][1].ci_low)) for i in reversed(segment)]
+        canvas.polygon(band, ACCENT, opacity=0.15)
+        canvas.polyline([(left + i * step, y_of(trend[i][1].overall)) for i in segment], ACCENT)
+    for i, (month, summary) in enumerate(trend):
+        x = left + i * step
+        canvas.text(
+            x, top + plot_h + 18, month.label[:3] + month.label[5:], anchor="middle", size=9
+        )
+        canvas.text(x, top + plot_h + 32, f"n={summary.n}", anchor="middle", size=8, fill=MUTED)
+        if summary.has_index:
+            label = f"{month.label}: {percent(summary.overall, 1)} (n={summary.n})"
+            canvas.circle(x, y_of(summary.overall), 4 if summary.small_sample else 5, ACCENT, label)
+    return canvas.render()
+
+
+def _shade(value: int, peak: int) -> str:
+    """From a pale to the accent blue, by value / peak."""
+    if not value:
+        return "#f8f9fa"
+    t = 0.15 + 0.85 * value / peak
+    pale, dark = (0xE7, 0xF0, 0xFA), (0x0B, 0x53, 0x94)
+    r, g, b = (round(p + (d - p) * t) for p, d in zip(pale, dark, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heat_map(counts: dict[tuple[int, int], int], chart_id: str = "chart-heat") -> SafeString:
+    """Valid ratings by weekday (rows) and local hour (columns)."""
+    weekdays = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    hours = sorted({h for _d, h in counts}) or list(range(7, 18))
+    hours = list(range(min(min(hours), 7), max(max(hours), 17) + 1))
+    left, top, cell_w, cell_h = 48, 22, 36, 24
+    canvas = Canvas(
+        left + cell_w * len(hours) + 8,
+        top + cell_h * 7 + 8,
+        chart_id,
+        _("Ratings by weekday and hour"),
+        _("Number of valid ratings in each hour of each weekday, local time."),
+    )
+    peak = max(counts.values(), default=0)
+    for j, hour in enumerate(hours):
+        canvas.text(left + j * cell_w + cell_w / 2, top - 8, f"{hour}h", anchor="middle", size=10)
+    for i, name in enumerate(weekdays, start=1):
+        y = top + (i - 1) * cell_h
+        canvas.text(left - 6, y + 16, name, anchor="end", size=11)
+        for j, hour in enumerate(hours):
+            value = counts.get((i, hour), 0)
+            x = left + j * cell_w
+            canvas.rect(
+                x + 1,
+                y + 1,
+                cell_w - 2,
+                cell_h - 2,
+                _shade(value, peak),
+                f"{name} {hour}h: {value}",
+            )
+            if value:
+                colour = "#ffffff" if value > peak * 0.45 else "#212529"
+                canvas.text(
+                    x + cell_w / 2, y + 16, str(value), anchor="middle", size=9, fill=colour
+                )
+    return canvas.render()

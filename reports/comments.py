@@ -1,0 +1,28 @@
+"""Citizens' comments (text answers) of a report, and who may hide abusive ones."""
+
+from __future__ import annotations
+
+from offices.models import ROLE_RANK, Role, role_over
+from reports.exports import answers_in_month
+from reports.months import Month
+from reports.subjects import Subject
+
+
+def can_moderate(user, subject: Subject) -> bool:
+    """Managers and above over the subject's unit may hide and show comments."""
+    unit = subject.obj if subject.kind == "unit" else subject.office.unit
+    role = role_over(user, unit)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.MANAGER]
+
+
+def comments_for(subject: Subject, month: Month, *, include_hidden: bool, search: str = ""):
+    """Text answers of valid ratings in the month, newest first; hidden ones only for
+    moderators. `search` is matched case-insensitively anywhere in the text."""
+    answers = answers_in_month(subject, month).filter(response__is_misuse=False).exclude(text="")
+    if not include_hidden:
+        answers = answers.exclude(is_hidden=True)
+    if search:
+        answers = answers.filter(text__icontains=search)
+    return answers.select_related("response__office", "response__desk", "question").order_by(
+        "-response__submitted_at", "-pk"
+    )

@@ -1,0 +1,310 @@
+"""Exporters: tables (headers + a row generator) written as CSV or XLSX.
+
+CSV streams (StreamingHttpResponse); XLSX is written row by row with openpyxl's
+write-only workbook into a spooled temporary file, so neither format builds the
+whole export in memory. Every text cell goes through `safe_cell`: a citizen's
+comment such as "=HYPERLINK(…)" must not become a formula in a spreadsheet.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils.translation import gettext as _
+
+from reports.indices import RankedRow, SatisfactionSummary, staff_min_n
+from reports.months import Month, instant_window, local_date
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def safe_cell(value):
+    """Neutralise text that a spreadsheet would run as a formula (prefix a quote)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+@dataclass
+class Table:
+    title: str
+    headers: list[str]
+    rows: Iterable[list]
+
+
+class _Echo:
+    """A file-like object whose write() returns the line, for csv.writer streaming."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+class Exporter:
+    """Subclasses give a file name stem and tables; the base writes CSV or XLSX."""
+
+    filename = "export"
+
+    def tables(self) -> Iterator[Table]:
+        raise NotImplementedError
+
+    def csv_lines(self) -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield "\ufeff"  # BOM: Excel then reads the UTF-8 (Vietnamese) correctly
+        for index, table in enumerate(self.tables()):
+            if index:
+                yield writer.writerow([])
+            if self.several_tables:
+                yield writer.writerow([safe_cell(table.title)])
+            yield writer.writerow([safe_cell(h) for h in table.headers])
+            for row in table.rows:
+                yield writer.writerow([safe_cell(v) for v in row])
+
+    several_tables = True
+
+    def csv_response(self) -> StreamingHttpResponse:
+        response = StreamingHttpResponse(self.csv_lines(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}.csv"'
+        return response
+
+    def xlsx_file(self):
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        workbook = Workbook(write_only=True)
+        used: set[str] = set()
+        for table in self.tables():
+            sheet = workbook.create_sheet(_sheet_title(table.title, used))
+            header_cells = []
+            for header in table.headers:
+                cell = WriteOnlyCell(sheet, value=safe_cell(header))
+                cell.font = Font(bold=True)
+                header_cells.append(cell)
+            sheet.append(header_cells)
+            for row in table.rows:
+                sheet.append([safe_cell(v) for v in row])
+        handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+        workbook.save(handle)
+        handle.seek(0)
+        return handle
+
+    def xlsx_response(self) -> FileResponse:
+        return FileResponse(
+            self.xlsx_file(),
+            as_attachment=True,
+            filename=f"{self.filename}.xlsx",
+            content_type=XLSX_TYPE,
+        )
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    clean = "".join("_" if c in "[]:*?/\\" else c for c in title)[:28] or "Sheet"
+    name, number = clean, 2
+    while name in used:
+        name, number = f"{clean[:25]} {number}", number + 1
+    used.add(name)
+    return name
+
+
+def _share(value: float | None):
+    return round(value, 4) if value is not None else ""
+
+
+# --- The report's tables ---------------------------------------------------------------
+
+
+class ReportTablesExporter(Exporter):
+    """Every table of a monthly report (shares as fractions 0..1, four decimals)."""
+
+    def __init__(self, report):
+        self.report = report
+        self.filename = f"report-{report.subject.kind}-{report.subject.pk}-{report.month}"
+
+    def tables(self) -> Iterator[Table]:
+        report, summary = self.report, self.report.summary
+        yield Table(_("Summary"), [_("Item"), _("Value")], self._summary_rows())
+        yield Table(
+            _("Factors"),
+            [_("Factor"), _("Share satisfied"), _("CI low"), _("CI high"), _("Answers")],
+            (
+                [f.label, _share(f.share), _share(f.ci_low), _share(f.ci_high), f.n]
+                for f in summary.factors
+            ),
+        )
+        question_headers = [_("Code"), _("Question"), _("Factor"), _("Share satisfied")]
+        question_headers += [_("CI low"), _("CI high"), _("Mean score"), _("Answers")]
+        yield Table(
+            _("Questions"),
+            question_headers,
+            (
+                [q.code, q.text, q.factor, _share(q.share), _share(q.ci_low), _share(q.ci_high)]
+                + [round(q.mean, 2) if q.mean is not None else "", q.n]
+                for q in summary.questions + summary.conduct
+            ),
+        )
+        yield Table(
+            _("Distribution"),
+            [_("Score"), _("Level"), _("Answers"), _("Share")],
+            ([d.score, d.label, d.count, _share(d.share)] for d in summary.distribution),
+        )
+        yield Table(
+            _("Trend"),
+            [_("Month"), _("Valid ratings"), _("Excluded"), _("Index"), _("CI low"), _("CI high")],
+            (
+                [str(m), s.n, s.excluded, _share(s.overall), _share(s.ci_low), _share(s.ci_high)]
+                for m, s in report.trend
+            ),
+        )
+        yield Table(
+            _("Reasons for low scores"),
+            [_("Reason"), _("Times chosen"), _("Share")],
+            ([r.text, r.count, _share(r.share)] for r in report.reasons),
+        )
+        for title, rows in (
+            (_("Units and offices"), report.children),
+            (_("Desks"), report.desks),
+            (_("Staff"), report.staff),
+            (_("Procedure fields"), report.fields),
+        ):
+            if rows:
+                yield Table(title, _ranked_headers(), _ranked_rows(rows))
+
+    def _summary_rows(self):
+        report, summary = self.report, self.report.summary
+        yield [_("Report of"), report.subject.full_name]
+        yield [_("Month"), str(report.month)]
+        yield [_("Valid ratings"), summary.n]
+        yield [_("Excluded as misuse"), summary.excluded]
+        yield [_("Satisfaction index"), _share(summary.overall)]
+        yield [_("95 % interval, low"), _share(summary.ci_low)]
+        yield [_("95 % interval, high"), _share(summary.ci_high)]
+        yield [_("Mean score (1–5)"), round(summary.mean_score, 2) if summary.mean_score else ""]
+        yield [_("Change against previous month"), _share(report.change_previous)]
+        yield [_("Change against same month last year"), _share(report.change_last_year)]
+        rate = report.rate
+        yield [_("Response rate"), _share(rate.rate) if rate and rate.known else _("unknown")]
+        yield [_("Small sample"), _("yes") if summary.small_sample else _("no")]
+
+
+def _ranked_headers() -> list[str]:
+    return [_("Rank"), _("Name"), _("Detail"), _("Valid ratings"), _("Index")] + [
+        _("CI low"),
+        _("CI high"),
+        _("Not distinguishable from neighbours"),
+    ]
+
+
+def _ranked_rows(rows: list[RankedRow]):
+    for row in rows:
+        summary: SatisfactionSummary = row.summary
+        if row.hidden:
+            hidden = _("hidden: fewer than %(n)s ratings") % {"n": staff_min_n()}
+            yield ["", row.label, row.detail, hidden, "", "", "", ""]
+            continue
+        yield [
+            row.rank or "",
+            row.label,
+            row.detail,
+            summary.n,
+            _share(summary.overall),
+            _share(summary.ci_low),
+            _share(summary.ci_high),
+            _("yes") if row.tied else "",
+        ]
+
+
+# --- Raw responses -----------------------------------------------------------------------------
+
+
+def answers_in_month(subject, month: Month):
+    """Answers of the subject's responses whose local day falls in `month` (all ratings,
+    flagged ones included and marked): the raw data, read from the response table."""
+    from surveys.models import Answer
+
+    start, end = instant_window(month.start, month.end)
+    answers = Answer.objects.filter(
+        response__office__in=subject.offices,
+        response__submitted_at__gte=start,
+        response__submitted_at__lt=end,
+    )
+    if subject.kind == "desk":
+        answers = answers.filter(response__desk_id=subject.pk)
+    elif subject.kind == "staff":
+        answers = answers.filter(response__staff_id=subject.pk)
+    return answers.annotate(
+        local_day=local_date("response__submitted_at", "response__office__time_zone")
+    ).filter(local_day__gte=month.start, local_day__lt=month.end)
+
+
+class RawResponsesExporter(Exporter):
+    """One row per answer; a server-side cursor feeds the stream in chunks."""
+
+    several_tables = False
+    FIELDS = [
+        "response_id",
+        "response__submitted_at",
+        "response__office__time_zone",
+        "response__office__name",
+        "response__desk__number",
+        "response__staff__full_name",
+        "response__channel",
+        "response__language",
+        "response__is_misuse",
+        "response__misuse_reason",
+        "question__code",
+        "score",
+        "choice__code",
+        "text",
+        "is_hidden",
+    ]
+
+    def __init__(self, subject, month: Month):
+        self.subject, self.month = subject, month
+        self.filename = f"responses-{subject.kind}-{subject.pk}-{month}"
+
+    def tables(self) -> Iterator[Table]:
+        headers = [_("Response"), _("Submitted (local time)"), _("Office"), _("Desk")]
+        headers += [_("Staff member"), _("Channel"), _("Language"), _("Flagged as misuse")]
+        headers += [_("Misuse reason"), _("Question"), _("Score"), _("Choice"), _("Text")]
+        yield Table(_("Responses"), headers, self.rows())
+
+    def rows(self) -> Iterator[list]:
+        zones: dict[str, ZoneInfo] = {}
+        hidden = _("(hidden as abusive)")
+        rows = (
+            answers_in_month(self.subject, self.month)
+            .order_by("response__submitted_at", "response_id", "pk")
+            .values_list(*self.FIELDS)
+            .iterator(chunk_size=2000)
+        )
+        for row in rows:
+            (rid, at, zone, office, desk, staff, channel, language, misuse, reason) = row[:10]
+            question, score, choice, text, is_hidden = row[10:]
+            tz = zones.setdefault(zone, ZoneInfo(zone))
+            yield [
+                str(rid),
+                _local(at, tz),
+                office,
+                desk or "",
+                staff or "",
+                channel,
+                language,
+                _("yes") if misuse else _("no"),
+                reason,
+                question,
+                "" if score is None else score,
+                choice or "",
+                hidden if is_hidden and text else text,
+            ]
+
+
+def _local(instant: datetime, tz: ZoneInfo) -> str:
+    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")

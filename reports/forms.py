@@ -1,0 +1,75 @@
+"""Forms of the report pages: they validate and normalise; the views stay short."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import AdministrativeUnit, Office
+from reports.months import Month, MonthError
+
+
+class MonthField(forms.CharField):
+    """A "YYYY-MM" month between 2000 and the current month, cleaned to a Month."""
+
+    widget = forms.DateInput(attrs={"type": "month", "min": "2000-01"})
+    default_error_messages = {
+        "invalid": _("Choose a month between January 2000 and the current month (YYYY-MM).")
+    }
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return Month.parse(value)
+        except MonthError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, Month) else value
+
+
+def subject_choices(user) -> list[tuple[str, str]]:
+    """Visible units that hold offices, then visible offices: two queries."""
+    offices = Office.objects.visible_to(user)
+    has_offices = Exists(offices.filter(unit__path__startswith=OuterRef("path")))
+    units = AdministrativeUnit.objects.visible_to(user).filter(has_offices)
+    choices = [(f"unit:{u.pk}", f"{'— ' * (u.depth - 1)}{u.name}") for u in units]
+    choices += [(f"office:{o.pk}", f"⌂ {o.name}") for o in offices.select_related(None)]
+    return choices
+
+
+class ReportPickForm(forms.Form):
+    subject = forms.ChoiceField(label=_("Unit or office"))
+    month = MonthField(label=_("Month"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subject"].choices = subject_choices(user)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def subject_key(self) -> tuple[str, int]:
+        kind, pk = self.cleaned_data["subject"].split(":")
+        return kind, int(pk)
+
+
+class CommentSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search the comments"), max_length=100, required=False)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.disable_csrf = True
+
+
+class HideCommentForm(forms.Form):
+    hidden = forms.BooleanField(required=False)
+    next = forms.CharField(max_length=500, required=False)

@@ -1,0 +1,253 @@
+"""The monthly report of one subject: every table built with one grouped query each.
+
+A report makes a fixed number of queries whatever the number of offices below
+the subject (see tests/reports/test_pages.py for the bound).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
+
+from offices.models import AdministrativeUnit, Desk, ProcedureField, StaffMember
+from reports import charts
+from reports.indices import (
+    RankedRow,
+    ReasonRow,
+    ResponseRate,
+    SatisfactionSummary,
+    empty_summary,
+    grouped_summaries,
+    monthly_summaries,
+    rank_rows,
+    response_rate,
+    small_sample_n,
+    staff_min_n,
+    top_reasons,
+    weekday_hour_counts,
+)
+from reports.months import Month
+from reports.subjects import Subject
+
+TREND_MONTHS = 13  # this month and the same month last year
+
+
+@dataclass
+class MonthlyReport:
+    subject: Subject
+    month: Month
+    trend: list[tuple[Month, SatisfactionSummary]]
+    rate: ResponseRate | None
+    reasons: list[ReasonRow]
+    heat: dict[tuple[int, int], int]
+    children: list[RankedRow] = field(default_factory=list)
+    desks: list[RankedRow] = field(default_factory=list)
+    staff: list[RankedRow] = field(default_factory=list)
+    fields: list[RankedRow] = field(default_factory=list)
+    suggestions: object | None = None
+
+    @property
+    def summary(self) -> SatisfactionSummary:
+        return self.trend[-1][1]
+
+    @property
+    def previous(self) -> SatisfactionSummary:
+        return self.trend[-2][1]
+
+    @property
+    def last_year(self) -> SatisfactionSummary:
+        return self.trend[0][1]
+
+    @property
+    def change_previous(self) -> float | None:
+        return self.summary.change_from(self.previous)
+
+    @property
+    def change_last_year(self) -> float | None:
+        return self.summary.change_from(self.last_year)
+
+    @property
+    def small_sample_n(self) -> int:
+        return small_sample_n()
+
+    @property
+    def staff_min_n(self) -> int:
+        return staff_min_n()
+
+    @property
+    def staff_hidden(self) -> bool:
+        """A staff member's own report with too few ratings to show."""
+        return self.subject.kind == "staff" and self.summary.n < staff_min_n()
+
+    @property
+    def any_tied(self) -> bool:
+        return any(r.tied for r in self.children + self.desks + self.staff + self.fields)
+
+    @cached_property
+    def charts(self) -> dict:
+        return {
+            "factors": charts.factor_bars(self.summary),
+            "levels": charts.distribution_bars(self.summary),
+            "trend": charts.trend_chart(self.trend),
+            "heat": charts.heat_map(self.heat),
+        }
+
+
+def child_rows(subject: Subject, start, end) -> list[RankedRow]:
+    """The unit's sub-units (each summing its subtree) and the offices attached to it
+    directly: four queries (offices, sub-unit names, two roll-up queries)."""
+    unit = subject.obj
+    prefix_len = len(unit.path) + AdministrativeUnit.steplen
+    own = len(unit.path)
+    summaries = grouped_summaries(
+        subject.offices,
+        start,
+        end,
+        group={
+            "child": Case(
+                When(office__unit__path=unit.path, then=Value("")),
+                default=Substr("office__unit__path", 1, prefix_len),
+                output_field=CharField(),
+            ),
+            "office": Case(
+                When(office__unit__path=unit.path, then=F("office_id")),
+                default=Value(None),
+                output_field=IntegerField(),
+            ),
+        },
+    )
+    offices = list(subject.offices.values("pk", "name", "unit__path"))
+    child_paths = {o["unit__path"][:prefix_len] for o in offices if len(o["unit__path"]) > own}
+    rows = [
+        RankedRow(
+            key=("unit", u.pk),
+            label=u.name,
+            summary=summaries.get((u.path, None), empty_summary()),
+        )
+        for u in AdministrativeUnit.objects.filter(path__in=child_paths)
+    ]
+    rows += [
+        RankedRow(
+            key=("office", o["pk"]),
+            label=o["name"],
+            summary=summaries.get(("", o["pk"]), empty_summary()),
+        )
+        for o in offices
+        if len(o["unit__path"]) == own
+    ]
+    return rank_rows(rows)
+
+
+def desk_rows(subject: Subject, start, end) -> list[RankedRow]:
+    summaries = grouped_summaries(
+        subject.offices, start, end, where=subject.where, group={"desk": F("desk_id")}
+    )
+    desks = Desk.objects.filter(office__in=subject.offices).select_related("office")
+    several_offices = subject.kind == "unit"
+    rows = [
+        RankedRow(
+            key=("desk", d.pk),
+            label=f"{d.number} · {d.name}",
+            detail=d.office.name if several_offices else "",
+            summary=summaries.get((d.pk,), empty_summary()),
+        )
+        for d in desks
+    ]
+    if (None,) in summaries:
+        rows.append(RankedRow(("desk", None), _("No desk recorded"), summaries[(None,)]))
+    return rank_rows(rows)
+
+
+def staff_rows(subject: Subject, start, end) -> list[RankedRow]:
+    summaries = grouped_summaries(
+        subject.offices, start, end, where=subject.where, group={"staff": F("staff_id")}
+    )
+    people = StaffMember.objects.filter(office__in=subject.offices).select_related("office")
+    if subject.kind == "desk":  # its staff, and anyone rated at it who has moved since
+        rated = [key[0] for key in summaries if key[0] is not None]
+        people = people.filter(Q(desk=subject.obj) | Q(pk__in=rated))
+    several_offices = subject.kind == "unit"
+    rows = [
+        RankedRow(
+            key=("staff", s.pk),
+            label=s.full_name,
+            detail=s.office.name if several_offices else s.title,
+            summary=summaries.get((s.pk,), empty_summary()),
+        )
+        for s in people
+    ]
+    if (None,) in summaries:
+        rows.append(RankedRow(("staff", None), _("No staff member recorded"), summaries[(None,)]))
+    return rank_rows(rows, min_n=staff_min_n())
+
+
+def field_rows(subject: Subject, start, end) -> list[RankedRow]:
+    """By procedure field of the desk rated; a desk with two fields counts in both."""
+    summaries = grouped_summaries(
+        subject.offices,
+        start,
+        end,
+        where=subject.where,
+        group={"field": F("desk__procedure_fields")},
+    )
+    ids = [key[0] for key in summaries if key[0] is not None]
+    return rank_rows(
+        RankedRow(("field", f.pk), f.name, summaries[(f.pk,)])
+        for f in ProcedureField.objects.filter(pk__in=ids)
+    )
+
+
+def suggestion_figures(subject: Subject, month: Month):
+    """Figures of the suggestion book for the month, when that app provides them.
+
+    Extension point: suggestions/stats.py (owned by the suggestions engineer).
+    """
+    try:
+        from suggestions import stats
+    except ImportError:
+        return None
+    monthly = getattr(stats, "monthly_figures", None)
+    if monthly is None:
+        return None
+    return monthly(subject.offices, month.start, month.end)
+
+
+def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
+    start, end = month.start, month.end
+    report = MonthlyReport(
+        subject=subject,
+        month=month,
+        trend=monthly_summaries(subject.offices, month.last(TREND_MONTHS), where=subject.where),
+        rate=response_rate(subject.offices, start, end) if subject.where is None else None,
+        reasons=top_reasons(subject.offices, start, end, where=subject.where),
+        heat=weekday_hour_counts(subject.offices, start, end, where=subject.where),
+    )
+    if subject.kind == "unit":
+        report.children = child_rows(subject, start, end)
+    if subject.kind in ("office", "desk") or (subject.kind == "unit" and subject.is_ward_level):
+        if subject.kind != "desk":
+            report.desks = desk_rows(subject, start, end)
+        report.staff = staff_rows(subject, start, end)
+    if subject.kind != "staff":
+        report.fields = field_rows(subject, start, end)
+    report.suggestions = suggestion_figures(subject, month)
+    return report
+
+
+def build_dashboard(subject: Subject) -> MonthlyReport:
+    """The current month at a glance: trend, response rate and the sub-units ranked."""
+    month = subject.current_month()
+    report = MonthlyReport(
+        subject=subject,
+        month=month,
+        trend=monthly_summaries(subject.offices, month.last(TREND_MONTHS)),
+        rate=response_rate(subject.offices, month.start, month.end),
+        reasons=[],
+        heat={},
+    )
+    report.children = child_rows(subject, month.start, month.end)
+    return report

@@ -1,0 +1,56 @@
+"""Formatting for report pages and the PDF (localised numbers, signed changes, links)."""
+
+from django import template
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from reports.charts import percent
+
+register = template.Library()
+
+
+@register.filter
+def pct(share, digits=0):
+    """0.825 → "83 %" (localised); None → "—"."""
+    return percent(share, int(digits))
+
+
+@register.filter
+def points(change):
+    """A change of the index in percentage points, signed: +3,2 pp / −1,0 pp / —."""
+    if change is None:
+        return "—"
+    value = change * 100
+    sign = "+" if value > 0.05 else ("−" if value < -0.05 else "±")
+    return _("%(sign)s%(value)s pp") % {"sign": sign, "value": number_format(abs(value), 1)}
+
+
+@register.filter
+def trend_class(change):
+    if change is None or abs(change) < 0.0005:
+        return "text-body-secondary"
+    return "text-success" if change > 0 else "text-danger"
+
+
+@register.filter
+def decimal(value, digits=1):
+    return "—" if value is None else number_format(value, int(digits))
+
+
+@register.simple_tag
+def row_link(key, month, dashboard=False):
+    """Link of a comparison row: ("unit"|"office"|"desk"|"staff"|"field", pk)."""
+    kind, pk = key
+    if pk is None or kind == "field":
+        return ""
+    if dashboard and kind == "unit":
+        return reverse("reports:dashboard") + f"?unit={pk}"
+    return reverse("reports:report", kwargs={"kind": kind, "pk": pk, "month": str(month)})
+
+
+@register.simple_tag
+def crumb_link(crumb, month):
+    return reverse(
+        "reports:report", kwargs={"kind": crumb.kind, "pk": crumb.pk, "month": str(month)}
+    )

@@ -1,0 +1,164 @@
+"""Report pages and exports. Every view fetches its subject through `resolve_subject`
+(404 outside the user's scope); bad months and query strings give 400/404."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from offices.models import AdministrativeUnit, AuditEvent, Office, Role, memberships_of
+from offices.scope import get_in_scope
+from reports.comments import can_moderate, comments_for
+from reports.exports import RawResponsesExporter, ReportTablesExporter
+from reports.forms import CommentSearchForm, HideCommentForm, ReportPickForm
+from reports.monthly import build_dashboard, build_monthly_report
+from reports.months import Month, MonthError
+from reports.subjects import resolve_subject
+from surveys.models import Answer
+
+
+def _month_or_404(text: str, subject) -> Month:
+    try:
+        return Month.parse(text, latest=subject.current_month())
+    except MonthError:
+        raise Http404 from None
+
+
+def _default_unit_id(user) -> int | None:
+    if user.is_superuser:
+        root = AdministrativeUnit.get_first_root_node()
+        return root.pk if root else None
+    units = sorted((m.unit for m in memberships_of(user)), key=lambda u: u.path)
+    return units[0].pk if units else None
+
+
+@login_required
+def dashboard(request):
+    unit_id = request.GET.get("unit") or _default_unit_id(request.user)
+    if unit_id is None:
+        return render(request, "reports/no_scope.html", status=404)
+    if not str(unit_id).isdigit():
+        return HttpResponseBadRequest()
+    subject = resolve_subject(request.user, "unit", int(unit_id))
+    context = {
+        "dashboard": build_dashboard(subject),
+        "scope_roots": [m.unit for m in memberships_of(request.user)],
+    }
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+def pick(request):
+    """The "pick unit + month" form (GET); a valid choice redirects to the report."""
+    form = ReportPickForm(request.GET or None, user=request.user)
+    if request.GET and form.is_valid():
+        kind, pk = form.subject_key()
+        month = form.cleaned_data["month"]
+        return redirect("reports:report", kind=kind, pk=pk, month=str(month))
+    status = 400 if request.GET else 200
+    return render(request, "reports/pick.html", {"form": form}, status=status)
+
+
+@login_required
+def report(request, kind: str, pk: int, month: str):
+    subject = resolve_subject(request.user, kind, pk)
+    month = _month_or_404(month, subject)
+    moderator = can_moderate(request.user, subject)
+    comments = comments_for(subject, month, include_hidden=moderator)
+    context = {
+        "report": build_monthly_report(subject, month),
+        "comments": list(comments[:10]),
+        "can_moderate": moderator,
+        "pick_form": ReportPickForm(
+            initial={"subject": f"{kind}:{pk}", "month": month}, user=request.user
+        ),
+    }
+    return render(request, "reports/report.html", context)
+
+
+@login_required
+def comments(request, kind: str, pk: int, month: str):
+    subject = resolve_subject(request.user, kind, pk)
+    month = _month_or_404(month, subject)
+    form = CommentSearchForm(request.GET)
+    if not form.is_valid():
+        return render(request, "reports/comments.html", {"form": form}, status=400)
+    moderator = can_moderate(request.user, subject)
+    answers = comments_for(
+        subject, month, include_hidden=moderator, search=form.cleaned_data["q"] or ""
+    )
+    page = Paginator(answers, 50).get_page(form.cleaned_data["page"] or 1)
+    context = {"subject": subject, "month": month, "form": form, "page": page}
+    context["can_moderate"] = moderator
+    return render(request, "reports/comments.html", context)
+
+
+@login_required
+@require_POST
+def hide_comment(request, answer_id: int):
+    """Hide (or show again) an abusive comment: managers and above, audit-logged."""
+    answer = get_object_or_404(Answer.objects.exclude(text=""), pk=answer_id)
+    office = get_in_scope(
+        request.user, Office.objects.all(), min_role=Role.MANAGER, pk=answer.response.office_id
+    )
+    form = HideCommentForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest()
+    answer.is_hidden = form.cleaned_data["hidden"]
+    answer.save(update_fields=["is_hidden"])
+    action = "comment_hidden" if answer.is_hidden else "comment_shown"
+    AuditEvent.record(request, action, office, answer=answer.pk, response=str(answer.response_id))
+    target = form.cleaned_data["next"]
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("reports:dashboard")
+    return redirect(target)
+
+
+def _audit_export(request, subject, month, what: str, fmt: str) -> None:
+    AuditEvent.record(
+        request, "export", subject.obj, kind=subject.kind, month=str(month), what=what, format=fmt
+    )
+
+
+@login_required
+def export_tables(request, kind: str, pk: int, month: str, fmt: str):
+    subject = resolve_subject(request.user, kind, pk)
+    month = _month_or_404(month, subject)
+    exporter = ReportTablesExporter(build_monthly_report(subject, month))
+    _audit_export(request, subject, month, "tables", fmt)
+    return exporter.csv_response() if fmt == "csv" else exporter.xlsx_response()
+
+
+@login_required
+def export_responses(request, kind: str, pk: int, month: str, fmt: str):
+    subject = resolve_subject(request.user, kind, pk)
+    month = _month_or_404(month, subject)
+    exporter = RawResponsesExporter(subject, month)
+    _audit_export(request, subject, month, "responses", fmt)
+    return exporter.csv_response() if fmt == "csv" else exporter.xlsx_response()
+
+
+@login_required
+def export_pdf(request, kind: str, pk: int, month: str):
+    from reports.pdf import render_pdf
+
+    subject = resolve_subject(request.user, kind, pk)
+    month = _month_or_404(month, subject)
+    pdf = render_pdf(build_monthly_report(subject, month))
+    _audit_export(request, subject, month, "report", "pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"report-{subject.kind}-{subject.pk}-{month}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def method(request):
+    """How the index is computed (public)."""
+    from django.conf import settings
+
+    return render(request, "reports/method.html", {"survey_settings": settings.SURVEY})
