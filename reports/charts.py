@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from reports.indices import SatisfactionSummary
 
-FONT = "DejaVu Sans, Noto Sans, Arial, sans-serif"
+FONT = "Report Sans, DejaVu Sans, Noto Sans, Arial, sans-serif"
 ACCENT = "#0b5394"
 MUTED = "#6c757d"
 GRID = "#dee2e6"
@@ -101,6 +101,16 @@ class Canvas:
         )
 
 
+def wrap(label: str, width: int = 30) -> list[str]:
+    """Split a label into at most two lines of about `width` characters (… when longer)."""
+    if len(label) <= width:
+        return [label]
+    cut = label.rfind(" ", 0, width + 1)
+    cut = cut if cut > 0 else width
+    first, rest = label[:cut], label[cut:].strip()
+    return [first, rest if len(rest) <= width else rest[: width - 1] + "…"]
+
+
 def _empty(canvas: Canvas) -> SafeString:
     canvas.text(canvas.width / 2, canvas.height / 2, _("No ratings"), anchor="middle", fill=MUTED)
     return canvas.render()
@@ -125,7 +135,12 @@ def factor_bars(summary: SatisfactionSummary, chart_id: str = "chart-factors") -
         canvas.text(x, row_h * len(rows) + 20, percent(tick), anchor="middle", size=10, fill=MUTED)
     for i, factor in enumerate(rows):
         y = i * row_h + 6
-        canvas.text(label_w - 8, y + 16, factor.label, anchor="end", size=12)
+        lines = wrap(factor.label)
+        for k, line in enumerate(lines):
+            offset = 16 if len(lines) == 1 else 9 + 13 * k
+            canvas.text(
+                label_w - 8, y + offset, line, anchor="end", size=12 if len(lines) == 1 else 11
+            )
         canvas.rect(label_w, y, factor.share * bar_w, 22, ACCENT, label=percent(factor.share, 1))
         if factor.ci_low is not None:
             low, high = label_w + factor.ci_low * bar_w, label_w + factor.ci_high * bar_w
