@@ -235,7 +235,7 @@ class ReportForm(PeriodMixin, forms.Form):
     group = forms.ChoiceField(label=_("Group by"), required=False, choices=GROUPS)
 
     def __init__(self, data, *, user, **kwargs):
-        self.units = readable_units(user)
+        self.units = self.units_for(user)
         today = timezone.localdate()
         top = self.units.order_by("depth", "path").first()
         defaults = {
@@ -250,9 +250,14 @@ class ReportForm(PeriodMixin, forms.Form):
         self.fields["unit"].empty_label = None
         self.helper = _filter_helper(_("Show"))
 
+    @staticmethod
+    def units_for(user):
+        return readable_units(user)
+
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("unit") and "unit" not in self.errors:
             raise forms.ValidationError(_("You have no unit to report on."))
-        cleaned["group"] = cleaned.get("group") or "quarter"
+        if "group" in self.fields:
+            cleaned["group"] = cleaned.get("group") or "quarter"
         return cleaned
