@@ -332,6 +332,105 @@ class Kiosk(models.Model):
     def is_enrolled(self) -> bool:
         return bool(self.credential_hash) and self.revoked_at is None
 
+    # --- Device credential -------------------------------------------------------
+    # The credential is "<kiosk id>.<random secret>" signed with SECRET_KEY: a forged or
+    # mangled value is refused before any query, and only its SHA-256 is stored, so a
+    # database leak does not let anyone rate as the kiosk. Revoking keeps the hash (to
+    # tell a revoked device apart from an unknown one); rotating clears it.
+
+    CREDENTIAL_SALT = "offices.kiosk.credential"
+    SILENT_AFTER = timezone.timedelta(minutes=15)
+
+    @classmethod
+    def enrol(cls, raw_token: str) -> tuple[Kiosk, str] | None:
+        """Exchange a one-time enrolment token for a device credential.
+
+        Returns (kiosk, credential) or None when the token is unknown, used or expired.
+        The token stops working at once; a previously enrolled device is replaced.
+        """
+        from django.core import signing
+        from django.db import transaction
+
+        if not raw_token or len(raw_token) > 200:
+            return None
+        with transaction.atomic():
+            kiosk = (
+                cls.objects.select_for_update()
+                .filter(
+                    enrolment_token_hash=hash_token(raw_token),
+                    enrolment_expires_at__gt=timezone.now(),
+                )
+                .first()
+            )
+            if kiosk is None:
+                return None
+            signer = signing.Signer(salt=cls.CREDENTIAL_SALT)
+            credential = signer.sign(f"{kiosk.pk}.{secrets.token_urlsafe(32)}")
+            kiosk.credential_hash = hash_token(credential)
+            kiosk.enrolled_at = timezone.now()
+            kiosk.revoked_at = None
+            kiosk.enrolment_token_hash = ""
+            kiosk.enrolment_expires_at = None
+            kiosk.save(
+                update_fields=[
+                    "credential_hash",
+                    "enrolled_at",
+                    "revoked_at",
+                    "enrolment_token_hash",
+                    "enrolment_expires_at",
+                ]
+            )
+        return kiosk, credential
+
+    @classmethod
+    def id_from_credential(cls, credential: str) -> int | None:
+        """The kiosk id a well-signed credential names, or None (no query)."""
+        from django.core import signing
+
+        if not credential or len(credential) > 300:
+            return None
+        try:
+            value = signing.Signer(salt=cls.CREDENTIAL_SALT).unsign(credential)
+        except signing.BadSignature:
+            return None
+        kiosk_id, _, secret = value.partition(".")
+        return int(kiosk_id) if kiosk_id.isdigit() and secret else None
+
+    def credential_matches(self, credential: str) -> bool:
+        import hmac
+
+        return bool(self.credential_hash) and hmac.compare_digest(
+            self.credential_hash, hash_token(credential)
+        )
+
+    def revoke(self) -> None:
+        """Refuse this device from now on; a new enrolment link (rotate) re-enables it."""
+        self.revoked_at = timezone.now()
+        self.enrolment_token_hash = ""
+        self.enrolment_expires_at = None
+        self.save(update_fields=["revoked_at", "enrolment_token_hash", "enrolment_expires_at"])
+
+    def rotate(self, valid_hours: int = 24) -> str:
+        """Drop the device credential and return a new one-time enrolment token."""
+        self.credential_hash = ""
+        self.enrolled_at = None
+        self.revoked_at = None
+        self.save(update_fields=["credential_hash", "enrolled_at", "revoked_at"])
+        return self.issue_enrolment_token(valid_hours)
+
+    def seen_now(self) -> None:
+        """Heartbeat: one UPDATE, no read."""
+        self.last_seen_at = timezone.now()
+        Kiosk.objects.filter(pk=self.pk).update(last_seen_at=self.last_seen_at)
+
+    def is_silent(self, now=None) -> bool:
+        """An enrolled kiosk with no heartbeat for 15 minutes while its office is open."""
+        now = now or timezone.now()
+        if not self.is_enrolled or not self.office.is_open_at(now):
+            return False
+        last = self.last_seen_at or self.enrolled_at
+        return last is None or now - last > self.SILENT_AFTER
+
 
 class Membership(models.Model):
     """A user's role at a unit; it reaches the unit's whole subtree."""

@@ -402,7 +402,15 @@ class Response(models.Model):
         verbose_name = _("response")
         verbose_name_plural = _("responses")
         ordering = ["-submitted_at"]
-        indexes = [models.Index(fields=["office", "submitted_at"], name="response_office_time_idx")]
+        indexes = [
+            models.Index(fields=["office", "submitted_at"], name="response_office_time_idx"),
+            # The misuse check looks for the same kiosk's neighbouring ratings in time.
+            models.Index(
+                fields=["kiosk", "submitted_at"],
+                name="response_kiosk_time_idx",
+                condition=Q(kiosk__isnull=False),
+            ),
+        ]
         constraints = [
             # One rating per dossier (receipt QR codes), per office.
             models.UniqueConstraint(

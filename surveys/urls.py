@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from surveys import views
 
 app_name = "surveys"
-urlpatterns: list = []
+urlpatterns = [
+    # Kiosk: the page, its one-time enrolment link, its JSON API, the admin preview.
+    path("kiosk/", views.kiosk_page, name="kiosk"),
+    path("kiosk/enrol/<str:token>/", views.kiosk_enrol, name="kiosk_enrol"),
+    path("kiosk/api/ratings/", views.api_rating, name="kiosk_api_rating"),
+    path("kiosk/api/heartbeat/", views.api_heartbeat, name="kiosk_api_heartbeat"),
+    path("kiosk/preview/<int:version_id>/", views.kiosk_preview, name="kiosk_preview"),
+    # Own phone: public rating pages (rate-limited per address).
+    path("r/", views.choose_office, name="choose_office"),
+    path("r/thanks/", views.thanks, name="thanks"),
+    path("r/receipt/<str:token>/", views.rate_receipt, name="rate_receipt"),
+    path("r/<int:office_id>/", views.rate, name="rate"),
+    path("r/<int:office_id>/desk/<int:desk_id>/", views.rate, name="rate_desk"),
+    # Officials: printable QR posters and receipt codes for the offices in their scope.
+    path("qr/office/<int:office_id>/", views.office_poster, name="office_poster"),
+    path("qr/desk/<int:desk_id>/", views.desk_poster, name="desk_poster"),
+    path("qr/office/<int:office_id>/receipt/", views.receipt_qr, name="receipt_qr"),
+]

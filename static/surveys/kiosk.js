@@ -1,0 +1,507 @@
+// The kiosk: one question per screen, offline queue, idle reset, heartbeat.
+// No build step and no library. Ratings are queued in localStorage with their own UUID
+// and original times, and leave the queue only once the server has acknowledged them
+// (201 stored or 200 duplicate), so a rating is never lost and never counted twice.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("kiosk");
+  var config = JSON.parse(document.getElementById("kiosk-config").textContent);
+  var preview = root.hasAttribute("data-preview");
+  var credential = root.getAttribute("data-credential");
+  var fingerprint = root.getAttribute("data-fingerprint");
+  var ratingUrl = root.getAttribute("data-rating-url");
+  var heartbeatUrl = root.getAttribute("data-heartbeat-url");
+  var QUEUE_KEY = "kiosk-queue:" + (config.kiosk || "preview");
+  var DEFAULT_LANGUAGE = "vi";
+  var THANKS_SECONDS = 8;
+  var HEARTBEAT_MS = 60000;
+  var RELOAD_AFTER_MS = 24 * 3600 * 1000;
+
+  var screens = {
+    start: document.getElementById("screen-start"),
+    question: document.getElementById("screen-question"),
+    thanks: document.getElementById("screen-thanks"),
+  };
+  var title = document.getElementById("question-title");
+  var progress = document.getElementById("question-progress");
+  var hint = document.getElementById("question-hint");
+  var options = document.getElementById("question-options");
+  var pending = document.getElementById("pending");
+  var buttons = {};
+  ["back", "skip", "next"].forEach(function (name) {
+    buttons[name] = screens.question.querySelector('[data-action="' + name + '"]');
+  });
+
+  var language = DEFAULT_LANGUAGE;
+  var current = "start";
+  var rating = null;
+  var lastTouch = Date.now();
+  var shownAt = Date.now();
+  var loadedAt = Date.now();
+  var clockOffset = 0;
+  var mustReload = false;
+
+  // --- Text -----------------------------------------------------------------------
+
+  function t(key) {
+    var strings = config.strings[language] || {};
+    return strings[key] || config.strings[DEFAULT_LANGUAGE][key] || "";
+  }
+
+  function number(value) {
+    try {
+      return new Intl.NumberFormat(language).format(value);
+    } catch (error) {
+      return String(value);
+    }
+  }
+
+  function format(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (match, key) {
+      return key in values ? number(values[key]) : match;
+    });
+  }
+
+  function textOf(item) {
+    return item.texts[language] || item.texts[DEFAULT_LANGUAGE];
+  }
+
+  function setLanguage(code) {
+    language = code;
+    document.documentElement.lang = code;
+    document.documentElement.dir = code === "fa" ? "rtl" : "ltr";
+    document.querySelectorAll("[data-t]").forEach(function (element) {
+      element.textContent = t(element.getAttribute("data-t"));
+    });
+    document.querySelectorAll("[data-t-aria]").forEach(function (element) {
+      element.setAttribute("aria-label", t(element.getAttribute("data-t-aria")));
+    });
+    document.querySelectorAll("[data-lang]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-lang") === code));
+    });
+    updatePending();
+  }
+
+  // --- Screens --------------------------------------------------------------------
+
+  function show(name) {
+    current = name;
+    shownAt = Date.now();
+    Object.keys(screens).forEach(function (key) {
+      screens[key].hidden = key !== name;
+      screens[key].classList.toggle("is-active", key === name);
+    });
+    var heading = screens[name].querySelector("h1");
+    if (heading && name !== "start") heading.focus({ preventScroll: true });
+  }
+
+  function reset() {
+    rating = null;
+    setLanguage(DEFAULT_LANGUAGE);
+    show("start");
+    if (mustReload) reloadIfOnline();
+  }
+
+  function start() {
+    rating = {
+      id: uuid(),
+      startedAt: now(),
+      steps: config.order.slice(),
+      index: 0,
+      answers: {},
+      reasonsFor: {},
+    };
+    renderQuestion();
+    show("question");
+  }
+
+  function svgIcon(id) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "icon");
+    var use = document.createElementNS(ns, "use");
+    use.setAttribute("href", "#" + id);
+    svg.appendChild(use);
+    return svg;
+  }
+
+  function optionButton(label, pressed, icon, onPress) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "option";
+    button.setAttribute("aria-pressed", String(pressed));
+    if (icon) button.appendChild(svgIcon(icon));
+    var span = document.createElement("span");
+    span.textContent = label;
+    button.appendChild(span);
+    button.addEventListener("click", function () {
+      onPress(button);
+    });
+    return button;
+  }
+
+  function renderQuestion() {
+    var code = rating.steps[rating.index];
+    var question = config.questions[code];
+    var value = rating.answers[code];
+    var last = rating.index === rating.steps.length - 1;
+    progress.textContent = format(t("progress"), {
+      n: rating.index + 1,
+      total: rating.steps.length,
+    });
+    title.textContent = textOf(question);
+    hint.hidden = question.kind !== "multi";
+    hint.textContent = question.kind === "multi" ? t("choose_all") : "";
+    options.textContent = "";
+    options.className = "options options-" + question.kind;
+    var pick = function (answer) {
+      return function (button) {
+        choose(code, answer, button);
+      };
+    };
+    if (question.kind === "scale5") {
+      [5, 4, 3, 2, 1].forEach(function (score) {
+        var button = optionButton(t("scale_" + score), value === score, "face-" + score, pick(score));
+        button.classList.add("face", "face-" + score);
+        options.appendChild(button);
+      });
+    } else if (question.kind === "yesno") {
+      [1, 0].forEach(function (answer) {
+        var button = optionButton(
+          t(answer ? "yes" : "no"),
+          value === answer,
+          answer ? "icon-yes" : "icon-no",
+          pick(answer)
+        );
+        button.classList.add(answer ? "yes" : "no");
+        options.appendChild(button);
+      });
+    } else if (question.kind === "choice") {
+      question.choices.forEach(function (choice) {
+        options.appendChild(optionButton(textOf(choice), value === choice.code, null, pick(choice.code)));
+      });
+    } else if (question.kind === "multi") {
+      var chosen = Array.isArray(value) ? value.slice() : [];
+      question.choices.forEach(function (choice) {
+        var button = optionButton(textOf(choice), chosen.indexOf(choice.code) >= 0, null, function () {
+          toggle(code, choice.code, button);
+        });
+        button.classList.add("toggle");
+        options.appendChild(button);
+      });
+    } else {
+      var area = document.createElement("textarea");
+      area.id = "answer-text";
+      area.maxLength = 1000;
+      area.rows = 4;
+      area.value = typeof value === "string" ? value : "";
+      area.placeholder = t("type_here");
+      area.setAttribute("aria-labelledby", "question-title");
+      options.appendChild(area);
+    }
+    var free = question.kind === "multi" || question.kind === "text";
+    buttons.next.hidden = !free;
+    buttons.next.textContent = last ? t("send") : t("next");
+    buttons.skip.hidden = free || question.required;
+  }
+
+  function isLow(question, value) {
+    if (question.kind === "scale5") return typeof value === "number" && value <= 2;
+    if (question.kind === "yesno") return value === 0;
+    return false;
+  }
+
+  // A low answer (1–2 or "no") brings in its reasons question once, right after it;
+  // changing the answer back removes it again.
+  function followUp(code) {
+    var question = config.questions[code];
+    var reasons = question.reasons;
+    if (!reasons || !config.questions[reasons]) return;
+    var at = rating.steps.indexOf(reasons);
+    if (isLow(question, rating.answers[code])) {
+      if (at === -1) {
+        rating.steps.splice(rating.index + 1, 0, reasons);
+        rating.reasonsFor[reasons] = code;
+      }
+    } else if (rating.reasonsFor[reasons] === code && at > -1) {
+      rating.steps.splice(at, 1);
+      delete rating.answers[reasons];
+      delete rating.reasonsFor[reasons];
+    }
+  }
+
+  function choose(code, value, button) {
+    rating.answers[code] = value;
+    followUp(code);
+    options.querySelectorAll(".option").forEach(function (other) {
+      other.setAttribute("aria-pressed", String(other === button));
+    });
+    var chosenRating = rating;
+    setTimeout(function () {
+      if (rating === chosenRating && rating.steps[rating.index] === code) advance();
+    }, 200);
+  }
+
+  function toggle(code, choice, button) {
+    var chosen = Array.isArray(rating.answers[code]) ? rating.answers[code] : [];
+    var at = chosen.indexOf(choice);
+    if (at >= 0) chosen.splice(at, 1);
+    else chosen.push(choice);
+    rating.answers[code] = chosen;
+    button.setAttribute("aria-pressed", String(at < 0));
+  }
+
+  function advance() {
+    rating.index += 1;
+    if (rating.index >= rating.steps.length) finish();
+    else renderQuestion();
+  }
+
+  function back() {
+    if (rating.index === 0) return reset();
+    rating.index -= 1;
+    renderQuestion();
+  }
+
+  function skip() {
+    var code = rating.steps[rating.index];
+    delete rating.answers[code];
+    followUp(code);
+    advance();
+  }
+
+  function next() {
+    var code = rating.steps[rating.index];
+    var area = document.getElementById("answer-text");
+    if (area) rating.answers[code] = area.value.trim();
+    var value = rating.answers[code];
+    if (value === "" || (Array.isArray(value) && !value.length)) delete rating.answers[code];
+    advance();
+  }
+
+  function finish() {
+    var answers = rating.steps
+      .filter(function (code) {
+        return code in rating.answers;
+      })
+      .map(function (code) {
+        return { question: code, value: rating.answers[code] };
+      });
+    var payload = {
+      id: rating.id,
+      version: config.version,
+      extension_version: config.extension_version,
+      desk: config.desk,
+      staff: config.staff,
+      language: language,
+      started_at: rating.startedAt,
+      submitted_at: now(),
+      answers: answers,
+    };
+    rating = null;
+    if (!preview) enqueue(payload);
+    show("thanks");
+  }
+
+  // --- Time and identifiers ---------------------------------------------------------
+
+  // The kiosk's clock, corrected by the offset the last heartbeat measured when it is
+  // clearly wrong (a tablet without network time). Offline ratings keep these times.
+  function now() {
+    var offset = Math.abs(clockOffset) > 30000 ? clockOffset : 0;
+    return new Date(Date.now() + offset).toISOString();
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 15) | 64;
+    bytes[8] = (bytes[8] & 63) | 128;
+    var hex = Array.prototype.map
+      .call(bytes, function (b) {
+        return (b + 256).toString(16).slice(1);
+      })
+      .join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  // --- Queue ----------------------------------------------------------------------
+
+  var memoryQueue = [];
+  var sending = false;
+  var failures = 0;
+  var retryTimer = null;
+
+  function loadQueue() {
+    try {
+      return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]");
+    } catch (error) {
+      return memoryQueue.slice();
+    }
+  }
+
+  function saveQueue(queue) {
+    memoryQueue = queue;
+    try {
+      localStorage.setItem(QUEUE_KEY, JSON.stringify(queue));
+    } catch (error) {
+      // Storage full or disabled: the in-memory copy still gets sent.
+    }
+  }
+
+  function enqueue(payload) {
+    var queue = loadQueue();
+    queue.push(payload);
+    saveQueue(queue);
+    updatePending();
+    flush();
+  }
+
+  function dequeue(id) {
+    saveQueue(
+      loadQueue().filter(function (item) {
+        return item.id !== id;
+      })
+    );
+    updatePending();
+  }
+
+  function updatePending() {
+    var count = loadQueue().length;
+    pending.hidden = count === 0;
+    pending.textContent = count ? format(t("pending"), { n: count }) : "";
+  }
+
+  function post(url, body) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller
+      ? setTimeout(function () {
+          controller.abort();
+        }, 15000)
+      : null;
+    return fetch(url, {
+      method: "POST",
+      headers: { Authorization: "Kiosk " + credential, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "omit",
+      cache: "no-store",
+      signal: controller ? controller.signal : undefined,
+    }).finally(function () {
+      clearTimeout(timer);
+    });
+  }
+
+  function retryLater() {
+    failures += 1;
+    var delay = Math.min(300000, 1000 * Math.pow(2, Math.min(failures, 9)));
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, delay * (0.75 + Math.random() / 2));
+  }
+
+  function flush() {
+    if (sending || preview) return;
+    var queue = loadQueue();
+    if (!queue.length) return;
+    var item = queue[0];
+    sending = true;
+    post(ratingUrl, item).then(
+      function (response) {
+        sending = false;
+        if (response.ok) {
+          failures = 0;
+          dequeue(item.id);
+          flush();
+        } else if (response.status === 401 || response.status === 403) {
+          mustReload = true; // the server will show why (not enrolled or revoked)
+        } else if (response.status === 408 || response.status === 429 || response.status >= 500) {
+          retryLater();
+        } else {
+          // Refused as invalid: it never will be accepted, so it must not block the rest.
+          if (window.console) console.warn("Kiosk rating refused", response.status, item.id);
+          dequeue(item.id);
+          flush();
+        }
+      },
+      function () {
+        sending = false;
+        retryLater();
+      }
+    );
+  }
+
+  function heartbeat() {
+    if (preview) return;
+    post(heartbeatUrl, { pending: loadQueue().length, config: fingerprint })
+      .then(function (response) {
+        if (response.status === 401 || response.status === 403) mustReload = true;
+        if (!response.ok) return null;
+        return response.json();
+      })
+      .then(function (data) {
+        if (!data) return;
+        if (data.server_time) clockOffset = Date.parse(data.server_time) - Date.now();
+        if (data.config !== fingerprint || Date.now() - loadedAt > RELOAD_AFTER_MS) mustReload = true;
+        failures = 0;
+        flush();
+      })
+      .catch(function () {});
+  }
+
+  function reloadIfOnline() {
+    if (current === "start" && navigator.onLine !== false && !sending) window.location.reload();
+  }
+
+  // --- Wiring ---------------------------------------------------------------------
+
+  root.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-action], [data-lang]");
+    if (!target) return;
+    var action = target.getAttribute("data-action");
+    if (target.hasAttribute("data-lang")) setLanguage(target.getAttribute("data-lang"));
+    else if (action === "start") start();
+    else if (action === "back") back();
+    else if (action === "skip") skip();
+    else if (action === "next") next();
+    else if (action === "restart") reset();
+  });
+
+  ["pointerdown", "keydown", "input"].forEach(function (type) {
+    document.addEventListener(
+      type,
+      function () {
+        lastTouch = Date.now();
+      },
+      { passive: true, capture: true }
+    );
+  });
+
+  setInterval(function () {
+    var idleMs = Math.max(3, config.idle_seconds) * 1000;
+    var quiet = Date.now() - lastTouch;
+    if (current === "thanks" && Date.now() - shownAt > Math.min(THANKS_SECONDS * 1000, idleMs)) {
+      reset();
+    } else if (current === "question" && quiet > idleMs) {
+      reset();
+    } else if (current === "start" && language !== DEFAULT_LANGUAGE && quiet > idleMs) {
+      setLanguage(DEFAULT_LANGUAGE);
+    } else if (current === "start" && mustReload && quiet > 5000) {
+      reloadIfOnline();
+    }
+  }, 1000);
+
+  window.addEventListener("online", function () {
+    failures = 0;
+    clearTimeout(retryTimer);
+    flush();
+  });
+
+  updatePending();
+  if (!preview) {
+    flush();
+    heartbeat();
+    setInterval(heartbeat, HEARTBEAT_MS);
+  }
+})();

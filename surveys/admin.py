@@ -1,0 +1,292 @@
+"""Admin for the question bank, versioned surveys, responses and kiosks.
+
+KioskAdmin lives here, not in offices, because enrolment links and the kiosk's
+rating flow belong to surveys (offices imports no other app).
+"""
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from offices.models import AuditEvent, Kiosk
+from surveys.models import (
+    Answer,
+    Choice,
+    Question,
+    Response,
+    Survey,
+    SurveyItem,
+    SurveyVersion,
+)
+from surveys.qr import qr_svg
+
+# --- Question bank ------------------------------------------------------------------
+
+
+class ChoiceInline(admin.TabularInline):
+    model = Choice
+    extra = 0
+    fields = ["position", "code", "text_vi", "text_en", "text_fa"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["code", "text_vi", "kind", "factor", "reasons"]
+    list_filter = ["kind", "factor"]
+    search_fields = ["code", "text_vi", "text_en", "text_fa"]
+    autocomplete_fields = ["reasons"]
+    inlines = [ChoiceInline]
+    fieldsets = [
+        (None, {"fields": ["code", "kind", "factor", "reasons"]}),
+        (_("Text"), {"fields": ["text_vi", "text_en", "text_fa"]}),
+    ]
+
+
+# --- Surveys and versions ---------------------------------------------------------------
+
+
+class VersionInline(admin.TabularInline):
+    """The survey's versions, read-only, each linking to its own page."""
+
+    model = SurveyVersion
+    extra = 0
+    fields = ["link", "note", "created_at"]
+    readonly_fields = ["link", "note", "created_at"]
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("version"))
+    def link(self, version):
+        url = reverse("admin:surveys_surveyversion_change", args=[version.pk])
+        return format_html('<a href="{}">v{}</a>', url, version.number)
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "variant", "unit", "office", "is_active", "versions_link"]
+    list_filter = ["variant", "is_active"]
+    search_fields = ["code", "name", "unit__name", "office__name"]
+    autocomplete_fields = ["unit", "office"]
+    inlines = [VersionInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("unit", "office")
+
+    @admin.display(description=_("versions"))
+    def versions_link(self, survey):
+        url = reverse("admin:surveys_surveyversion_changelist") + f"?survey__id__exact={survey.pk}"
+        return format_html('<a href="{}">{}</a>', url, _("versions"))
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:  # a new survey starts with an empty, editable version 1
+            SurveyVersion.objects.create(survey=obj, number=1, note=str(_("First version")))
+
+
+class ItemInline(admin.TabularInline):
+    model = SurveyItem
+    extra = 0
+    fields = ["position", "question", "required"]
+    autocomplete_fields = ["question"]
+    ordering = ["position", "pk"]
+
+
+@admin.register(SurveyVersion)
+class SurveyVersionAdmin(admin.ModelAdmin):
+    """A version with responses is frozen: shown read-only, with "create a new version"."""
+
+    list_display = ["__str__", "survey", "number", "item_count", "frozen", "created_at"]
+    list_filter = ["survey__variant", "survey"]
+    search_fields = ["survey__name", "survey__code", "note"]
+    inlines = [ItemInline]
+    actions = ["create_new_version"]
+    change_form_template = "admin/surveys/surveyversion/change_form.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("survey")
+            .annotate(n_items=Count("items", distinct=True))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["survey", "number"] if obj else []
+
+    @admin.display(description=_("questions"))
+    def item_count(self, version):
+        return version.n_items
+
+    @admin.display(description=_("frozen"), boolean=True)
+    def frozen(self, version):
+        return version.is_frozen
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_frozen:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_frozen:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:version_id>/new-version/",
+                self.admin_site.admin_view(self.new_version_view),
+                name="surveys_surveyversion_new_version",
+            ),
+            *super().get_urls(),
+        ]
+
+    def new_version_view(self, request, version_id: int):
+        """POST: copy this version into the next number and open it for editing."""
+        version = get_object_or_404(SurveyVersion, pk=version_id)
+        if request.method != "POST" or not self.has_add_permission(request):
+            return redirect("admin:surveys_surveyversion_change", version_id)
+        successor = version.new_version(note=str(_("Copied from v%(n)s") % {"n": version.number}))
+        AuditEvent.record(request, "survey.new_version", successor)
+        self.message_user(
+            request,
+            _("Version %(n)s created from version %(old)s; edit it below.")
+            % {"n": successor.number, "old": version.number},
+            messages.SUCCESS,
+        )
+        return redirect("admin:surveys_surveyversion_change", successor.pk)
+
+    @admin.action(description=_("Create a new version (copy of the selected one)"))
+    def create_new_version(self, request, queryset):
+        created = [version.new_version() for version in queryset]
+        self.message_user(
+            request,
+            ngettext("%(n)d new version created.", "%(n)d new versions created.", len(created))
+            % {"n": len(created)},
+            messages.SUCCESS,
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["preview_url"] = reverse("surveys:kiosk_preview", args=[obj.pk])
+            context["new_version_url"] = reverse(
+                "admin:surveys_surveyversion_new_version", args=[obj.pk]
+            )
+            context["is_frozen"] = obj.is_frozen
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+# --- Responses (read-only: they are evidence) ------------------------------------------
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = ["question", "score", "choice", "text", "is_hidden"]
+    readonly_fields = ["question", "score", "choice", "text"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = ["submitted_at", "office", "desk", "channel", "language", "is_misuse"]
+    list_filter = ["channel", "is_misuse", "language"]
+    search_fields = ["id", "office__name", "dossier_code", "misuse_reason"]
+    date_hierarchy = "submitted_at"
+    list_select_related = ["office", "desk"]
+    inlines = [AnswerInline]
+    readonly_fields = [f.name for f in Response._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Kiosks -------------------------------------------------------------------------------
+
+
+@admin.register(Kiosk)
+class KioskAdmin(admin.ModelAdmin):
+    """Create a kiosk → its one-time enrolment link and QR code; revoke; rotate."""
+
+    list_display = ["name", "office", "desk", "status", "seen", "idle_seconds"]
+    list_filter = ["office__unit__level"]
+    search_fields = ["name", "office__name", "office__unit__name"]
+    list_select_related = ["office", "desk"]
+    autocomplete_fields = ["office", "desk"]
+    actions = ["rotate_credentials", "revoke_credentials"]
+    fields = ["office", "desk", "name", "idle_seconds", "min_seconds_between_ratings"]
+    readonly_fields = ["enrolled_at", "revoked_at", "last_seen_at"]
+
+    def get_fields(self, request, obj=None):
+        return self.fields + (self.readonly_fields if obj else [])
+
+    @admin.display(description=_("status"))
+    def status(self, kiosk):
+        if kiosk.revoked_at:
+            return _("revoked")
+        if kiosk.is_enrolled:
+            return _("enrolled")
+        return _("waiting for enrolment")
+
+    @admin.display(description=_("last seen"), ordering="last_seen_at")
+    def seen(self, kiosk):
+        when = (
+            timezone.localtime(kiosk.last_seen_at).strftime("%Y-%m-%d %H:%M")
+            if kiosk.last_seen_at
+            else "—"
+        )
+        if kiosk.is_silent():
+            return format_html(
+                '<strong class="kiosk-silent">⚠ {} · {}</strong>', when, _("silent > 15 min")
+            )
+        return when
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Right after creating a kiosk, show its enrolment link and QR code."""
+        return self._enrolment_page(request, [obj])
+
+    @admin.action(description=_("Rotate credential: new enrolment link (the device must re-enrol)"))
+    def rotate_credentials(self, request, queryset):
+        return self._enrolment_page(request, list(queryset.select_related("office", "desk")))
+
+    @admin.action(description=_("Revoke credential: refuse ratings from the selected kiosks"))
+    def revoke_credentials(self, request, queryset):
+        for kiosk in queryset:
+            kiosk.revoke()
+            AuditEvent.record(request, "kiosk.revoked", kiosk)
+        self.message_user(
+            request,
+            ngettext("%(n)d kiosk revoked.", "%(n)d kiosks revoked.", len(queryset))
+            % {"n": len(queryset)},
+            messages.SUCCESS,
+        )
+
+    def _enrolment_page(self, request, kiosks):
+        links = []
+        for kiosk in kiosks:
+            token = kiosk.rotate()
+            AuditEvent.record(request, "kiosk.enrolment_link", kiosk)
+            url = request.build_absolute_uri(reverse("surveys:kiosk_enrol", args=[token]))
+            links.append({"kiosk": kiosk, "url": url, "qr": qr_svg(url, scale=5)})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Enrolment links"),
+            "links": links,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/surveys/kiosk/enrolment.html", context)

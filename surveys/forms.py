@@ -1,0 +1,199 @@
+"""Forms: the citizen's phone rating (built from a survey version) and the receipt QR."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import Desk, Office, StaffMember
+from surveys.models import NO, SCALE_LABELS, YES, QuestionKind, Response
+from surveys.submission import (
+    MAX_TEXT_CHARS,
+    QuestionSpec,
+    SubmissionError,
+    VersionSpec,
+    build_answers,
+    survey_settings,
+)
+from surveys.tokens import FormToken
+
+HONEYPOT = "website"
+
+
+def _field_for(question: QuestionSpec, language: str) -> forms.Field:
+    label = question.text(language)
+    required = question.required
+    if question.kind == QuestionKind.SCALE5:
+        choices = [(str(score), SCALE_LABELS[score]) for score in (5, 4, 3, 2, 1)]
+        return forms.TypedChoiceField(
+            label=label, choices=choices, coerce=int, required=required, widget=forms.RadioSelect
+        )
+    if question.kind == QuestionKind.YESNO:
+        choices = [(str(YES), _("Yes")), (str(NO), _("No"))]
+        return forms.TypedChoiceField(
+            label=label, choices=choices, coerce=int, required=required, widget=forms.RadioSelect
+        )
+    choices = [(c.code, c.texts.get(language) or c.texts["vi"]) for c in question.choices]
+    if question.kind == QuestionKind.CHOICE:
+        return forms.ChoiceField(
+            label=label, choices=choices, required=required, widget=forms.RadioSelect
+        )
+    if question.kind == QuestionKind.MULTI:
+        return forms.MultipleChoiceField(
+            label=label,
+            choices=choices,
+            required=required,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Optional: choose all that apply.") if not required else "",
+        )
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=MAX_TEXT_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RatingForm(forms.Form):
+    """One page with every question of the version(s): works on any phone, without JS.
+
+    A reasons question (asked on the kiosk only after a low answer) appears after
+    the item that points to it, marked optional. Validation of the answers is the
+    kiosk's (`build_answers`), so both channels accept exactly the same ratings.
+    """
+
+    form_token = forms.CharField(widget=forms.HiddenInput)
+    # Honeypot: hidden from people (CSS and aria-hidden), filled in by naive bots.
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, specs: list[VersionSpec], token: FormToken, staff_choices, **kw):
+        super().__init__(*args, **kw)
+        self.specs = specs
+        self.token = token
+        self.language = (get_language() or "vi")[:2]
+        self.answers = []
+        self.initial["form_token"] = token.dumps()
+        self.question_fields: list[str] = []
+        if staff_choices:
+            self.fields["staff"] = forms.ModelChoiceField(
+                queryset=staff_choices,
+                required=False,
+                label=_("Who served you? (optional)"),
+                empty_label=_("I don't know"),
+            )
+        for code in self._question_codes():
+            name = f"q_{code}"
+            self.fields[name] = _field_for(self._question(code), self.language)
+            self.question_fields.append(name)
+        self.helper = FormHelper()
+        self.helper.form_tag = True
+        self.helper.layout = Layout(
+            "form_token",
+            Div(Field(HONEYPOT), css_class="hp-field", aria_hidden="true"),
+            *(["staff"] if staff_choices else []),
+            *(Div(Field(name), css_class="rating-question") for name in self.question_fields),
+        )
+        self.helper.add_input(Submit("send", _("Send my rating"), css_class="btn-lg w-100"))
+
+    def _question(self, code: str) -> QuestionSpec:
+        for spec in self.specs:
+            if code in spec.questions:
+                return spec.questions[code]
+        raise KeyError(code)
+
+    def _question_codes(self) -> list[str]:
+        codes: list[str] = []
+        for spec in self.specs:
+            for code in spec.order:
+                codes.append(code)
+                reasons = spec.questions[code].reasons
+                if reasons and reasons not in codes and reasons in spec.questions:
+                    codes.append(reasons)
+        # Free-text items last, whatever their position: a comment closes the form.
+        texts = [c for c in codes if self._question(c).kind == QuestionKind.TEXT]
+        return [c for c in codes if c not in texts] + texts
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get(HONEYPOT):
+            raise forms.ValidationError(
+                _("Your rating could not be accepted. Please try again."), code="bot"
+            )
+        minimum = survey_settings("PUBLIC_MIN_SECONDS", 5)
+        if self.token.seconds_open() < minimum:
+            raise forms.ValidationError(
+                _(
+                    "That was quicker than anyone can read the questions. "
+                    "Please check your answers and send again."
+                ),
+                code="too_fast",
+            )
+        if self.errors:
+            return cleaned
+        values = {name[2:]: cleaned.get(name) for name in self.question_fields}
+        try:
+            self.answers = build_answers(self.specs, values, self.language)
+        except SubmissionError as error:
+            field = f"q_{error.field}"
+            self.add_error(field if field in self.fields else None, error.message)
+        return cleaned
+
+    def to_response(self, office: Office, desk: Desk | None, **fields) -> Response:
+        now = timezone.now()
+        staff = self.cleaned_data.get("staff")
+        return Response(
+            id=self.token.rating_id,
+            survey_version_id=self.specs[0].id,
+            extension_version_id=self.specs[1].id if len(self.specs) > 1 else None,
+            office=office,
+            desk=desk or (staff.desk if staff and staff.desk_id else None),
+            staff=staff,
+            channel=self.token.channel,
+            language=self.language,
+            started_at=now - timezone.timedelta(seconds=self.token.seconds_open()),
+            submitted_at=now,
+            **fields,
+        )
+
+
+dossier_code_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$",
+    _("Use letters, digits and . _ / - only (at most 64 characters)."),
+)
+
+
+class ReceiptForm(forms.Form):
+    """An official makes the QR code printed on one dossier's receipt."""
+
+    dossier_code = forms.CharField(
+        label=_("Dossier code"),
+        max_length=64,
+        validators=[dossier_code_validator],
+        help_text=_("The code printed on the receipt, e.g. 000.00.18.H26-250701-0001."),
+    )
+    desk = forms.ModelChoiceField(
+        queryset=Desk.objects.none(), required=False, label=_("Desk"), empty_label=_("Any desk")
+    )
+
+    def __init__(self, *args, office: Office, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["desk"].queryset = office.desks.filter(is_active=True)
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.add_input(Submit("make", _("Make the receipt QR code")))
+
+
+def staff_choices(office: Office, desk: Desk | None):
+    people = StaffMember.objects.filter(office=office, is_active=True)
+    if desk is not None:
+        people = people.filter(desk=desk)
+    return people if people.exists() else None

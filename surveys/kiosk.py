@@ -1,0 +1,167 @@
+"""What a kiosk shows: the office, desk, serving officer, the questions in three languages.
+
+The page carries everything it needs (questions and interface text in vi / en / fa)
+so that switching language and rating while offline need no further request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from offices.models import Desk, Kiosk, Office, StaffMember
+from surveys.models import SCALE_LABELS, Survey, SurveyVersion, Variant
+from surveys.submission import LANGUAGES, VersionSpec, load_spec
+
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "fa": "فارسی"}
+
+
+def ui_strings() -> dict[str, dict[str, str]]:
+    """The kiosk's interface text in each language, from the gettext catalogues."""
+    strings = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            strings[language] = {
+                "title": _("How was your visit today?"),
+                "intro": _("Your rating is anonymous and takes less than a minute."),
+                "start": _("Start rating"),
+                "counter": _("Counter"),
+                "served_by": _("Served by"),
+                "languages": _("Choose your language"),
+                "suggest": _("Leave a suggestion"),
+                "progress": _("Question {n} of {total}"),
+                "back": _("Back"),
+                "skip": _("Skip"),
+                "next": _("Continue"),
+                "send": _("Send"),
+                "yes": _("Yes"),
+                "no": _("No"),
+                "choose_all": _("Choose all that apply, then continue."),
+                "type_here": _("Type your comment here (optional)"),
+                "thanks": _("Thank you!"),
+                "thanks_body": _("Your rating helps this office serve citizens better."),
+                "thanks_back": _("Back to the start"),
+                "pending": _("Ratings waiting to be sent: {n}"),
+                "scale_5": str(SCALE_LABELS[5]),
+                "scale_4": str(SCALE_LABELS[4]),
+                "scale_3": str(SCALE_LABELS[3]),
+                "scale_2": str(SCALE_LABELS[2]),
+                "scale_1": str(SCALE_LABELS[1]),
+            }
+    return strings
+
+
+def current_versions(
+    office: Office, variant: str = Variant.KIOSK
+) -> tuple[SurveyVersion | None, SurveyVersion | None]:
+    """The core and extension versions a kiosk (or phone, variant "full") asks now.
+
+    Falls back to the other variant when the office has none of this one.
+    """
+    other = Variant.FULL if variant == Variant.KIOSK else Variant.KIOSK
+    core = Survey.objects.core_for(office, variant) or Survey.objects.core_for(office, other)
+    extension = Survey.objects.extension_for(office, variant) or Survey.objects.extension_for(
+        office, other
+    )
+    return (
+        core.current_version() if core else None,
+        extension.current_version() if extension else None,
+    )
+
+
+def initials(full_name: str) -> str:
+    words = full_name.split()
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+    return letters.upper()
+
+
+def _question_json(spec: VersionSpec) -> dict:
+    return {
+        code: {
+            "kind": q.kind,
+            "required": q.required,
+            "reasons": q.reasons,
+            "texts": q.texts,
+            "choices": [{"code": c.code, "texts": c.texts} for c in q.choices],
+        }
+        for code, q in spec.questions.items()
+    }
+
+
+@dataclass
+class KioskScreen:
+    """Everything the kiosk template needs."""
+
+    office: Office
+    desk: Desk | None
+    staff: StaffMember | None
+    core: VersionSpec | None
+    extension: VersionSpec | None
+    config: dict
+    fingerprint: str
+
+    @property
+    def staff_initials(self) -> str:
+        return initials(self.staff.full_name) if self.staff else ""
+
+
+def fingerprint(kiosk: Kiosk | None, office, desk, staff, versions) -> str:
+    """Changes whenever what the page shows changes, so the kiosk knows to reload."""
+    parts = [
+        *(version.pk if version else None for version in versions),
+        desk.pk if desk else None,
+        staff.pk if staff else None,
+        staff.full_name if staff else None,
+        staff.photo.name if staff and staff.photo else None,
+        kiosk.idle_seconds if kiosk else None,
+        office.name,
+    ]
+    return hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()[:16]
+
+
+def screen_for(
+    office: Office,
+    desk: Desk | None,
+    *,
+    kiosk: Kiosk | None = None,
+    versions: tuple[SurveyVersion | None, SurveyVersion | None] | None = None,
+) -> KioskScreen:
+    core_version, extension_version = versions or current_versions(office)
+    core = load_spec(core_version.pk) if core_version else None
+    extension = load_spec(extension_version.pk) if extension_version else None
+    staff = desk.serving_staff() if desk else None
+    questions = {}
+    for spec in (core, extension):
+        if spec:
+            questions.update(_question_json(spec))
+    config = {
+        "kiosk": kiosk.pk if kiosk else None,
+        "version": core.id if core else None,
+        "extension_version": extension.id if extension else None,
+        "desk": desk.pk if desk else None,
+        "staff": staff.pk if staff else None,
+        "idle_seconds": kiosk.idle_seconds if kiosk else 45,
+        "order": [*(core.order if core else ()), *(extension.order if extension else ())],
+        "questions": questions,
+        "strings": ui_strings(),
+    }
+    return KioskScreen(
+        office=office,
+        desk=desk,
+        staff=staff,
+        core=core,
+        extension=extension,
+        config=config,
+        fingerprint=fingerprint(kiosk, office, desk, staff, (core_version, extension_version)),
+    )
+
+
+def current_fingerprint(kiosk: Kiosk) -> str:
+    staff = kiosk.desk.serving_staff() if kiosk.desk else None
+    return fingerprint(kiosk, kiosk.office, kiosk.desk, staff, current_versions(kiosk.office))

@@ -1,0 +1,488 @@
+"""Turn a rating from any channel into a Response and its Answers, or refuse it whole.
+
+The kiosk API (JSON) and the phone form (HTML) both end here, so a rating is
+validated by one set of rules: every answer must belong to the survey version
+(or to a reasons question one of its items points to), have the right type and
+range, and every required item must be answered. Nothing is stored unless all
+of it is valid; `Response.objects.record()` then writes it in one transaction.
+
+Times a kiosk sends are its own clock's, kept as given (an offline kiosk sends
+ratings hours later with their original times) unless they are absurd: more
+than FUTURE_TOLERANCE ahead of the server or older than OFFLINE_MAX_AGE. Then
+the rating is dated when it arrived, and its start time is shifted by the same
+amount so the time spent answering is preserved.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from offices.models import Desk, Kiosk, Office, StaffMember
+from surveys.models import (
+    NO,
+    YES,
+    Answer,
+    Channel,
+    Choice,
+    QuestionKind,
+    Response,
+    SurveyItem,
+    SurveyVersion,
+)
+
+LANGUAGES = ("vi", "en", "fa")
+MAX_BODY_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 1000
+MAX_ANSWERS = 200
+FUTURE_TOLERANCE = timedelta(minutes=5)
+OFFLINE_MAX_AGE = timedelta(days=14)
+# A person reads and taps: less than this per answer (and never under one second)
+# is a machine or an officer pressing buttons.
+MIN_SECONDS_PER_ANSWER = 0.6
+MIN_SECONDS_PER_RATING = 1.0
+
+
+class SubmissionError(Exception):
+    """A rating refused as a whole; `message` is translated for the person who sent it."""
+
+    def __init__(self, message: str, *, field: str = "", status: int = 400, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.status = status
+        self.code = code
+
+    def as_json(self) -> dict:
+        body = {"error": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+# --- What a version asks ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    id: int
+    code: str
+    texts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    id: int
+    code: str
+    kind: str
+    required: bool
+    is_item: bool  # False for a reasons question reached through an item
+    reasons: str  # code of the reasons question asked after a low answer, or ""
+    texts: dict[str, str]
+    choices: tuple[ChoiceSpec, ...] = ()
+
+    def choice_id(self, code: str) -> int | None:
+        return next((c.id for c in self.choices if c.code == code), None)
+
+    def text(self, language: str) -> str:
+        return self.texts.get(language) or self.texts["vi"]
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    id: int
+    survey_id: int
+    number: int
+    variant: str
+    unit_path: str  # core survey: the unit it is defined at ("" for an extension)
+    office_id: int | None  # extension survey: its office
+    questions: dict[str, QuestionSpec] = field(default_factory=dict)
+    order: tuple[str, ...] = ()  # item codes in the order they are asked
+
+    @property
+    def is_extension(self) -> bool:
+        return self.office_id is not None
+
+    def applies_to(self, office: Office) -> bool:
+        if self.is_extension:
+            return self.office_id == office.pk
+        return office.unit.path.startswith(self.unit_path)
+
+
+def _texts(obj) -> dict[str, str]:
+    return {lang: getattr(obj, f"text_{lang}") or obj.text_vi for lang in LANGUAGES}
+
+
+def load_spec(version_id: int) -> VersionSpec | None:
+    """What version `version_id` asks, in three queries; None when it does not exist."""
+    version = SurveyVersion.objects.select_related("survey__unit").filter(pk=version_id).first()
+    if version is None:
+        return None
+    items = list(
+        SurveyItem.objects.filter(version=version)
+        .select_related("question__reasons")
+        .order_by("position", "pk")
+    )
+    questions = {item.question.code: (item.question, item.required, True) for item in items}
+    for item in items:
+        reasons = item.question.reasons
+        if reasons is not None and reasons.code not in questions:
+            questions[reasons.code] = (reasons, False, False)
+    choices: dict[int, list[ChoiceSpec]] = {}
+    for choice in Choice.objects.filter(question__in=[q for q, _r, _i in questions.values()]):
+        choices.setdefault(choice.question_id, []).append(
+            ChoiceSpec(choice.pk, choice.code, _texts(choice))
+        )
+    survey = version.survey
+    return VersionSpec(
+        id=version.pk,
+        survey_id=survey.pk,
+        number=version.number,
+        variant=survey.variant,
+        unit_path=survey.unit.path if survey.unit_id else "",
+        office_id=survey.office_id,
+        questions={
+            code: QuestionSpec(
+                id=question.pk,
+                code=code,
+                kind=question.kind,
+                required=required,
+                is_item=is_item,
+                reasons=question.reasons.code if question.reasons_id else "",
+                texts=_texts(question),
+                choices=tuple(choices.get(question.pk, ())),
+            )
+            for code, (question, required, is_item) in questions.items()
+        },
+        order=tuple(item.question.code for item in items),
+    )
+
+
+# A version with responses is frozen, so its questions cannot change: once a rating has
+# been stored against it, its spec is kept in this process for a few minutes (choices of
+# a question could still be added, hence not forever). Unfrozen versions are read fresh.
+_FROZEN_SPECS: dict[int, tuple[float, VersionSpec]] = {}
+SPEC_MEMO_SECONDS = 300
+
+
+def frozen_spec(version_id: int) -> VersionSpec | None:
+    memo = _FROZEN_SPECS.get(version_id)
+    if memo is not None and memo[0] > time.monotonic():
+        return memo[1]
+    return load_spec(version_id)
+
+
+def remember_frozen(*specs: VersionSpec | None) -> None:
+    expires = time.monotonic() + SPEC_MEMO_SECONDS
+    for spec in specs:
+        if spec is not None:
+            _FROZEN_SPECS[spec.id] = (expires, spec)
+
+
+def forget_specs() -> None:
+    _FROZEN_SPECS.clear()
+
+
+# --- Answers -----------------------------------------------------------------------
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _answer_for(question: QuestionSpec, value, language: str) -> list[Answer]:
+    """The Answer rows for one value, or SubmissionError naming the question."""
+    label = question.text(language)
+
+    def refuse(message: str):
+        return SubmissionError(message, field=question.code)
+
+    if question.kind == QuestionKind.SCALE5:
+        if not _is_int(value) or not 1 <= value <= 5:
+            raise refuse(
+                _("The answer to “%(question)s” must be a whole number from 1 to 5.")
+                % {"question": label}
+            )
+        return [Answer(question_id=question.id, score=value)]
+    if question.kind == QuestionKind.YESNO:
+        if isinstance(value, bool):
+            value = YES if value else NO
+        if not _is_int(value) or value not in (YES, NO):
+            raise refuse(
+                _("The answer to “%(question)s” must be yes (1) or no (0).") % {"question": label}
+            )
+        return [Answer(question_id=question.id, score=value)]
+    if question.kind == QuestionKind.CHOICE:
+        choice_id = question.choice_id(value) if isinstance(value, str) else None
+        if choice_id is None:
+            raise refuse(_("Unknown choice for “%(question)s”.") % {"question": label})
+        return [Answer(question_id=question.id, choice_id=choice_id)]
+    if question.kind == QuestionKind.MULTI:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise refuse(
+                _("The answer to “%(question)s” must be a list of choices.") % {"question": label}
+            )
+        if len(set(value)) != len(value):
+            raise refuse(_("A choice is repeated in “%(question)s”.") % {"question": label})
+        ids = [question.choice_id(code) for code in value]
+        if None in ids:
+            raise refuse(_("Unknown choice for “%(question)s”.") % {"question": label})
+        return [Answer(question_id=question.id, choice_id=choice_id) for choice_id in ids]
+    # Free text
+    if not isinstance(value, str):
+        raise refuse(_("The answer to “%(question)s” must be text.") % {"question": label})
+    if len(value) > MAX_TEXT_CHARS:
+        raise refuse(
+            _("The answer to “%(question)s” is too long (at most %(limit)s characters).")
+            % {"question": label, "limit": MAX_TEXT_CHARS}
+        )
+    if "\x00" in value:
+        raise refuse(
+            _("The answer to “%(question)s” contains a character that is not allowed.")
+            % {"question": label}
+        )
+    value = value.strip()
+    return [Answer(question_id=question.id, text=value)] if value else []
+
+
+def is_blank(value) -> bool:
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def build_answers(
+    specs: list[VersionSpec], values: dict[str, object], language: str = "vi"
+) -> list[Answer]:
+    """Validate `values` (question code → value) against the versions; all or nothing.
+
+    Values: 1–5 for a scale, 1/0 (or true/false) for yes/no, a choice code for a
+    single choice, a list of choice codes for a multiple choice, a string for text.
+    A blank value (None, "", []) counts as not answered.
+    """
+    questions: dict[str, QuestionSpec] = {}
+    for spec in specs:
+        questions.update(spec.questions)
+    unknown = sorted(code for code in values if code not in questions)
+    if unknown:
+        raise SubmissionError(
+            _("Unknown question: %(code)s.") % {"code": ", ".join(unknown)[:200]},
+            field=unknown[0][:100],
+        )
+    for spec in specs:
+        for code in spec.order:
+            question = spec.questions[code]
+            if question.required and is_blank(values.get(code)):
+                raise SubmissionError(
+                    _("Please answer: “%(question)s”.") % {"question": question.text(language)},
+                    field=code,
+                )
+    answers: list[Answer] = []
+    for code, value in values.items():
+        if not is_blank(value):
+            answers.extend(_answer_for(questions[code], value, language))
+    if not answers:
+        raise SubmissionError(_("A rating needs at least one answer."), field="answers")
+    return answers
+
+
+# --- Times and misuse ---------------------------------------------------------------
+
+
+def clamp_times(
+    started: datetime | None, submitted: datetime, received: datetime
+) -> tuple[datetime | None, datetime]:
+    """Keep the client's times unless absurd; see the module docstring."""
+    if submitted > received + FUTURE_TOLERANCE or submitted < received - OFFLINE_MAX_AGE:
+        shift = received - submitted
+        submitted = received
+        started = started + shift if started is not None else None
+    if started is not None and started > submitted:
+        started = submitted
+    return started, submitted
+
+
+def too_fast(started: datetime | None, submitted: datetime, answer_count: int) -> float | None:
+    """Seconds taken when implausibly fast for `answer_count` answers, else None."""
+    if started is None:
+        return None
+    seconds = (submitted - started).total_seconds()
+    needed = max(MIN_SECONDS_PER_RATING, MIN_SECONDS_PER_ANSWER * answer_count)
+    return seconds if seconds < needed else None
+
+
+def kiosk_misuse_reason(response: Response, kiosk: Kiosk, answer_count: int) -> str:
+    """Why this kiosk rating looks like button-pressing rather than a citizen, or ""."""
+    reasons = []
+    seconds = too_fast(response.started_at, response.submitted_at, answer_count)
+    if seconds is not None:
+        reasons.append(f"completed in {seconds:.1f} s for {answer_count} answers")
+    gap = kiosk.min_seconds_between_ratings
+    if gap:
+        window = timedelta(seconds=gap)
+        neighbour = (
+            Response.objects.filter(
+                kiosk=kiosk,
+                submitted_at__gt=response.submitted_at - window,
+                submitted_at__lt=response.submitted_at + window,
+            )
+            .exclude(pk=response.pk)
+            .exists()
+        )
+        if neighbour:
+            reasons.append(f"another rating from this kiosk within {gap} s")
+    return "; ".join(reasons)[:200]
+
+
+# --- The kiosk payload ---------------------------------------------------------------
+
+
+def _parse_time(payload: dict, key: str, *, required: bool) -> datetime | None:
+    raw = payload.get(key)
+    if raw is None and not required:
+        return None
+    moment = None
+    if isinstance(raw, str) and len(raw) <= 40:
+        try:
+            moment = parse_datetime(raw)
+        except ValueError:
+            moment = None
+    if moment is None:
+        raise SubmissionError(
+            _("“%(field)s” must be a date and time such as 2025-07-01T08:30:00Z.") % {"field": key},
+            field=key,
+        )
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, UTC)
+    return moment
+
+
+def _optional_id(payload: dict, key: str) -> int | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    if not _is_int(value) or value <= 0:
+        raise SubmissionError(_("“%(field)s” must be a number.") % {"field": key}, field=key)
+    return value
+
+
+def _version(payload: dict, key: str, office: Office, *, required: bool) -> VersionSpec | None:
+    version_id = _optional_id(payload, key)
+    if version_id is None:
+        if required:
+            raise SubmissionError(_("The survey version is missing."), field=key)
+        return None
+    spec = frozen_spec(version_id)
+    if spec is None:
+        raise SubmissionError(_("Unknown survey version."), field=key)
+    if not spec.applies_to(office) or spec.is_extension != (key == "extension_version"):
+        raise SubmissionError(_("This survey does not apply to this office."), field=key)
+    return spec
+
+
+def _check_belongs(model, pk: int | None, office: Office, key: str) -> None:
+    if pk is not None and not model.objects.filter(pk=pk, office=office).exists():
+        raise SubmissionError(
+            _("“%(field)s” is not part of this office.") % {"field": key}, field=key
+        )
+
+
+def _answer_values(payload: dict) -> dict[str, object]:
+    answers = payload.get("answers")
+    if not isinstance(answers, list) or len(answers) > MAX_ANSWERS:
+        raise SubmissionError(
+            _("“answers” must be a list of {question, value} objects."), field="answers"
+        )
+    values: dict[str, object] = {}
+    for entry in answers:
+        code = entry.get("question") if isinstance(entry, dict) else None
+        if not isinstance(code, str) or "value" not in entry:
+            raise SubmissionError(
+                _("“answers” must be a list of {question, value} objects."), field="answers"
+            )
+        if code in values:
+            raise SubmissionError(
+                _("The question %(code)s is answered twice.") % {"code": code[:100]},
+                field=code[:100],
+            )
+        values[code] = entry["value"]
+    return values
+
+
+def parse_kiosk_rating(
+    body: bytes, kiosk: Kiosk, *, received: datetime, ip_address: str | None = None
+) -> tuple[Response, list[Answer], list[VersionSpec]]:
+    """Validate a kiosk's JSON body; the unsaved Response (misuse already judged) and answers."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise SubmissionError(_("The request body is not valid JSON."), code="malformed") from None
+    if not isinstance(payload, dict):
+        raise SubmissionError(_("The request body must be a JSON object."), code="malformed")
+    try:
+        rating_id = uuid.UUID(payload.get("id"))
+    except (TypeError, ValueError, AttributeError):
+        raise SubmissionError(_("“id” must be a UUID."), field="id") from None
+    language = payload.get("language", "vi")
+    if language not in LANGUAGES:
+        raise SubmissionError(_("Unknown language."), field="language")
+    office = kiosk.office
+    specs = [
+        _version(payload, "version", office, required=True),
+        _version(payload, "extension_version", office, required=False),
+    ]
+    specs = [s for s in specs if s is not None]
+    desk_id = _optional_id(payload, "desk")
+    staff_id = _optional_id(payload, "staff")
+    if desk_id != kiosk.desk_id:
+        _check_belongs(Desk, desk_id, office, "desk")
+    _check_belongs(StaffMember, staff_id, office, "staff")
+    started = _parse_time(payload, "started_at", required=True)
+    submitted = _parse_time(payload, "submitted_at", required=True)
+    answers = build_answers(specs, _answer_values(payload), language)
+    started, submitted = clamp_times(started, submitted, received)
+    response = Response(
+        id=rating_id,
+        survey_version_id=specs[0].id,
+        extension_version_id=specs[1].id if len(specs) > 1 else None,
+        office=office,
+        desk_id=desk_id,
+        staff_id=staff_id,
+        kiosk=kiosk,
+        channel=Channel.KIOSK,
+        language=language,
+        started_at=started,
+        submitted_at=submitted,
+        received_at=received,
+        ip_address=ip_address,
+    )
+    response.misuse_reason = kiosk_misuse_reason(response, kiosk, len(answers))
+    response.is_misuse = bool(response.misuse_reason)
+    return response, answers, specs
+
+
+def record_kiosk_rating(
+    body: bytes, kiosk: Kiosk, *, ip_address: str | None = None
+) -> tuple[Response, bool]:
+    """Validate and store; (response, stored) where stored is False for a replayed id."""
+    response, answers, specs = parse_kiosk_rating(
+        body, kiosk, received=timezone.now(), ip_address=ip_address
+    )
+    stored = Response.objects.record(response, answers)
+    remember_frozen(*specs)
+    return response, stored
+
+
+def client_ip(request) -> str | None:
+    """REMOTE_ADDR; behind a proxy it must be set to the client's address (deployment.md)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def survey_settings(key: str, default: int) -> int:
+    return int(getattr(settings, "SURVEY", {}).get(key, default))

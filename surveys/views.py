@@ -1,0 +1,378 @@
+"""Rating a visit: the kiosk (page, enrolment, JSON API), the phone form, QR posters."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+
+from offices.models import AuditEvent, Desk, Kiosk, Office, hash_token
+from offices.scope import get_in_scope
+from surveys.forms import RatingForm, ReceiptForm, staff_choices
+from surveys.kiosk import current_fingerprint, current_versions, screen_for
+from surveys.models import Channel, DossierAlreadyRated, Response, SurveyVersion, Variant
+from surveys.qr import qr_svg
+from surveys.ratelimit import rate_limited
+from surveys.submission import (
+    MAX_BODY_BYTES,
+    SubmissionError,
+    client_ip,
+    load_spec,
+    record_kiosk_rating,
+)
+from surveys.tokens import FormToken, Receipt
+
+KIOSK_COOKIE = "kiosk_credential"
+KIOSK_COOKIE_AGE = 400 * 24 * 3600  # Chromium's ceiling; refreshed on every page load
+
+
+# --- Kiosk: device credential ---------------------------------------------------------
+
+
+def kiosk_for_credential(credential: str) -> tuple[Kiosk | None, str]:
+    """(kiosk, "") for a valid credential, else (None, "unknown" | "revoked")."""
+    kiosk_id = Kiosk.id_from_credential(credential)
+    if kiosk_id is None:
+        return None, "unknown"
+    kiosk = Kiosk.objects.select_related("office__unit", "desk").filter(pk=kiosk_id).first()
+    if kiosk is None or not kiosk.credential_matches(credential):
+        return None, "unknown"
+    if kiosk.revoked_at is not None or not kiosk.office.is_active:
+        return None, "revoked"
+    return kiosk, ""
+
+
+def _set_kiosk_cookie(request, response, credential: str) -> None:
+    response.set_cookie(
+        KIOSK_COOKIE,
+        credential,
+        max_age=KIOSK_COOKIE_AGE,
+        httponly=True,
+        secure=request.is_secure(),
+        samesite="Lax",
+    )
+
+
+def _message(request, title: str, body: str, status: int, **extra):
+    return render(
+        request, "surveys/message.html", {"title": title, "body": body, **extra}, status=status
+    )
+
+
+@never_cache
+def kiosk_page(request):
+    credential = request.COOKIES.get(KIOSK_COOKIE, "")
+    kiosk, problem = kiosk_for_credential(credential)
+    if kiosk is None:
+        context = {"revoked": problem == "revoked", "had_credential": bool(credential)}
+        return render(request, "surveys/kiosk_not_enrolled.html", context, status=403)
+    with translation.override("vi"):
+        screen = screen_for(kiosk.office, kiosk.desk, kiosk=kiosk)
+        response = render(
+            request,
+            "surveys/kiosk.html",
+            {"screen": screen, "credential": credential, "preview": False},
+        )
+    _set_kiosk_cookie(request, response, credential)
+    return response
+
+
+@never_cache
+def kiosk_enrol(request, token: str):
+    """GET shows what is being enrolled; POST (one tap) stores the device credential."""
+    if request.method == "POST":
+        result = Kiosk.enrol(token)
+        if result is None:
+            return _enrol_link_dead(request)
+        kiosk, credential = result
+        AuditEvent.record(request, "kiosk.enrolled", kiosk)
+        response = redirect("surveys:kiosk")
+        _set_kiosk_cookie(request, response, credential)
+        return response
+    kiosk = (
+        Kiosk.objects.select_related("office", "desk")
+        .filter(
+            enrolment_token_hash=hash_token(token[:200]),
+            enrolment_expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if kiosk is None:
+        return _enrol_link_dead(request)
+    return render(request, "surveys/kiosk_enrol.html", {"kiosk": kiosk})
+
+
+def _enrol_link_dead(request):
+    return _message(
+        request,
+        _("This enrolment link no longer works"),
+        _(
+            "Enrolment links work once and for a limited time. Ask an administrator for a "
+            "new link (Administration › Kiosks › “Rotate credential”)."
+        ),
+        status=410,
+    )
+
+
+@staff_member_required
+@never_cache
+def kiosk_preview(request, version_id: int):
+    """How a version looks on the kiosk, for administrators; nothing is sent."""
+    version = get_object_or_404(SurveyVersion.objects.select_related("survey"), pk=version_id)
+    office = Office.objects.filter(pk=request.GET.get("office") or 0).first()
+    if office is None:
+        survey = version.survey
+        offices = Office.objects.filter(is_active=True).select_related("unit")
+        office = (
+            offices.filter(pk=survey.office_id).first()
+            if survey.office_id
+            else offices.in_subtree(survey.unit).first()
+        ) or Office(name=_("Example office"))
+    desk = office.desks.filter(is_active=True).first() if office.pk else None
+    with translation.override("vi"):
+        screen = screen_for(office, desk, versions=(version, None))
+        return render(
+            request, "surveys/kiosk.html", {"screen": screen, "credential": "", "preview": True}
+        )
+
+
+# --- Kiosk: JSON API (authenticated by the device credential, hence no CSRF) -----------
+
+
+def _json_error(status: int, code: str, message: str, **headers) -> JsonResponse:
+    response = JsonResponse({"error": code, "message": message}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def _api_kiosk(request) -> tuple[Kiosk | None, JsonResponse | None]:
+    if request.method != "POST":
+        return None, _json_error(405, "method", _("Use POST."), Allow="POST")
+    scheme, _space, credential = request.headers.get("Authorization", "").partition(" ")
+    kiosk, problem = kiosk_for_credential(credential.strip() if scheme == "Kiosk" else "")
+    if problem == "revoked":
+        message = _("This kiosk's credential has been revoked. Ask an administrator to enrol it.")
+        return None, _json_error(403, "revoked", message)
+    if kiosk is None:
+        message = _("This kiosk is not enrolled. Ask an administrator for an enrolment link.")
+        return None, _json_error(401, "not_enrolled", message, WWW_Authenticate="Kiosk")
+    return kiosk, None
+
+
+def _body(request) -> bytes | None:
+    """The request body, or None when larger than MAX_BODY_BYTES."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY_BYTES:
+        return None
+    body = request.read(MAX_BODY_BYTES + 1)
+    return None if len(body) > MAX_BODY_BYTES else body
+
+
+@csrf_exempt
+@never_cache
+def api_rating(request):
+    """Store one rating; see docs/kiosk.md for the contract."""
+    kiosk, refusal = _api_kiosk(request)
+    if refusal:
+        return refusal
+    body = _body(request)
+    if body is None:
+        return _json_error(413, "too_large", _("The rating is too large."))
+    try:
+        response, stored = record_kiosk_rating(body, kiosk, ip_address=client_ip(request))
+    except SubmissionError as error:
+        return JsonResponse(error.as_json(), status=error.status)
+    result = {"status": "stored" if stored else "duplicate", "id": str(response.pk)}
+    if stored:
+        result["flagged"] = response.is_misuse
+    return JsonResponse(result, status=201 if stored else 200)
+
+
+@csrf_exempt
+@never_cache
+def api_heartbeat(request):
+    kiosk, refusal = _api_kiosk(request)
+    if refusal:
+        return refusal
+    kiosk.seen_now()
+    return JsonResponse(
+        {
+            "status": "ok",
+            "config": current_fingerprint(kiosk),
+            "server_time": timezone.now().isoformat(),
+        }
+    )
+
+
+# --- Own phone: QR posters, receipts and the rating form --------------------------------
+
+
+def rating_url(request, office: Office, desk: Desk | None = None) -> str:
+    if desk is not None:
+        path = reverse("surveys:rate_desk", args=[office.pk, desk.pk])
+    else:
+        path = reverse("surveys:rate", args=[office.pk])
+    return request.build_absolute_uri(path) + "?via=qr"
+
+
+@login_required
+def office_poster(request, office_id: int):
+    office = get_in_scope(request.user, Office.objects.select_related("unit"), pk=office_id)
+    url = rating_url(request, office)
+    desks = office.desks.filter(is_active=True)
+    return render(
+        request,
+        "surveys/poster.html",
+        {"office": office, "desk": None, "url": url, "qr": qr_svg(url), "desks": desks},
+    )
+
+
+@login_required
+def desk_poster(request, desk_id: int):
+    desk = get_in_scope(request.user, Desk.objects.select_related("office__unit"), pk=desk_id)
+    url = rating_url(request, desk.office, desk)
+    return render(
+        request,
+        "surveys/poster.html",
+        {"office": desk.office, "desk": desk, "url": url, "qr": qr_svg(url), "desks": []},
+    )
+
+
+@login_required
+def receipt_qr(request, office_id: int):
+    """Make the QR code for one dossier's receipt (one rating per dossier)."""
+    office = get_in_scope(request.user, Office.objects.select_related("unit"), pk=office_id)
+    form = ReceiptForm(request.GET or None, office=office)
+    context = {"office": office, "form": form}
+    if form.is_valid():
+        desk = form.cleaned_data["desk"]
+        token = Receipt(office.pk, form.cleaned_data["dossier_code"], desk.pk if desk else None)
+        url = request.build_absolute_uri(reverse("surveys:rate_receipt", args=[token.dumps()]))
+        context.update(url=url, qr=qr_svg(url), dossier_code=token.dossier_code)
+    return render(request, "surveys/receipt_qr.html", context)
+
+
+@rate_limited("rate")
+def choose_office(request):
+    """Rate from a browser without a QR code: find the office by name."""
+    query = request.GET.get("q", "").strip()[:100]
+    offices = Office.objects.filter(is_active=True).select_related("unit")
+    if query:
+        offices = offices.filter(name__icontains=query) | offices.filter(
+            unit__name__icontains=query
+        )
+    return render(request, "surveys/choose_office.html", {"offices": offices[:30], "query": query})
+
+
+@rate_limited("rate")
+def rate(request, office_id: int, desk_id: int | None = None):
+    office = get_object_or_404(Office.objects.select_related("unit"), pk=office_id, is_active=True)
+    desk = None
+    if desk_id is not None:
+        desk = get_object_or_404(Desk, pk=desk_id, office=office, is_active=True)
+    channel = Channel.QR if request.GET.get("via") == "qr" else Channel.WEB
+    return _rating_flow(request, office, desk, channel=channel)
+
+
+@rate_limited("rate")
+def rate_receipt(request, token: str):
+    try:
+        receipt = Receipt.loads(token)
+    except signing.SignatureExpired:
+        return _message(
+            request,
+            _("This receipt can no longer be rated"),
+            _("Receipts can be rated for six months after they were issued."),
+            status=410,
+        )
+    except signing.BadSignature:
+        return _message(
+            request,
+            _("This receipt link is not valid"),
+            _("Check that the whole address was copied, or scan the code again."),
+            status=404,
+        )
+    office = get_object_or_404(
+        Office.objects.select_related("unit"), pk=receipt.office_id, is_active=True
+    )
+    desk = Desk.objects.filter(pk=receipt.desk_id, office=office).first()
+    if Response.objects.filter(office=office, dossier_code=receipt.dossier_code).exists():
+        return _already_rated(request, office, status=409 if request.method == "POST" else 200)
+    return _rating_flow(request, office, desk, channel=Channel.QR, dossier=receipt.dossier_code)
+
+
+def _already_rated(request, office: Office, status: int):
+    return _message(
+        request,
+        _("This dossier has already been rated"),
+        _("Each dossier can be rated once. Thank you for taking part!"),
+        status=status,
+        office=office,
+    )
+
+
+def _token_for(request, office: Office, channel: str) -> FormToken | None:
+    """The form's token: from the POST when valid, else a new one for the current versions."""
+    if request.method == "POST":
+        return FormToken.loads(request.POST.get("form_token"))
+    core, extension = current_versions(office, Variant.FULL)
+    if core is None:
+        return None
+    return FormToken.new(core.pk, extension.pk if extension else None, channel)
+
+
+def _rating_flow(request, office: Office, desk: Desk | None, *, channel: str, dossier: str = ""):
+    token = _token_for(request, office, channel)
+    specs = [load_spec(token.version_id)] if token else []
+    if token and token.extension_id:
+        specs.append(load_spec(token.extension_id))
+    if not specs or not all(spec and spec.applies_to(office) for spec in specs):
+        if request.method == "POST":
+            return _message(
+                request,
+                _("This form has expired"),
+                _("Please open the rating page again; your answers were not saved."),
+                status=400,
+                retry_url=request.get_full_path(),
+            )
+        return _message(
+            request,
+            _("No survey for this office yet"),
+            _("This office has not set up its survey. Please rate your visit at the kiosk."),
+            status=404,
+        )
+    form = RatingForm(
+        request.POST or None, specs=specs, token=token, staff_choices=staff_choices(office, desk)
+    )
+    if request.method == "POST" and form.is_valid():
+        response = form.to_response(
+            office, desk, dossier_code=dossier, ip_address=client_ip(request)
+        )
+        try:
+            Response.objects.record(response, form.answers)
+        except DossierAlreadyRated:
+            return _already_rated(request, office, status=409)
+        return redirect(f"{reverse('surveys:thanks')}?office={office.pk}")
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "office": office, "desk": desk, "dossier": dossier}
+    return render(request, "surveys/rate.html", context, status=status)
+
+
+def thanks(request):
+    office = None
+    with contextlib.suppress(ValueError):
+        office = Office.objects.filter(pk=int(request.GET.get("office", ""))).first()
+    return render(request, "surveys/thanks.html", {"office": office})
