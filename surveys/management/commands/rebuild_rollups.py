@@ -1,0 +1,64 @@
+"""Recompute both roll-up tables from the raw responses and answers.
+
+The roll-ups are normally kept by `Response.objects.record()` (same transaction as
+each rating). Run this after repairing raw data, changing an office's time zone,
+or flagging ratings as misuse after the fact:
+
+    python manage.py rebuild_rollups
+
+Everything happens in one transaction. The roll-up tables are locked in EXCLUSIVE
+mode first: ratings arriving meanwhile wait (they do not fail) and add their
+increments on top of the rebuilt rows once it commits, so none is lost or counted
+twice. Days and hours are the office's local ones; misuse counts only as `flagged`.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+# Table names are literal (as in surveys.models.add_to_rollups): no string building.
+RESPONSE_ROLLUPS_SQL = """
+    INSERT INTO surveys_responserollup
+        (day, hour, office_id, desk_id, staff_id, channel, valid, flagged)
+    SELECT timezone(o.time_zone, r.submitted_at)::date,
+           EXTRACT(HOUR FROM timezone(o.time_zone, r.submitted_at))::smallint,
+           r.office_id, r.desk_id, r.staff_id, r.channel,
+           COUNT(*) FILTER (WHERE NOT r.is_misuse), COUNT(*) FILTER (WHERE r.is_misuse)
+    FROM surveys_response r JOIN offices_office o ON o.id = r.office_id
+    GROUP BY 1, 2, 3, 4, 5, 6
+"""
+ANSWER_ROLLUPS_SQL = """
+    INSERT INTO surveys_answerrollup
+        (day, office_id, desk_id, staff_id, question_id, score, choice_id, count)
+    SELECT timezone(o.time_zone, r.submitted_at)::date, r.office_id, r.desk_id, r.staff_id,
+           a.question_id, a.score, a.choice_id, COUNT(*)
+    FROM surveys_answer a
+    JOIN surveys_response r ON r.id = a.response_id
+    JOIN offices_office o ON o.id = r.office_id
+    WHERE NOT r.is_misuse AND (a.score IS NOT NULL OR a.choice_id IS NOT NULL)
+    GROUP BY 1, 2, 3, 4, 5, 6, 7
+"""
+
+
+def rebuild_rollups() -> tuple[int, int]:
+    """Rebuild both tables; returns (response roll-up rows, answer roll-up rows)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE surveys_responserollup, surveys_answerrollup IN EXCLUSIVE MODE")
+        cursor.execute("DELETE FROM surveys_responserollup")
+        cursor.execute("DELETE FROM surveys_answerrollup")
+        cursor.execute(RESPONSE_ROLLUPS_SQL)
+        response_rows = cursor.rowcount
+        cursor.execute(ANSWER_ROLLUPS_SQL)
+        answer_rows = cursor.rowcount
+    return response_rows, answer_rows
+
+
+class Command(BaseCommand):
+    help = "Recompute the survey roll-up tables from raw responses (one transaction)."
+
+    def handle(self, *args, **options):
+        response_rows, answer_rows = rebuild_rollups()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Roll-ups rebuilt: {response_rows} response rows, {answer_rows} answer rows."
+            )
+        )

@@ -1,0 +1,93 @@
+"""The incremental roll-ups (written with each rating) equal a rebuild from raw data."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from surveys.management.commands.rebuild_rollups import rebuild_rollups
+from surveys.models import AnswerRollup, Response, ResponseRollup
+
+pytestmark = pytest.mark.django_db
+
+ANSWER_KEY = ("day", "hour", "office_id", "desk_id", "staff_id", "channel", "valid", "flagged")
+START = datetime(2026, 2, 27, 12, 0, tzinfo=UTC)  # around a month boundary in both zones
+
+ratings = st.lists(
+    st.fixed_dictionaries(
+        {
+            "office": st.sampled_from(["a", "b"]),
+            "minutes": st.integers(0, 4 * 24 * 60),  # four days from START
+            "with_desk": st.booleans(),
+            "misuse": st.booleans(),
+            "channel": st.sampled_from(["kiosk", "qr", "web"]),
+            "access": st.one_of(st.none(), st.integers(1, 5)),
+            "officials": st.one_of(st.none(), st.integers(1, 5)),
+            "greet": st.one_of(st.none(), st.integers(0, 1)),
+            "reasons": st.lists(st.sampled_from(["slow", "rude"]), unique=True, max_size=2),
+            "comment": st.sampled_from(["", "chậm", "=1+1"]),
+        }
+    ),
+    max_size=12,
+)
+
+
+def snapshot():
+    answers = sorted(
+        AnswerRollup.objects.values_list(
+            "day", "office_id", "desk_id", "staff_id", "question_id", "score", "choice_id", "count"
+        ),
+        key=repr,
+    )
+    responses = sorted(ResponseRollup.objects.values_list(*ANSWER_KEY), key=repr)
+    return answers, responses
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(drawn=ratings)
+def test_incremental_rollups_equal_rebuilt_ones(tree, rate, drawn):
+    Response.objects.all().delete()
+    AnswerRollup.objects.all().delete()
+    ResponseRollup.objects.all().delete()
+    # Office B in a zone with a half-hour offset, so local days and hours really differ.
+    tree.office_b.time_zone = "Asia/Tehran"
+    tree.office_b.save()
+    for item in drawn:
+        office = tree.office_a if item["office"] == "a" else tree.office_b
+        answers = {k: item[k] for k in ("access", "officials", "greet") if item[k] is not None}
+        if item["reasons"]:
+            answers["reasons"] = item["reasons"]
+        if item["comment"]:
+            answers["comment"] = item["comment"]
+        extra = {"desk": tree.desk_a, "staff": tree.staff_a} if item["with_desk"] else {}
+        rate(
+            office,
+            when=START + timedelta(minutes=item["minutes"]),
+            misuse=item["misuse"],
+            channel=item["channel"],
+            **extra,
+            **answers,
+        )
+    incremental = snapshot()
+    rebuild_rollups()
+    assert snapshot() == incremental
+
+
+def test_rebuild_repairs_damaged_rollups_and_reports(tree, rate):
+    rate(tree.office_a, access=5, officials=4)
+    rate(tree.office_a, access=1, misuse=True)
+    before = snapshot()
+    AnswerRollup.objects.update(count=99)
+    ResponseRollup.objects.all().delete()
+    from io import StringIO
+
+    out = StringIO()
+    call_command("rebuild_rollups", stdout=out)
+    assert snapshot() == before
+    assert "Roll-ups rebuilt" in out.getvalue()
