@@ -206,7 +206,7 @@ def monthly_section(unit: AdministrativeUnit, month_start: date) -> dict:
     month = Month.of(month_start)
     in_unit = Inspection.objects.in_subtree(unit)
     held = in_unit.in_period(month.start, month.end)
-    followed_month = month.minus(WINDOW_MONTHS + 1)
+    followed_month = month.minus(WINDOW_MONTHS)
     followed = (
         in_unit.in_period(followed_month.start, followed_month.end)
         .select_related("unit", "office")
