@@ -11,6 +11,7 @@ from django import forms
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Office
@@ -89,6 +90,7 @@ class SuggestionForm(forms.ModelForm):
         self.fields["category"].choices = Category.choices
         self.fields["text"].error_messages["required"] = _("Please write your suggestion.")
         if locked_office is not None:
+            self.fields["office"].queryset = Office.objects.filter(pk=locked_office.pk)
             self.fields["office"].initial = locked_office.pk
             self.fields["office"].disabled = True
             self.fields["office"].help_text = _("This form goes to the office where you are.")
@@ -179,12 +181,6 @@ class TrackForm(forms.Form):
             }
         ),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_method = "get"
-        self.helper.layout = Layout("code", Submit("", _("Look up"), css_class="btn-lg"))
 
     def clean_code(self) -> str:
         code = normalise_code(self.cleaned_data["code"])
@@ -292,7 +288,7 @@ class SuggestionFilterForm(forms.Form):
             Div("overdue", "mine", css_class="col-6 col-md-3 col-lg-1 small"),
             Div(
                 Submit("", _("Filter"), css_class="btn-secondary"),
-                HTML('<a class="btn btn-link" href="?">{% load i18n %}{% translate "Clear" %}</a>'),
+                HTML(format_html('<a class="btn btn-link" href="?">{}</a>', _("Clear filters"))),
                 css_class="col-12",
             ),
         )

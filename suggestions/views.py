@@ -88,7 +88,15 @@ def new(request):
 def _qr_svg(url: str) -> str:
     qr = segno.make(url, error="m")
     return mark_safe(  # noqa: S308 — segno's own markup around a URL we built
-        qr.svg_inline(scale=1, border=2, dark="#000", light="#fff", omitsize=True, svgclass="sg-qr")
+        qr.svg_inline(
+            scale=1,
+            border=2,
+            dark="#000",
+            light="#fff",
+            omitsize=True,
+            svgclass="sg-qr",
+            title=_("QR code of your suggestion's status page"),
+        )
     )
 
 

@@ -1,0 +1,205 @@
+"""Citizens send suggestions from the web, the kiosk and a QR poster; bad input saves nothing."""
+
+import pytest
+from django.urls import reverse
+
+from suggestions.forms import form_started_token
+from suggestions.models import Channel, Status, Suggestion, normalise_code
+
+pytestmark = pytest.mark.django_db
+NEW = reverse("suggestions:new")
+
+
+def post(client, data, query="", **extra):
+    return client.post(f"{NEW}{query}", data, **extra)
+
+
+def test_web_form_lets_the_citizen_pick_the_office(client, tree, form_data):
+    page = client.get(NEW)
+    assert page.status_code == 200
+    assert tree.office_b.name in page.text and tree.office_c.name in page.text
+
+    response = post(client, form_data(office=tree.office_b.pk), REMOTE_ADDR="203.0.113.7")
+    suggestion = Suggestion.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("suggestions:sent", args=[suggestion.code])
+    assert (suggestion.office, suggestion.channel, suggestion.status) == (
+        tree.office_b,
+        Channel.WEB,
+        Status.RECEIVED,
+    )
+    assert str(suggestion.submitter_ip) == "203.0.113.7"
+    assert suggestion.seen_due_at < suggestion.answer_due_at
+
+
+@pytest.mark.parametrize("channel", [Channel.KIOSK, Channel.QR])
+def test_kiosk_and_qr_links_preset_and_lock_the_office(client, tree, form_data, channel):
+    query = f"?office={tree.office_a.pk}&channel={channel}"
+    page = client.get(NEW + query)
+    assert page.status_code == 200
+    assert tree.office_a.name in page.text
+    assert tree.office_b.name not in page.text  # no other office to choose
+    assert 'name="office"' in page.text and "disabled" in page.text
+
+    # Even a tampered post cannot move it to another office.
+    response = post(client, form_data(office=tree.office_b.pk), query)
+    assert response.status_code == 302
+    suggestion = Suggestion.objects.get()
+    assert (suggestion.office, suggestion.channel) == (tree.office_a, channel)
+
+
+def test_kiosk_form_has_large_type_and_a_way_back_to_the_rating_screen(client, tree):
+    page = client.get(f"{NEW}?office={tree.office_a.pk}&channel=kiosk").text
+    assert 'href="/kiosk/"' in page
+    assert "Quay lại màn hình đánh giá" in page  # "Back to the rating screen", in Vietnamese
+    assert "sg-kiosk" in page and "suggestions/kiosk.css" in page
+    assert 'data-idle-url="/kiosk/"' in page
+
+    web = client.get(NEW).text
+    assert 'href="/kiosk/"' not in web and "sg-kiosk" not in web
+
+
+def test_kiosk_thank_you_page_shows_code_and_qr_and_goes_back(client, tree, form_data):
+    query = f"?office={tree.office_a.pk}&channel=kiosk"
+    response = post(client, form_data(), query, follow=True)
+    suggestion = Suggestion.objects.get()
+    page = response.text
+    assert response.status_code == 200
+    assert suggestion.display_code in page
+    assert 'class="sg-qr"' in page
+    assert 'href="/kiosk/"' in page
+    assert " style=" not in page and "<script>" not in page
+
+
+def test_sent_page_shows_the_code_large_with_a_qr_of_the_status_page(client, tree, form_data):
+    response = post(client, form_data(office=tree.office_a.pk), follow=True)
+    suggestion = Suggestion.objects.get()
+    page = response.text
+    assert f'id="tracking-code" dir="ltr" translate="no">{suggestion.display_code}<' in page
+    status_url = "http://testserver" + reverse("suggestions:status", args=[suggestion.code])
+    assert status_url in page
+    assert 'class="sg-qr"' in page and "<path" in page
+    assert " style=" not in page
+    assert 'href="/kiosk/"' not in page
+
+
+def test_sent_page_is_only_for_the_browser_that_sent_it(client, tree, suggestion_a):
+    response = client.get(reverse("suggestions:sent", args=[suggestion_a.code]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("suggestions:status", args=[suggestion_a.code])
+
+
+def test_tracking_codes_are_unambiguous_and_unique(client, tree, form_data):
+    for _ in range(20):
+        post(client, form_data(office=tree.office_a.pk))
+    codes = list(Suggestion.objects.values_list("code", flat=True))
+    assert len(set(codes)) == 20
+    for code in codes:
+        assert normalise_code(code) == code
+        assert not set(code) & set("01ILO")
+    assert normalise_code(" ab-cd 2345 ".replace("2345", "2345")) == "ABCD2345"
+
+
+def test_unknown_office_in_the_link_is_a_clear_404(client, tree):
+    for value in ["999999", "abc"]:
+        response = client.get(f"{NEW}?office={value}&channel=kiosk")
+        assert response.status_code == 404
+        assert "Không tìm thấy cơ quan" in response.text  # "Office not found"
+
+
+def test_contact_without_consent_is_refused_and_nothing_saved(client, tree, form_data):
+    response = post(client, form_data(office=tree.office_a.pk, contact="0912 345 678"))
+    assert response.status_code == 400
+    assert "đánh dấu ô này" in response.text  # "tick this box …"
+    assert Suggestion.objects.count() == 0
+    assert "Sảnh chờ thiếu ghế" in response.text  # what they wrote is kept
+
+
+def test_contact_with_consent_is_normalised_and_kept(client, tree, form_data):
+    post(
+        client,
+        form_data(office=tree.office_a.pk, contact="0912 345-678", contact_consent="on"),
+    )
+    suggestion = Suggestion.objects.get()
+    assert (suggestion.contact, suggestion.contact_consent) == ("0912345678", True)
+
+
+@pytest.mark.parametrize("contact", ["12", "not-an-email@", "call me maybe"])
+def test_malformed_contact_gets_a_clear_error(client, tree, form_data, contact):
+    data = form_data(office=tree.office_a.pk, contact=contact, contact_consent="on")
+    response = post(client, data)
+    assert response.status_code == 400
+    assert Suggestion.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"text": ""}, "Vui lòng viết góp ý của bạn"),
+        ({"text": "ok"}, "ít nhất 5 ký tự"),
+        ({"category": "bribes"}, "một lựa chọn hợp lệ"),
+        ({"office": "999999"}, "một lựa chọn hợp lệ"),
+        ({"office": None}, "Trường này là bắt buộc"),
+    ],
+)
+def test_bad_input_gets_a_translated_error_and_saves_nothing(
+    client, tree, form_data, overrides, message
+):
+    data = form_data(**{"office": tree.office_a.pk, **overrides})
+    response = post(client, data)
+    assert response.status_code == 400
+    assert message in response.text
+    assert Suggestion.objects.count() == 0
+
+
+def test_honeypot_filled_by_a_script_is_refused(client, tree, form_data):
+    response = post(client, form_data(office=tree.office_a.pk, website="http://spam.example"))
+    assert response.status_code == 400
+    assert Suggestion.objects.count() == 0
+
+
+def test_honeypot_is_hidden_from_people(client, tree):
+    page = client.get(NEW).text
+    assert 'class="sg-hp"' in page and 'aria-hidden="true"' in page
+    assert 'name="website"' in page and 'tabindex="-1"' in page
+
+
+def test_a_form_sent_faster_than_a_person_can_write_is_refused(client, tree, form_data, settings):
+    settings.SUGGESTIONS = {"MIN_FILL_SECONDS": 3}
+    response = post(client, form_data(office=tree.office_a.pk))
+    assert response.status_code == 400
+    assert "quá nhanh" in response.text  # "That was very quick"
+    assert Suggestion.objects.count() == 0
+    # The form comes back with a fresh timestamp, so a person's second try counts from now.
+    assert 'name="started"' in response.text
+
+
+def test_a_missing_or_forged_timestamp_is_refused(client, tree, form_data):
+    for started in ["", "1700000000.000:forged"]:
+        response = post(client, form_data(office=tree.office_a.pk, started=started))
+        assert response.status_code == 400
+    assert Suggestion.objects.count() == 0
+
+
+def test_submissions_are_rate_limited_per_address(client, tree, form_data, settings):
+    settings.SUGGESTIONS = {"MIN_FILL_SECONDS": 0, "SUBMIT_LIMIT": 2}
+    for _ in range(2):
+        assert post(client, form_data(office=tree.office_a.pk)).status_code == 302
+    blocked = post(client, form_data(office=tree.office_a.pk))
+    assert blocked.status_code == 429
+    assert "Quá nhiều yêu cầu" in blocked.text  # "Too many requests"
+    assert Suggestion.objects.count() == 2
+    other = post(client, form_data(office=tree.office_a.pk), REMOTE_ADDR="198.51.100.9")
+    assert other.status_code == 302
+
+
+def test_persian_form_is_right_to_left_and_translated(client, tree):
+    client.post(reverse("set_language"), {"language": "fa", "next": "/"})
+    page = client.get(f"{NEW}?office={tree.office_a.pk}&channel=kiosk").text
+    assert 'dir="rtl"' in page
+    assert "پیشنهاد" in page  # "suggestion"
+
+
+def test_form_started_token_is_signed():
+    token = form_started_token()
+    assert ":" in token
