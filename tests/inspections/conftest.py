@@ -7,6 +7,7 @@ alice (ward A manager) reads ward A's inspections but is no inspector.
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from inspections.models import DisciplinaryCase, Inspection, Inspector
 from tests.factories import UserFactory
@@ -35,6 +36,13 @@ def make_case(inspection, **fields) -> DisciplinaryCase:
     }
     values.update(fields)
     return DisciplinaryCase.objects.create(inspection=inspection, **values)
+
+
+@pytest.fixture
+def english():
+    """Labels in English for assertions on them (the default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

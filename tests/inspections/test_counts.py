@@ -8,7 +8,7 @@ from django.urls import reverse
 from inspections.counts import add_months, build_counts, period_label, period_starts
 from tests.inspections.conftest import make_case, make_inspection
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_report_page_shows_the_counts_with_bounded_queries(
     url = reverse("inspections:report")
     params = {"unit": tree.city.pk, "date_from": "2025-01-01", "date_to": "2025-06-30"}
     with django_assert_max_num_queries(16):  # constant: no query per row
-        page = client.get(url, params)
+        page = client.get(url, params, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     counts = page.context["counts"]
     assert counts.total.total == 4 and counts.total.cases == 4

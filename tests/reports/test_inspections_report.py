@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from inspections.models import DisciplinaryCase, Inspection
 from reports.inspections import before_after_rows, monthly_section, windows
@@ -15,6 +16,13 @@ from tests.factories import QuestionFactory, make_response, make_survey
 
 pytestmark = pytest.mark.django_db
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Labels in English for assertions on them (the default language is Vietnamese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
