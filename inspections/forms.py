@@ -201,7 +201,7 @@ class RegisterFilterForm(PeriodMixin, forms.Form):
         choices=[("", _("All levels")), *InspectingLevel.choices],
     )
     kind = forms.ChoiceField(
-        label=_("Planned or surprise"),
+        label=_("Kind"),
         required=False,
         choices=[("", _("Both")), *InspectionKind.choices],
     )
