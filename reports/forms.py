@@ -73,3 +73,36 @@ class CommentSearchForm(forms.Form):
 class HideCommentForm(forms.Form):
     hidden = forms.BooleanField(required=False)
     next = forms.CharField(max_length=500, required=False)
+
+
+class DossierImportForm(forms.Form):
+    """A CSV of dossiers handled, checked against the offices the user manages."""
+
+    csv_file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "UTF-8, first line month,office,dossiers_handled; office = office id or unit code."
+        ),
+    )
+
+    def __init__(self, *args, offices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.offices = offices
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_csv_file(self):
+        from reports.dossiers import DossierImportError, read_dossier_rows
+
+        upload = self.cleaned_data["csv_file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("The file is not UTF-8 text.")) from None
+        try:
+            self.rows = read_dossier_rows(text.splitlines(), self.offices)
+        except DossierImportError as exc:
+            raise forms.ValidationError(exc.errors) from None
+        return upload

@@ -3,19 +3,23 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from offices.models import AdministrativeUnit, AuditEvent, Office, Role, memberships_of
 from offices.scope import get_in_scope
 from reports.comments import can_moderate, comments_for
+from reports.dossiers import save_dossier_rows
 from reports.exports import RawResponsesExporter, ReportTablesExporter
-from reports.forms import CommentSearchForm, HideCommentForm, ReportPickForm
+from reports.forms import CommentSearchForm, DossierImportForm, HideCommentForm, ReportPickForm
 from reports.monthly import build_dashboard, build_monthly_report
 from reports.months import Month, MonthError
 from reports.subjects import resolve_subject
@@ -155,6 +159,25 @@ def export_pdf(request, kind: str, pk: int, month: str):
     filename = f"report-{subject.kind}-{subject.pk}-{month}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@login_required
+def import_dossiers(request):
+    """Managers upload dossiers-handled figures for the offices they manage."""
+    if not (request.user.is_superuser or memberships_of(request.user, Role.MANAGER)):
+        raise PermissionDenied
+    offices = Office.objects.visible_to(request.user, min_role=Role.MANAGER)
+    form = DossierImportForm(request.POST or None, request.FILES or None, offices=offices)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "reports/import_dossiers.html", {"form": form}, status=400)
+        count = save_dossier_rows(form.rows)
+        AuditEvent.record(request, "dossiers_imported", None, rows=count)
+        messages.success(
+            request, ngettext("%(n)s figure saved.", "%(n)s figures saved.", count) % {"n": count}
+        )
+        return redirect("reports:import_dossiers")
+    return render(request, "reports/import_dossiers.html", {"form": form})
 
 
 def method(request):
