@@ -19,8 +19,6 @@ DEFAULTS = {
     "MIN_FILL_SECONDS": 3,
     # The signed form timestamp expires after this long (the form is then shown again).
     "FORM_MAX_AGE_SECONDS": 12 * 3600,
-    # `purge_suggestion_ips` clears submitters' addresses older than this.
-    "IP_RETENTION_DAYS": 30,
 }
 
 

@@ -93,7 +93,8 @@ class SuggestionForm(forms.ModelForm):
             self.fields["office"].queryset = Office.objects.filter(pk=locked_office.pk)
             self.fields["office"].initial = locked_office.pk
             self.fields["office"].disabled = True
-            self.fields["office"].help_text = _("This form goes to the office where you are.")
+            # Locked: the page names the office above the form; nothing to pick.
+            self.fields["office"].widget = forms.HiddenInput()
         self.fields["started"].initial = form_started_token()
         size = "form-control-lg" if large else ""
         self.helper = FormHelper()
@@ -280,15 +281,16 @@ class SuggestionFilterForm(forms.Form):
         self.helper.form_method = "get"
         self.helper.form_class = "row g-2 align-items-end sg-filters"
         self.helper.layout = Layout(
-            Div("status", css_class="col-6 col-md-3 col-lg-2"),
-            Div("office", css_class="col-12 col-md-5 col-lg-3"),
+            Div("status", css_class="col-6 col-md-4 col-lg-2"),
+            Div("office", css_class="col-12 col-md-8 col-lg-4"),
             Div("category", css_class="col-6 col-md-4 col-lg-2"),
-            Div("age", css_class="col-6 col-md-3 col-lg-2"),
-            Div("channel", css_class="col-6 col-md-3 col-lg-2"),
-            Div("overdue", "mine", css_class="col-6 col-md-3 col-lg-1 small"),
+            Div("age", css_class="col-6 col-md-4 col-lg-2"),
+            Div("channel", css_class="col-6 col-md-4 col-lg-2"),
             Div(
+                "overdue",
+                "mine",
                 Submit("", _("Filter"), css_class="btn-secondary"),
                 HTML(format_html('<a class="btn btn-link" href="?">{}</a>', _("Clear filters"))),
-                css_class="col-12",
+                css_class="col-12 d-flex flex-wrap align-items-center gap-3",
             ),
         )

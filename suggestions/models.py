@@ -152,11 +152,17 @@ class SuggestionQuerySet(models.QuerySet):
     def on_public_board(self):
         return self.filter(is_public=True, office__public_board=True, office__is_active=True)
 
-    def purge_submitter_ips(self, before) -> int:
-        """Forget the submitters' addresses of suggestions older than `before`."""
-        return self.filter(created_at__lt=before, submitter_ip__isnull=False).update(
-            submitter_ip=None
+    def purge_personal_data(self, before) -> dict[str, int]:
+        """Forget addresses, names and contact details of suggestions older than `before`.
+
+        The suggestion, its stamps and replies stay (they are the office's record).
+        """
+        older = self.filter(created_at__lt=before)
+        addresses = older.filter(submitter_ip__isnull=False).update(submitter_ip=None)
+        contacts = older.exclude(name="", contact="").update(
+            name="", contact="", contact_consent=False
         )
+        return {"suggestions.addresses": addresses, "suggestions.contacts": contacts}
 
 
 class Suggestion(models.Model):
