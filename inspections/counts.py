@@ -68,7 +68,7 @@ class InspectionCounts:
 def count_headers() -> list[str]:
     return [
         _("Period or unit"),
-        _("Inspections"),
+        _("Number of inspections"),
         *[level.label for level in LEVELS],
         _("Surprise inspections"),
         _("Cases disciplined"),

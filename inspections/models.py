@@ -258,14 +258,6 @@ def describe_staff(staff: StaffMember | None) -> str:
     return f"{staff.full_name}{title}"[:200]
 
 
-class DisciplinaryCaseQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        paths = reader_paths(user)
-        if paths is None:
-            return self
-        return self.filter(_paths_filter(paths, "inspection__unit__path"))
-
-
 class DisciplinaryCase(models.Model):
     """A person disciplined after an inspection."""
 
@@ -290,8 +282,6 @@ class DisciplinaryCase(models.Model):
     measure = models.CharField(_("measure taken"), max_length=16, choices=Measure.choices)
     date = models.DateField(_("date of the decision"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
-
-    objects = DisciplinaryCaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("disciplinary case")

@@ -157,3 +157,15 @@ def test_register_refuses_a_unit_filter_outside_scope(client_for, alice, tree, h
     page = client_for(alice).get(reverse("inspections:register"), {"unit": tree.ward_b.pk})
     assert page.status_code == 400
     assert page.context["page"].paginator.count == 0
+
+
+def test_register_page_makes_a_fixed_number_of_queries(
+    client_for, carol, tree, django_assert_max_num_queries
+):
+    for day in range(1, 29):
+        inspection = make_inspection(tree.ward_a, tree.office_a, date=date(2025, 2, day))
+        make_case(inspection)
+    client = client_for(carol)
+    with django_assert_max_num_queries(12):  # constant: no query per row
+        page = client.get(reverse("inspections:register"))
+    assert page.context["page"].paginator.count == 28
