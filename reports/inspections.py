@@ -193,10 +193,13 @@ def before_after_rows(inspections, today: date | None = None) -> list[BeforeAfte
 # --- The monthly report's section ----------------------------------------------------
 
 
-def monthly_section(unit: AdministrativeUnit, month_start: date) -> dict:
+def monthly_section(
+    unit: AdministrativeUnit, month_start: date, *, office: Office | None = None
+) -> dict:
     """The inspections section of the monthly report of `unit` for the month starting
     `month_start` (HTML and PDF: templates/reports/partials/inspections_section.html,
-    included with `section=` this dict).
+    included with `section=` this dict). With `office`, only the inspections of that
+    office and of its unit as a whole count (an office's own report).
 
     Holds the month's inspections in the unit's subtree with their counts by level and
     the cases by measure, and the before/after figures of the inspections held three
@@ -205,6 +208,8 @@ def monthly_section(unit: AdministrativeUnit, month_start: date) -> dict:
     """
     month = Month.of(month_start)
     in_unit = Inspection.objects.in_subtree(unit)
+    if office is not None:
+        in_unit = in_unit.filter(Q(office=office) | Q(office=None, unit_id=office.unit_id))
     held = in_unit.in_period(month.start, month.end)
     followed_month = month.minus(WINDOW_MONTHS)
     followed = (

@@ -190,3 +190,21 @@ def test_monthly_section_of_a_quiet_month_renders(tree):
     assert section["counts"].total == 0 and section["before_after"] == []
     html = render_to_string("reports/partials/inspections_section.html", {"section": section})
     assert "sec-inspections" in html
+
+
+def test_monthly_section_of_an_office_keeps_its_own_and_its_units_inspections(tree):
+    from tests.factories import OfficeFactory
+
+    sibling = OfficeFactory(unit=tree.ward_a, name="Điểm tiếp nhận số 2")
+    own = inspect(tree.ward_a, tree.office_a, day=date(2026, 8, 3))
+    whole_unit = inspect(tree.ward_a, day=date(2026, 8, 4))
+    inspect(tree.ward_a, sibling, day=date(2026, 8, 5))
+    section = monthly_section(tree.ward_a, date(2026, 8, 1), office=tree.office_a)
+    assert [i.pk for i in section["inspections"]] == [own.pk, whole_unit.pk]
+
+
+def test_monthly_section_renders_inside_the_report_body_context(tree):
+    inspect(tree.ward_a, tree.office_a, day=date(2026, 8, 3), inspecting_body="Đoàn A")
+    section = monthly_section(tree.ward_a, date(2026, 8, 1))
+    html = render_to_string("reports/partials/inspections_section.html", {"inspections": section})
+    assert "Đoàn A" in html
