@@ -50,3 +50,10 @@ def rate(version, questions):
         return make_response(version, office, scores, when=when, misuse=misuse, **fields)
 
     return record
+
+
+@pytest.fixture
+def client(client):
+    """Pages in English unless a test asks otherwise (assertions read the English msgids)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client

@@ -4,10 +4,12 @@ import io
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import translation
 
 from offices.models import AuditEvent, DossierCount
 
@@ -37,11 +39,11 @@ def test_command_imports_by_office_id_and_unit_code(tree, tmp_path):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("2026-03,{a},-5", "line 3: dossiers handled must be a whole number"),
-        ("2026-13,{a},5", "line 3: month must be YYYY-MM"),
-        ("2026-03,NOPE,5", "line 3: unknown office “NOPE”"),
-        ("2026-03,{a}", "line 3: expected 3 columns"),
-        ("2026-02,{a},5", "line 3: the same office and month twice"),
+        ("2026-03,{a},-5", "line %(line)s: dossiers handled must be a whole number"),
+        ("2026-13,{a},5", "line %(line)s: month must be YYYY-MM, not in the future"),
+        ("2026-03,NOPE,5", "line %(line)s: unknown office “%(office)s”"),
+        ("2026-03,{a}", "line %(line)s: expected 3 columns"),
+        ("2026-02,{a},5", "line %(line)s: the same office and month twice"),
     ],
 )
 def test_command_bad_rows_write_nothing(tree, tmp_path, body, message):
@@ -49,12 +51,14 @@ def test_command_bad_rows_write_nothing(tree, tmp_path, body, message):
     text += body.format(a=tree.office_a.pk) + "\n"
     with pytest.raises(CommandError) as error:
         call_command("import_dossier_counts", write_csv(tmp_path, text))
-    assert message in str(error.value)
+    with translation.override(settings.LANGUAGE_CODE):  # commands speak the site language
+        expected = translation.gettext(message) % {"line": 3, "office": "NOPE"}
+    assert expected in str(error.value)
     assert not DossierCount.objects.exists()
 
 
 def test_command_refuses_a_wrong_header(tree, tmp_path):
-    with pytest.raises(CommandError, match="first line"):
+    with pytest.raises(CommandError, match="month,office,dossiers_handled"):
         call_command("import_dossier_counts", write_csv(tmp_path, "a,b,c\n1,2,3\n"))
 
 

@@ -123,12 +123,15 @@ def test_tables_csv_lists_every_table(client_for, alice, rated):
 
 
 def test_pdf_opens_with_vietnamese_text_and_figures(client_for, alice, rated):
-    response = client_for(alice).get(url("export_pdf", rated.ward_a))
+    vietnamese = {"accept-language": "vi"}
+    response = client_for(alice).get(url("export_pdf", rated.ward_a), headers=vietnamese)
     assert response["Content-Type"] == "application/pdf"
     reader = PdfReader(io.BytesIO(response.content))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "Nghĩa Tân" in text
     assert "Nguyễn Thị Lan" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Độc lập – Tự do – Hạnh phúc" in text
     assert "77,5 %" in text  # the index, Vietnamese decimal comma
     fonts = {
         str(font)
