@@ -111,14 +111,17 @@ class RatingForm(forms.Form):
         raise KeyError(code)
 
     def _question_codes(self) -> list[str]:
-        codes: list[str] = []
+        """Items in order, then the reasons questions they point to, then free text:
+        on one page, "what went wrong?" reads best just before the comment box."""
+        items: list[str] = []
+        reasons: list[str] = []
         for spec in self.specs:
+            items.extend(spec.order)
             for code in spec.order:
-                codes.append(code)
-                reasons = spec.questions[code].reasons
-                if reasons and reasons not in codes and reasons in spec.questions:
-                    codes.append(reasons)
-        # Free-text items last, whatever their position: a comment closes the form.
+                linked = spec.questions[code].reasons
+                if linked and linked in spec.questions and linked not in reasons + items:
+                    reasons.append(linked)
+        codes = items + [c for c in reasons if c not in items]
         texts = [c for c in codes if self._question(c).kind == QuestionKind.TEXT]
         return [c for c in codes if c not in texts] + texts
 

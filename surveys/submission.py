@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from offices.models import Desk, Kiosk, Office, StaffMember
@@ -445,7 +446,8 @@ def parse_kiosk_rating(
     _check_belongs(StaffMember, staff_id, office, "staff")
     started = _parse_time(payload, "started_at", required=True)
     submitted = _parse_time(payload, "submitted_at", required=True)
-    answers = build_answers(specs, _answer_values(payload), language)
+    # Messages go back in the request's language (Accept-Language), question texts too.
+    answers = build_answers(specs, _answer_values(payload), (get_language() or "vi")[:2])
     started, submitted = clamp_times(started, submitted, received)
     response = Response(
         id=rating_id,

@@ -128,7 +128,12 @@ def _enrol_link_dead(request):
 def kiosk_preview(request, version_id: int):
     """How a version looks on the kiosk, for administrators; nothing is sent."""
     version = get_object_or_404(SurveyVersion.objects.select_related("survey"), pk=version_id)
-    office = Office.objects.filter(pk=request.GET.get("office") or 0).first()
+    office_id = request.GET.get("office", "")
+    office = (
+        Office.objects.filter(pk=int(office_id)).first()
+        if office_id.isascii() and office_id.isdigit()
+        else None
+    )
     if office is None:
         survey = version.survey
         offices = Office.objects.filter(is_active=True).select_related("unit")
@@ -309,9 +314,14 @@ def rate_receipt(request, token: str):
         Office.objects.select_related("unit"), pk=receipt.office_id, is_active=True
     )
     desk = Desk.objects.filter(pk=receipt.desk_id, office=office).first()
-    if Response.objects.filter(office=office, dossier_code=receipt.dossier_code).exists():
+    if dossier_rated(office, receipt.dossier_code):
         return _already_rated(request, office, status=409 if request.method == "POST" else 200)
     return _rating_flow(request, office, desk, channel=Channel.QR, dossier=receipt.dossier_code)
+
+
+def dossier_rated(office: Office, dossier_code: str) -> bool:
+    """Checked up front for a clear page; the unique constraint decides under a race."""
+    return Response.objects.filter(office=office, dossier_code=dossier_code).exists()
 
 
 def _already_rated(request, office: Office, status: int):

@@ -1,0 +1,147 @@
+"""Fixtures for the rating flows: a small question bank, surveys, an enrolled kiosk."""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from offices.models import Kiosk
+from surveys.models import SurveyItem, SurveyVersion
+from surveys.submission import forget_specs
+from tests.factories import ChoiceFactory, QuestionFactory, SurveyFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Rate-limit counters and remembered versions must not leak between tests."""
+    cache.clear()
+    forget_specs()
+    yield
+    cache.clear()
+    forget_specs()
+
+
+@dataclass
+class Bank:
+    overall: object
+    polite: object
+    reasons: object
+    slow: object
+    rude: object
+    comment: object
+
+
+@pytest.fixture
+def bank(db) -> Bank:
+    reasons = QuestionFactory(code="reasons", kind="multi", factor="", text_vi="Điều gì chưa tốt?")
+    slow = ChoiceFactory(question=reasons, code="slow", text_vi="Chờ lâu", position=0)
+    rude = ChoiceFactory(question=reasons, code="rude", text_vi="Thiếu lịch sự", position=1)
+    overall = QuestionFactory(
+        code="overall",
+        kind="scale5",
+        factor="officials",
+        reasons=reasons,
+        text_vi="Ông/Bà hài lòng thế nào?",
+        text_en="How satisfied are you?",
+        text_fa="چقدر راضی هستید؟",
+    )
+    polite = QuestionFactory(code="polite", kind="yesno", factor="conduct", reasons=reasons)
+    comment = QuestionFactory(code="comment", kind="text", factor="")
+    return Bank(overall, polite, reasons, slow, rude, comment)
+
+
+def survey_version(unit=None, items=(), *, variant="kiosk", office=None, code=None):
+    """A survey (core at `unit`, or extension of `office`) with version 1 of `items`:
+    a list of (question, required)."""
+    fields = {"unit": unit, "office": office, "variant": variant}
+    if code:
+        fields["code"] = code
+    survey = SurveyFactory(**fields)
+    version = SurveyVersion.objects.create(survey=survey, number=1)
+    for position, (question, required) in enumerate(items):
+        SurveyItem.objects.create(
+            version=version, question=question, position=position, required=required
+        )
+    return version
+
+
+@pytest.fixture
+def kiosk_version(tree, bank):
+    """Hà Nội's kiosk survey: overall (required), polite (required), comment (optional)."""
+    return survey_version(
+        tree.city, [(bank.overall, True), (bank.polite, True), (bank.comment, False)]
+    )
+
+
+@pytest.fixture
+def full_version(tree, bank):
+    """Hà Nội's phone survey: overall (required), polite (optional), comment (optional)."""
+    return survey_version(
+        tree.city,
+        [(bank.overall, True), (bank.polite, False), (bank.comment, False)],
+        variant="full",
+    )
+
+
+@dataclass
+class EnrolledKiosk:
+    kiosk: Kiosk
+    credential: str
+
+
+def enrol(kiosk: Kiosk) -> EnrolledKiosk:
+    token = kiosk.issue_enrolment_token()
+    enrolled, credential = Kiosk.enrol(token)
+    return EnrolledKiosk(enrolled, credential)
+
+
+@pytest.fixture
+def kiosk(tree, kiosk_version) -> EnrolledKiosk:
+    """An enrolled kiosk at desk A1 of office A that allows ratings 8 s apart."""
+    device = Kiosk.objects.create(
+        office=tree.office_a, desk=tree.desk_a, name="Kiosk 1", min_seconds_between_ratings=8
+    )
+    return enrol(device)
+
+
+def rating_payload(version, *, answers=None, when=None, seconds=20, **fields) -> dict:
+    """A valid kiosk rating, `seconds` long, submitted at `when` (default: now)."""
+    submitted = when or timezone.now()
+    payload = {
+        "id": str(uuid.uuid4()),
+        "version": version.pk,
+        "language": "vi",
+        "started_at": (submitted - timedelta(seconds=seconds)).isoformat(),
+        "submitted_at": submitted.isoformat(),
+        "answers": answers
+        if answers is not None
+        else [
+            {"question": "overall", "value": 4},
+            {"question": "polite", "value": 1},
+        ],
+    }
+    payload.update(fields)
+    return payload
+
+
+@pytest.fixture
+def post_rating(client):
+    """post_rating(credential, payload) → the kiosk API's response."""
+
+    def post(credential, payload, **extra):
+        body = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
+        headers = {"HTTP_AUTHORIZATION": f"Kiosk {credential}"} if credential else {}
+        return client.post(
+            reverse("surveys:kiosk_api_rating"),
+            data=body,
+            content_type="application/json",
+            **headers,
+            **extra,
+        )
+
+    return post

@@ -1,0 +1,420 @@
+"""The kiosk's rating API: stored once, refused whole, misuse flagged, never a 500."""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from offices.models import Kiosk
+from surveys.models import Answer, AnswerRollup, Response, ResponseRollup
+from surveys.submission import MAX_TEXT_CHARS
+from tests.factories import DeskFactory, StaffFactory
+from tests.surveys.conftest import rating_payload, survey_version
+
+pytestmark = pytest.mark.django_db
+
+
+def nothing_stored():
+    return (
+        Response.objects.count(),
+        Answer.objects.count(),
+        AnswerRollup.objects.count(),
+        ResponseRollup.objects.count(),
+    ) == (0, 0, 0, 0)
+
+
+def test_kiosk_rating_is_stored_with_answers_and_rollups(kiosk, kiosk_version, post_rating, tree):
+    payload = rating_payload(
+        kiosk_version,
+        desk=tree.desk_a.pk,
+        staff=tree.staff_a.pk,
+        answers=[
+            {"question": "overall", "value": 2},
+            {"question": "reasons", "value": ["slow", "rude"]},
+            {"question": "polite", "value": 0},
+            {"question": "comment", "value": "  Chờ hơi lâu.  "},
+        ],
+    )
+    reply = post_rating(kiosk.credential, payload)
+    assert reply.status_code == 201
+    assert reply.json() == {"status": "stored", "id": payload["id"], "flagged": False}
+    response = Response.objects.get()
+    assert str(response.pk) == payload["id"]
+    assert (response.office, response.desk, response.staff) == (
+        tree.office_a,
+        tree.desk_a,
+        tree.staff_a,
+    )
+    assert response.kiosk == kiosk.kiosk and response.channel == "kiosk"
+    assert not response.is_misuse
+    assert sorted(
+        (a.question.code, a.score, a.choice.code if a.choice else None, a.text)
+        for a in response.answers.all()
+    ) == [
+        ("comment", None, None, "Chờ hơi lâu."),
+        ("overall", 2, None, ""),
+        ("polite", 0, None, ""),
+        ("reasons", None, "rude", ""),
+        ("reasons", None, "slow", ""),
+    ]
+    assert ResponseRollup.objects.get().valid == 1
+    assert AnswerRollup.objects.filter(choice__isnull=False).count() == 2
+
+
+def test_replaying_the_same_uuid_answers_success_and_stores_nothing_new(
+    kiosk, kiosk_version, post_rating
+):
+    payload = rating_payload(kiosk_version)
+    assert post_rating(kiosk.credential, payload).status_code == 201
+    again = post_rating(kiosk.credential, payload)
+    assert again.status_code == 200
+    assert again.json() == {"status": "duplicate", "id": payload["id"]}
+    assert Response.objects.count() == 1
+    assert ResponseRollup.objects.get().valid == 1
+    assert sum(AnswerRollup.objects.values_list("count", flat=True)) == 2
+
+
+def test_offline_rating_keeps_its_original_times(kiosk, kiosk_version, post_rating):
+    three_hours_ago = timezone.now() - timedelta(hours=3)
+    payload = rating_payload(kiosk_version, when=three_hours_ago)
+    assert post_rating(kiosk.credential, payload).status_code == 201
+    response = Response.objects.get()
+    assert abs(response.submitted_at - three_hours_ago) < timedelta(seconds=1)
+    assert response.received_at - response.submitted_at > timedelta(hours=2)
+    assert response.submitted_at - response.started_at == timedelta(seconds=20)
+
+
+@pytest.mark.parametrize("offset", [timedelta(days=3), timedelta(days=-40)])
+def test_absurd_times_are_replaced_by_the_arrival_time_keeping_the_duration(
+    kiosk, kiosk_version, post_rating, offset
+):
+    payload = rating_payload(kiosk_version, when=timezone.now() + offset)
+    assert post_rating(kiosk.credential, payload).status_code == 201
+    response = Response.objects.get()
+    assert abs(response.submitted_at - response.received_at) < timedelta(seconds=1)
+    assert response.submitted_at - response.started_at == timedelta(seconds=20)
+
+
+def test_a_rating_completed_implausibly_fast_is_stored_but_flagged(
+    kiosk, kiosk_version, post_rating
+):
+    reply = post_rating(kiosk.credential, rating_payload(kiosk_version, seconds=0.3))
+    assert reply.status_code == 201 and reply.json()["flagged"] is True
+    response = Response.objects.get()
+    assert response.is_misuse and "completed in 0.3 s" in response.misuse_reason
+    # Counted apart: flagged in the response roll-up, absent from the answer roll-up.
+    assert (ResponseRollup.objects.get().valid, ResponseRollup.objects.get().flagged) == (0, 1)
+    assert not AnswerRollup.objects.exists()
+
+
+def test_ratings_closer_than_the_kiosk_interval_are_flagged_not_deleted(
+    kiosk, kiosk_version, post_rating
+):
+    now = timezone.now()
+    first = rating_payload(kiosk_version, when=now - timedelta(seconds=30))
+    second = rating_payload(kiosk_version, when=now - timedelta(seconds=27))  # 3 s later
+    third = rating_payload(kiosk_version, when=now)  # 27 s later: fine
+    for payload in (first, second, third):
+        assert post_rating(kiosk.credential, payload).status_code == 201
+    flags = dict(Response.objects.values_list("id", "is_misuse"))
+    assert flags == {
+        uuid.UUID(first["id"]): False,
+        uuid.UUID(second["id"]): True,
+        uuid.UUID(third["id"]): False,
+    }
+    reason = Response.objects.get(pk=second["id"]).misuse_reason
+    assert "within 8 s" in reason
+
+
+def test_offline_burst_with_human_spacing_is_not_flagged(kiosk, kiosk_version, post_rating):
+    """Three ratings given 20 s apart while offline arrive together: none is misuse."""
+    now = timezone.now() - timedelta(hours=1)
+    for i in range(3):
+        payload = rating_payload(kiosk_version, when=now + timedelta(seconds=20 * i))
+        assert post_rating(kiosk.credential, payload).json()["flagged"] is False
+
+
+def test_extension_questions_follow_the_core(kiosk, kiosk_version, post_rating, tree, bank):
+    from tests.factories import QuestionFactory
+
+    local = QuestionFactory(code="parking", kind="yesno", factor="access")
+    extension = survey_version(office=tree.office_a, items=[(local, True)])
+    payload = rating_payload(
+        kiosk_version,
+        extension_version=extension.pk,
+        answers=[
+            {"question": "overall", "value": 5},
+            {"question": "polite", "value": True},
+            {"question": "parking", "value": False},
+        ],
+    )
+    assert post_rating(kiosk.credential, payload).status_code == 201
+    response = Response.objects.get()
+    assert response.extension_version == extension
+    assert dict(response.answers.values_list("question__code", "score")) == {
+        "overall": 5,
+        "polite": 1,
+        "parking": 0,
+    }
+
+
+# --- Every bad input: a 4xx with a translated message, and nothing stored -------------
+
+
+def _bad(base_version, **changes):
+    payload = rating_payload(base_version)
+    payload.update(changes)
+    return payload
+
+
+BAD_ANSWERS = {
+    "unknown question": [{"question": "nope", "value": 3}, {"question": "overall", "value": 3}],
+    "unknown choice": [
+        {"question": "overall", "value": 1},
+        {"question": "polite", "value": 1},
+        {"question": "reasons", "value": ["slow", "bribe"]},
+    ],
+    "score above range": [{"question": "overall", "value": 6}, {"question": "polite", "value": 1}],
+    "score below range": [{"question": "overall", "value": 0}, {"question": "polite", "value": 1}],
+    "score as text": [{"question": "overall", "value": "5"}, {"question": "polite", "value": 1}],
+    "score as boolean": [
+        {"question": "overall", "value": True},
+        {"question": "polite", "value": 1},
+    ],
+    "score as float": [{"question": "overall", "value": 4.5}, {"question": "polite", "value": 1}],
+    "yes/no out of range": [
+        {"question": "overall", "value": 4},
+        {"question": "polite", "value": 2},
+    ],
+    "missing required answer": [{"question": "overall", "value": 4}],
+    "required answer blank": [
+        {"question": "overall", "value": None},
+        {"question": "polite", "value": 1},
+    ],
+    "multi choice not a list": [
+        {"question": "overall", "value": 4},
+        {"question": "polite", "value": 1},
+        {"question": "reasons", "value": "slow"},
+    ],
+    "repeated choice": [
+        {"question": "overall", "value": 1},
+        {"question": "polite", "value": 1},
+        {"question": "reasons", "value": ["slow", "slow"]},
+    ],
+    "oversize text": [
+        {"question": "overall", "value": 4},
+        {"question": "polite", "value": 1},
+        {"question": "comment", "value": "x" * (MAX_TEXT_CHARS + 1)},
+    ],
+    "text with a NUL character": [
+        {"question": "overall", "value": 4},
+        {"question": "polite", "value": 1},
+        {"question": "comment", "value": "a\x00b"},
+    ],
+    "text as a number": [
+        {"question": "overall", "value": 4},
+        {"question": "polite", "value": 1},
+        {"question": "comment", "value": 12},
+    ],
+    "question answered twice": [
+        {"question": "overall", "value": 4},
+        {"question": "overall", "value": 5},
+        {"question": "polite", "value": 1},
+    ],
+    "answer without value": [{"question": "overall"}, {"question": "polite", "value": 1}],
+    "answer not an object": ["overall", {"question": "polite", "value": 1}],
+    "answers not a list": {"overall": 4},
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ANSWERS))
+def test_bad_answers_are_refused_whole(kiosk, kiosk_version, post_rating, case):
+    reply = post_rating(kiosk.credential, _bad(kiosk_version, answers=BAD_ANSWERS[case]))
+    assert reply.status_code == 400, case
+    assert reply.json()["message"]
+    assert nothing_stored()
+
+
+BAD_FIELDS = {
+    "id not a UUID": {"id": "rating-1"},
+    "id missing": {"id": None},
+    "id as a number": {"id": 12},
+    "version missing": {"version": None},
+    "version as text": {"version": "1"},
+    "version unknown": {"version": 999999},
+    "language unknown": {"language": "de"},
+    "submitted_at not a time": {"submitted_at": "yesterday"},
+    "submitted_at impossible date": {"submitted_at": "2025-02-30T10:00:00Z"},
+    "started_at missing": {"started_at": None},
+    "desk as text": {"desk": "01"},
+    "desk negative": {"desk": -1},
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FIELDS))
+def test_bad_fields_are_refused_whole(kiosk, kiosk_version, post_rating, case):
+    reply = post_rating(kiosk.credential, _bad(kiosk_version, **BAD_FIELDS[case]))
+    assert reply.status_code == 400, case
+    assert reply.json()["error"] == "invalid"
+    assert nothing_stored()
+
+
+def test_a_version_that_does_not_apply_to_the_office_is_refused(kiosk, post_rating, tree, bank):
+    elsewhere = survey_version(tree.district_b, [(bank.overall, True)], code="ntl")
+    extension_of_b = survey_version(office=tree.office_b, items=[(bank.polite, True)])
+    for version in (elsewhere, extension_of_b):
+        payload = rating_payload(version, answers=[{"question": "overall", "value": 5}])
+        reply = post_rating(kiosk.credential, payload)
+        assert reply.status_code == 400
+        assert reply.json()["field"] == "version"
+    assert nothing_stored()
+
+
+def test_desk_or_staff_of_another_office_is_refused(kiosk, kiosk_version, post_rating, tree):
+    other_desk = DeskFactory(office=tree.office_b)
+    other_staff = StaffFactory(office=tree.office_b)
+    for field, value in (("desk", other_desk.pk), ("staff", other_staff.pk)):
+        reply = post_rating(kiosk.credential, _bad(kiosk_version, **{field: value}))
+        assert reply.status_code == 400 and reply.json()["field"] == field
+    assert nothing_stored()
+
+
+@pytest.mark.parametrize(
+    "body", [b"{not json", b"", b"[1, 2]", b'"text"', b"\xff\xfe", b"null", b"1e999999"]
+)
+def test_malformed_bodies_are_refused(kiosk, post_rating, kiosk_version, body):
+    reply = post_rating(kiosk.credential, body)
+    assert reply.status_code == 400
+    assert reply.json()["error"] in {"malformed", "invalid"}
+    assert nothing_stored()
+
+
+def test_an_oversize_body_is_refused_with_413(kiosk, kiosk_version, post_rating):
+    payload = _bad(kiosk_version, padding="x" * 70_000)
+    reply = post_rating(kiosk.credential, payload)
+    assert reply.status_code == 413
+    assert nothing_stored()
+
+
+def test_messages_are_translated_for_the_kiosk(kiosk, kiosk_version, post_rating):
+    payload = _bad(kiosk_version, answers=[{"question": "overall", "value": 4}])
+    vietnamese = post_rating(kiosk.credential, payload, HTTP_ACCEPT_LANGUAGE="vi").json()
+    english = post_rating(kiosk.credential, payload, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["message"].startswith("Please answer")
+    assert vietnamese["message"] != english["message"]
+
+
+# --- The credential ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        None,
+        "",
+        "Bearer abc",
+        "Kiosk ",
+        "Kiosk not-a-credential",
+        "Kiosk 1.forged:signature",
+    ],
+)
+def test_submissions_without_a_valid_credential_are_refused(client, kiosk, kiosk_version, header):
+    extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
+    reply = client.post(
+        reverse("surveys:kiosk_api_rating"),
+        data=json.dumps(rating_payload(kiosk_version)),
+        content_type="application/json",
+        **extra,
+    )
+    assert reply.status_code == 401
+    assert reply["WWW-Authenticate"] == "Kiosk"
+    assert "not enrolled" in reply.json()["message"] or reply.json()["message"]
+    assert nothing_stored()
+
+
+def test_a_well_signed_credential_that_is_not_the_current_one_is_refused(
+    kiosk, kiosk_version, post_rating
+):
+    from django.core import signing
+
+    fake = signing.Signer(salt=Kiosk.CREDENTIAL_SALT).sign(f"{kiosk.kiosk.pk}.guessed-secret")
+    assert post_rating(fake, rating_payload(kiosk_version)).status_code == 401
+    assert nothing_stored()
+
+
+def test_a_revoked_kiosk_is_refused_with_403(kiosk, kiosk_version, post_rating):
+    kiosk.kiosk.revoke()
+    reply = post_rating(kiosk.credential, rating_payload(kiosk_version))
+    assert reply.status_code == 403
+    assert reply.json()["error"] == "revoked"
+    assert nothing_stored()
+
+
+def test_a_rotated_credential_is_refused_and_the_new_one_works(kiosk, kiosk_version, post_rating):
+    token = kiosk.kiosk.rotate()
+    assert post_rating(kiosk.credential, rating_payload(kiosk_version)).status_code == 401
+    _kiosk, new_credential = Kiosk.enrol(token)
+    assert post_rating(new_credential, rating_payload(kiosk_version)).status_code == 201
+
+
+def test_a_kiosk_of_an_inactive_office_is_refused(kiosk, kiosk_version, post_rating, tree):
+    tree.office_a.is_active = False
+    tree.office_a.save()
+    assert post_rating(kiosk.credential, rating_payload(kiosk_version)).status_code == 403
+    assert nothing_stored()
+
+
+def test_the_api_accepts_only_post(client, kiosk):
+    reply = client.get(
+        reverse("surveys:kiosk_api_rating"), HTTP_AUTHORIZATION=f"Kiosk {kiosk.credential}"
+    )
+    assert reply.status_code == 405
+    assert reply.json()["error"] == "method"
+
+
+def test_the_api_needs_no_csrf_token_but_the_credential(kiosk, kiosk_version):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    reply = strict.post(
+        reverse("surveys:kiosk_api_rating"),
+        data=json.dumps(rating_payload(kiosk_version)),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Kiosk {kiosk.credential}",
+    )
+    assert reply.status_code == 201
+
+
+def test_a_kiosk_rating_takes_a_bounded_number_of_queries(
+    kiosk, kiosk_version, post_rating, django_assert_max_num_queries, tree
+):
+    post_rating(kiosk.credential, rating_payload(kiosk_version))  # version now frozen
+    with django_assert_max_num_queries(9):
+        reply = post_rating(kiosk.credential, rating_payload(kiosk_version, staff=tree.staff_a.pk))
+    assert reply.status_code == 201
+
+
+# --- Heartbeat ----------------------------------------------------------------------------
+
+
+def test_heartbeat_updates_last_seen_and_tells_the_page_what_to_show(client, kiosk, kiosk_version):
+    url = reverse("surveys:kiosk_api_heartbeat")
+    auth = {"HTTP_AUTHORIZATION": f"Kiosk {kiosk.credential}"}
+    first = client.post(url, data="{}", content_type="application/json", **auth)
+    assert first.status_code == 200
+    kiosk.kiosk.refresh_from_db()
+    assert timezone.now() - kiosk.kiosk.last_seen_at < timedelta(seconds=5)
+    # A new version changes the fingerprint, so the kiosk reloads at its next start screen.
+    kiosk_version.new_version()
+    second = client.post(url, data="{}", content_type="application/json", **auth)
+    assert second.json()["config"] != first.json()["config"]
+
+
+def test_heartbeat_without_credential_is_refused(client, kiosk):
+    reply = client.post(reverse("surveys:kiosk_api_heartbeat"))
+    assert reply.status_code == 401
+    kiosk.kiosk.refresh_from_db()
+    assert kiosk.kiosk.last_seen_at is None

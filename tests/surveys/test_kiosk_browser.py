@@ -1,0 +1,213 @@
+"""The kiosk in Chromium: enrol, rate by tapping, idle reset, Persian, offline, page weight."""
+
+import time
+
+import pytest
+from django.urls import reverse
+
+from offices.models import Kiosk
+from surveys.models import Answer, Response
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+@pytest.fixture
+def device(tree, kiosk_version):
+    """A kiosk at desk A1, not yet enrolled; no misuse interval so tests may tap quickly."""
+    return Kiosk.objects.create(
+        office=tree.office_a, desk=tree.desk_a, name="Kiosk 1", min_seconds_between_ratings=0
+    )
+
+
+@pytest.fixture
+def kiosk_page(page, live_server, device):
+    """The page, enrolled through its one-time link as an operator would."""
+    token = device.issue_enrolment_token()
+    page.goto(live_server.url + reverse("surveys:kiosk_enrol", args=[token]))
+    page.click("#enrol-device")
+    page.wait_for_url(live_server.url + reverse("surveys:kiosk"))
+    page.wait_for_selector("#screen-start.is-active")
+    return page
+
+
+def tap(page, selector):
+    page.locator(f"#screen-question.is-active {selector}").first.click()
+
+
+def rate(page, *, overall=4, polite="yes", reasons=(), comment=""):
+    page.click("[data-action=start]")
+    tap(page, f".face-{overall}")
+    for reason in reasons:
+        tap(page, f".option.toggle:has-text('{reason}')")
+    if reasons or overall <= 2:
+        tap(page, "[data-action=next]")
+    tap(page, f".option.{polite}")
+    if comment:
+        page.fill("#answer-text", comment)
+    tap(page, "[data-action=next]")
+    page.wait_for_selector("#screen-thanks.is-active")
+
+
+def test_enrol_then_a_full_rating_by_tapping_is_stored(kiosk_page, screenshot_dir, tree):
+    page = kiosk_page
+    page.screenshot(path=str(screenshot_dir / "kiosk-1-start.png"))
+    page.click("[data-action=start]")
+    page.wait_for_selector("#screen-question.is-active .face-5")
+    page.screenshot(path=str(screenshot_dir / "kiosk-2-scale.png"))
+    tap(page, ".face-2")
+    page.wait_for_selector("#screen-question.is-active .option.toggle")
+    page.screenshot(path=str(screenshot_dir / "kiosk-3-reasons.png"))
+    tap(page, ".option.toggle:has-text('Chờ lâu')")
+    tap(page, "[data-action=next]")
+    page.wait_for_selector("#screen-question.is-active .option.yes")
+    page.screenshot(path=str(screenshot_dir / "kiosk-4-yes-no.png"))
+    tap(page, ".option.no")
+    page.wait_for_selector("#answer-text")
+    page.fill("#answer-text", "Phải chờ 40 phút.")
+    page.screenshot(path=str(screenshot_dir / "kiosk-5-comment.png"))
+    tap(page, "[data-action=next]")
+    page.wait_for_selector("#screen-thanks.is-active")
+    page.screenshot(path=str(screenshot_dir / "kiosk-6-thanks.png"))
+
+    assert wait_until(lambda: Response.objects.count() == 1)
+    response = Response.objects.get()
+    assert (response.office, response.desk, response.staff) == (
+        tree.office_a,
+        tree.desk_a,
+        tree.staff_a,
+    )
+    assert response.language == "vi" and response.channel == "kiosk"
+    answers = {
+        (a.question.code, a.score, a.choice.code if a.choice else None, a.text)
+        for a in response.answers.select_related("question", "choice")
+    }
+    assert answers == {
+        ("overall", 2, None, ""),
+        ("reasons", None, "slow", ""),
+        ("polite", 0, None, ""),
+        ("comment", None, None, "Phải chờ 40 phút."),
+    }
+    assert wait_until(lambda: page.locator("#pending").is_hidden())
+    page.click("[data-action=restart]")
+    assert page.locator("#screen-start").is_visible()
+
+
+def test_idle_kiosk_returns_to_the_start_and_stores_nothing(page, live_server, device):
+    Kiosk.objects.filter(pk=device.pk).update(idle_seconds=3)
+    token = device.issue_enrolment_token()
+    page.goto(live_server.url + reverse("surveys:kiosk_enrol", args=[token]))
+    page.click("#enrol-device")
+    page.wait_for_selector("#screen-start.is-active")
+    page.click("[data-lang=en]")
+    page.click("[data-action=start]")
+    tap(page, ".face-5")
+    page.wait_for_selector("#screen-question.is-active .option.yes")
+    page.wait_for_selector("#screen-start.is-active", timeout=7000)
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.locator("#start-title").inner_text() == "Ông/Bà thấy buổi làm việc hôm nay thế nào?"
+    assert Response.objects.count() == 0
+
+
+def test_persian_is_right_to_left_and_the_language_resets_after_rating(kiosk_page, screenshot_dir):
+    page = kiosk_page
+    page.click("[data-lang=fa]")
+    html = page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("fa", "rtl")
+    page.screenshot(path=str(screenshot_dir / "kiosk-fa-start.png"))
+    page.click("[data-action=start]")
+    page.wait_for_selector("#screen-question.is-active .face-5")
+    assert page.locator("#question-title").inner_text() == "چقدر راضی هستید؟"
+    # Mirrored: "very satisfied" (first) sits at the right edge.
+    best = page.locator(".face-5").bounding_box()
+    worst = page.locator(".face-1").bounding_box()
+    assert best["x"] > worst["x"]
+    page.screenshot(path=str(screenshot_dir / "kiosk-fa-scale.png"))
+    tap(page, ".face-5")
+    tap(page, ".option.yes")
+    tap(page, "[data-action=next]")
+    page.wait_for_selector("#screen-thanks.is-active")
+    assert wait_until(lambda: Response.objects.filter(language="fa").count() == 1)
+    page.click("[data-action=restart]")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("vi", "ltr")
+
+
+def test_offline_ratings_are_queued_and_each_stored_once_when_back_online(
+    kiosk_page, screenshot_dir
+):
+    page = kiosk_page
+    page.context.set_offline(True)
+    for score in (5, 4, 3):
+        rate(page, overall=score)
+        page.click("[data-action=restart]")
+    pending = page.locator("#pending")
+    assert pending.is_visible() and "3" in pending.inner_text()
+    page.screenshot(path=str(screenshot_dir / "kiosk-offline-pending.png"))
+    assert Response.objects.count() == 0
+
+    page.context.set_offline(False)
+    assert wait_until(lambda: Response.objects.count() == 3, timeout=15)
+    assert wait_until(lambda: pending.is_hidden(), timeout=5)
+    assert page.evaluate("Object.keys(localStorage).map(k => localStorage[k]).join('')") == "[]"
+    scores = sorted(Answer.objects.filter(question__code="overall").values_list("score", flat=True))
+    assert scores == [3, 4, 5]
+    assert len(set(Response.objects.values_list("id", flat=True))) == 3
+
+
+def test_a_lost_acknowledgement_is_resent_and_stored_once(kiosk_page):
+    """The server stores the rating but its answer is lost: the kiosk resends, harmlessly."""
+    page = kiosk_page
+    state = {"dropped": 0}
+
+    def drop_first_answer(route):
+        response = route.fetch()
+        if state["dropped"] == 0:
+            state["dropped"] = 1
+            route.abort()  # stored on the server, acknowledgement never arrives
+        else:
+            route.fulfill(response=response)
+
+    page.route("**/kiosk/api/ratings/", drop_first_answer)
+    rate(page, overall=5)
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # retry now, not after backoff
+    assert wait_until(lambda: page.locator("#pending").is_hidden(), timeout=10)
+    assert state["dropped"] == 1
+    assert Response.objects.count() == 1
+
+
+def test_kiosk_page_is_light_and_makes_few_requests(page, live_server, device, screenshot_dir):
+    token = device.issue_enrolment_token()
+    page.goto(live_server.url + reverse("surveys:kiosk_enrol", args=[token]))
+    requests = []
+    page.on("requestfinished", lambda request: requests.append(request))
+    page.click("#enrol-device")
+    page.wait_for_selector("#screen-start.is-active")
+    page.wait_for_load_state("networkidle")
+    loaded = [r for r in requests if "/kiosk/enrol/" not in r.url]  # the enrolment POST
+    transferred = 0
+    for request in loaded:
+        sizes = request.sizes()
+        transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        transferred += sizes["requestBodySize"] + sizes["requestHeadersSize"]
+    hosts = {r.url.split("/")[2] for r in loaded}
+    print(f"kiosk page: {len(loaded)} requests, {transferred} bytes", [r.url for r in loaded])
+    assert hosts == {live_server.url.split("/")[2]}
+    assert len(loaded) <= 5
+    assert transferred <= 60 * 1024
+
+    # Portrait 10-inch tablet: everything fits and stays tappable.
+    page.set_viewport_size({"width": 800, "height": 1280})
+    page.screenshot(path=str(screenshot_dir / "kiosk-portrait-start.png"))
+    page.click("[data-action=start]")
+    page.wait_for_selector("#screen-question.is-active .face-1")
+    face = page.locator(".face-1").bounding_box()
+    assert face["height"] >= 60 and face["y"] + face["height"] <= 1280
+    page.screenshot(path=str(screenshot_dir / "kiosk-portrait-scale.png"))
