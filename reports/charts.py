@@ -65,11 +65,13 @@ class Canvas:
         )
 
     def text(self, x, y, content: str, *, anchor="start", size=12, fill="#212529", bold=False):
+        # The root <svg> says direction="ltr" (an rtl page would otherwise flip what
+        # text-anchor means); anchors are mirrored here instead, which browsers and
+        # WeasyPrint read alike. The bidi algorithm still orders Persian glyphs.
         weight = ' font-weight="bold"' if bold else ""
-        direction = ' direction="rtl"' if self.rtl else ""
         self.parts.append(
             f'<text x="{self.x(x):.1f}" y="{y:.1f}" text-anchor="{self.anchor(anchor)}" '
-            f'font-size="{size}" fill="{fill}"{weight}{direction}>{escape(content)}</text>'
+            f'font-size="{size}" fill="{fill}"{weight}>{escape(content)}</text>'
         )
 
     def polyline(self, points: list[tuple[float, float]], stroke, width: float = 2) -> None:
@@ -94,7 +96,7 @@ class Canvas:
         return mark_safe(  # noqa: S308 — every piece of text above went through escape()
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
             f'viewBox="0 0 {self.width} {self.height}" width="{self.width}" '
-            f'height="{self.height}" font-family="{FONT}" '
+            f'height="{self.height}" font-family="{FONT}" direction="ltr" '
             f'aria-labelledby="{title_id} {desc_id}" id="{self.chart_id}">'
             f'<title id="{title_id}">{escape(self.title)}</title>'
             f'<desc id="{desc_id}">{escape(self.desc)}</desc>' + "".join(self.parts) + "</svg>"
