@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -42,6 +46,29 @@ KIOSK_HOME = "/kiosk/"
 # --- Citizens ------------------------------------------------------------------------
 
 
+def _language_from_link(request) -> str:
+    """Honour `?lang=fa` for this page only: a kiosk switches language on screen, without a
+    cookie, and must not leave its choice behind for the next citizen."""
+    code = request.GET.get("lang", "")
+    if code not in dict(settings.LANGUAGES):
+        return ""
+    translation.activate(code)
+    request.LANGUAGE_CODE = code
+    return code
+
+
+def _lang_query(lang: str, kiosk: bool = False) -> str:
+    """The query that keeps a page's language from the link (and kiosk mode) on the next one."""
+    params = {"lang": lang} if lang else {}
+    if kiosk:
+        params["channel"] = Channel.KIOSK
+    return "?" + urlencode(params) if params else ""
+
+
+def _on_kiosk(request) -> bool:
+    return request.GET.get("channel") == Channel.KIOSK
+
+
 def _rate_limited(request, kiosk: bool = False):
     return render(request, "suggestions/rate_limited.html", {"kiosk": kiosk}, status=429)
 
@@ -57,6 +84,7 @@ def _locked_office(raw: str | None) -> Office | None:
 @never_cache
 def new(request):
     """The citizen's form; `?office=<id>&channel=kiosk|qr` presets and locks the office."""
+    lang = _language_from_link(request)
     channel = request.GET.get("channel")
     channel = channel if channel in Channel.values else Channel.WEB
     kiosk = channel == Channel.KIOSK
@@ -79,10 +107,28 @@ def new(request):
                 suggestion.code,
                 *request.session.get(SENT_SESSION_KEY, [])[:4],
             ]
-            return redirect("suggestions:sent", code=suggestion.code)
+            return redirect(reverse("suggestions:sent", args=[suggestion.code]) + _lang_query(lang))
         form.refresh_started()
-    context = {"form": form, "office": office, "channel": channel, "kiosk": kiosk}
+    context = {
+        "form": form,
+        "office": office,
+        "channel": channel,
+        "kiosk": kiosk,
+        "lang_query": _lang_query(lang),
+        "languages": _kiosk_languages(request) if kiosk else [],
+    }
     return render(request, "suggestions/new.html", context, status=400 if form.is_bound else 200)
+
+
+def _kiosk_languages(request) -> list[dict]:
+    """Language links for the kiosk form: the same page with `lang=…`, no cookie set."""
+    links = []
+    for code, _name in settings.LANGUAGES:
+        query = request.GET.copy()
+        query["lang"] = code
+        info = translation.get_language_info(code)
+        links.append({"code": code, "name": info["name_local"], "url": "?" + query.urlencode()})
+    return links
 
 
 def _qr_svg(url: str) -> str:
@@ -103,15 +149,19 @@ def _qr_svg(url: str) -> str:
 @never_cache
 def sent(request, code: str):
     """Right after sending: the tracking code, large, with a QR code of the status page."""
+    lang = _language_from_link(request)
+    status_path = reverse("suggestions:status", args=[code]) + _lang_query(lang)
     if code not in request.session.get(SENT_SESSION_KEY, []):
-        return redirect("suggestions:status", code=code)
+        return redirect(status_path)
     suggestion = get_object_or_404(Suggestion.objects.select_related("office"), code=code)
-    status_url = request.build_absolute_uri(reverse("suggestions:status", args=[code]))
+    status_url = request.build_absolute_uri(status_path)  # for the citizen's own phone
+    kiosk = suggestion.channel == Channel.KIOSK
     context = {
         "suggestion": suggestion,
         "status_url": status_url,
+        "status_link": reverse("suggestions:status", args=[code]) + _lang_query(lang, kiosk),
         "qr_svg": _qr_svg(status_url),
-        "kiosk": suggestion.channel == Channel.KIOSK,
+        "kiosk": kiosk,
         "kiosk_home": KIOSK_HOME,
     }
     return render(request, "suggestions/sent.html", context)
@@ -120,13 +170,13 @@ def sent(request, code: str):
 @require_GET
 def track(request):
     """Type a tracking code; a well-formed one goes to its status page."""
-    form = TrackForm(request.GET or None)
+    lang, kiosk = _language_from_link(request), _on_kiosk(request)
+    form = TrackForm(request.GET if "code" in request.GET else None)
     if form.is_bound and form.is_valid():
-        return redirect("suggestions:status", code=form.cleaned_data["code"])
-    status = 404 if form.is_bound else 200
-    return render(
-        request, "suggestions/track.html", {"form": form, "not_found": form.is_bound}, status=status
-    )
+        code = form.cleaned_data["code"]
+        return redirect(reverse("suggestions:status", args=[code]) + _lang_query(lang, kiosk))
+    context = {"form": form, "not_found": form.is_bound, "lang": lang, "kiosk": kiosk}
+    return render(request, "suggestions/track.html", context, status=404 if form.is_bound else 200)
 
 
 def _lookup(code: str):
@@ -141,15 +191,22 @@ def _lookup(code: str):
 @never_cache
 def status(request, code: str):
     """What happened to a suggestion: received → seen (by role and date) → answered → closed."""
+    lang, kiosk = _language_from_link(request), _on_kiosk(request)
     if not allow(request, "lookup", setting("LOOKUP_LIMIT"), setting("LOOKUP_WINDOW_SECONDS")):
-        return _rate_limited(request)
+        return _rate_limited(request, kiosk)
     suggestion, stamps, replies = _lookup(normalise_code(code) or "")
     if suggestion is None:
         form = TrackForm(initial={"code": code[:20]})
-        return render(
-            request, "suggestions/track.html", {"form": form, "not_found": True}, status=404
-        )
-    context = {"suggestion": suggestion, "stamps": stamps, "replies": replies}
+        context = {"form": form, "not_found": True, "lang": lang, "kiosk": kiosk}
+        return render(request, "suggestions/track.html", context, status=404)
+    context = {
+        "suggestion": suggestion,
+        "stamps": stamps,
+        "replies": replies,
+        "kiosk": kiosk,
+        "kiosk_home": KIOSK_HOME,
+        "lang_query": _lang_query(lang, kiosk),
+    }
     return render(request, "suggestions/status.html", context)
 
 

@@ -1,6 +1,7 @@
 """Citizens send suggestions from the web, the kiosk and a QR poster; bad input saves nothing."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from suggestions.forms import form_started_token
@@ -195,9 +196,28 @@ def test_submissions_are_rate_limited_per_address(client, tree, form_data, setti
 
 def test_persian_form_is_right_to_left_and_translated(client, tree):
     client.post(reverse("set_language"), {"language": "fa", "next": "/"})
-    page = client.get(f"{NEW}?office={tree.office_a.pk}&channel=kiosk").text
+    page = client.get(NEW).text
     assert 'dir="rtl"' in page
     assert "پیشنهاد" in page  # "suggestion"
+
+
+def test_kiosk_passes_its_language_in_the_link_and_no_cookie_is_left(client, tree, form_data):
+    query = f"?office={tree.office_a.pk}&channel=kiosk&lang=fa"
+    page = client.get(NEW + query)
+    assert 'lang="fa" dir="rtl"' in page.text and "ارسال پیشنهاد" in page.text
+    assert "?office=" in page.text and "lang=vi" in page.text  # links to switch back
+    response = post(client, form_data(), query)
+    assert response["Location"].endswith("?lang=fa")
+    sent = client.get(response["Location"])
+    assert 'dir="rtl"' in sent.text and "?lang=fa" in sent.text  # status link keeps it
+    assert settings.LANGUAGE_COOKIE_NAME not in client.cookies
+    # The next citizen at the same kiosk starts in Vietnamese again.
+    assert 'lang="vi"' in client.get(f"{NEW}?office={tree.office_a.pk}&channel=kiosk").text
+
+
+def test_an_unknown_language_in_the_link_is_ignored(client, tree):
+    page = client.get(f"{NEW}?lang=xx")
+    assert page.status_code == 200 and 'lang="vi"' in page.text
 
 
 def test_form_started_token_is_signed():

@@ -124,3 +124,9 @@ def test_public_board_shows_only_published_suggestions_and_public_replies(
     assert "Phường đã bổ sung ghế chờ." in page
     assert "Trả lời nội bộ" not in page
     assert tree.office_a.name in client.get(reverse("suggestions:boards")).text
+
+
+def test_status_page_opened_on_the_kiosk_keeps_the_way_back(client, tree, suggestion_a):
+    page = client.get(status_url(suggestion_a.code), {"channel": "kiosk"}).text
+    assert 'href="/kiosk/"' in page and 'data-idle-url="/kiosk/"' in page
+    assert 'href="/kiosk/"' not in client.get(status_url(suggestion_a.code)).text
