@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo run test lint format bench messages db-stop clean
+.PHONY: install migrate demo run test lint format bench chaos messages db-stop clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ format: install
 
 bench: install
 	@echo "No benchmark yet (see issue 7)."
+
+# The full fault-injection run (nothing lost, nothing doubled); see docs/reliability.md.
+chaos: install
+	$(PY) -m tests.reliability.run_chaos
 
 # Regenerate the gettext catalogues (vi, fa, en) and compile them; commit both .po and .mo.
 messages: install
