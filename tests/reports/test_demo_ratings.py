@@ -11,16 +11,12 @@ from surveys.models import AnswerRollup, Response
 pytestmark = pytest.mark.django_db
 
 
-def test_without_surveys_it_says_so_and_stores_nothing():
-    out = io.StringIO()
+def test_demo_ratings_wait_for_surveys_then_are_plausible_and_idempotent():
     call_command("load_demo", stdout=io.StringIO())
-    call_command("load_demo_ratings", stdout=out)
+    out = io.StringIO()
+    call_command("load_demo_ratings", stdout=out)  # no survey yet: says so, exits cleanly
     assert "load_demo_surveys" in out.getvalue()
     assert not Response.objects.exists()
-
-
-def test_demo_ratings_are_plausible_and_idempotent():
-    call_command("load_demo", stdout=io.StringIO())
     call_command("load_demo_surveys", stdout=io.StringIO())
     call_command("load_demo_ratings", months=3, volume=0.08, stdout=io.StringIO())
     stored = Response.objects.count()
