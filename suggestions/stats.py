@@ -5,9 +5,11 @@
 
 `start` and `end_exclusive` are calendar dates; each office's period runs from
 midnight of `start` to midnight of `end_exclusive` in that office's own time
-zone. Each function is exactly one SQL query, however many offices or
-suggestions (the per-office one groups by office); neither checks scope — pass
-only office ids the reader may see (e.g. from `Office.objects.visible_to(user)`).
+zone. `office_ids` is a list of ids or a QuerySet of ids (used as a subquery).
+Each function is exactly one SQL query, however many offices or suggestions (the
+per-office one groups by office, and lists a QuerySet of ids first, one more
+query); neither checks scope — pass only office ids the reader may see, e.g.
+`Office.objects.visible_to(user).values("pk")`.
 
 Definitions (deadlines are fixed when a suggestion arrives, in working days,
 see suggestions.deadlines and the SUGGESTIONS settings):
@@ -150,7 +152,7 @@ def _base(office_ids, end_exclusive: date):
     # local midnight per office (inside the aggregates); this coarser one, a day later in
     # UTC, holds for every time zone and lets the index skip later rows.
     latest = datetime.combine(end_exclusive + timedelta(days=1), time.min, tzinfo=UTC)
-    return Suggestion.objects.filter(office_id__in=list(office_ids), created_at__lt=latest)
+    return Suggestion.objects.filter(office_id__in=office_ids, created_at__lt=latest)
 
 
 def monthly_figures(office_ids, start: date, end_exclusive: date) -> SuggestionFigures:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from offices.models import Office
 from suggestions.models import Suggestion
 from suggestions.stats import SuggestionFigures, monthly_figures, monthly_figures_by_office
 from tests.suggestions.conftest import make_suggestion
@@ -112,3 +113,11 @@ def test_a_fresh_suggestion_is_open_but_not_yet_judged(tree):
 def test_no_offices_give_zero_figures():
     assert monthly_figures([], MARCH, APRIL) == SuggestionFigures()
     assert monthly_figures_by_office([], MARCH, APRIL) == {}
+
+
+def test_a_queryset_of_visible_offices_works_as_a_subquery(
+    tree, march, carol, django_assert_num_queries
+):
+    visible = Office.objects.visible_to(carol).filter(pk=tree.office_a.pk).values("pk")
+    with django_assert_num_queries(1):
+        assert monthly_figures(visible, MARCH, APRIL) == EXPECTED_A
