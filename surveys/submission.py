@@ -44,6 +44,7 @@ LANGUAGES = ("vi", "en", "fa")
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 1000
 MAX_ANSWERS = 200
+MAX_ID = 2**63  # PostgreSQL bigint: a larger id would be a database error, not a 404
 FUTURE_TOLERANCE = timedelta(minutes=5)
 OFFLINE_MAX_AGE = timedelta(days=14)
 # A person reads and taps: less than this per answer (and never under one second)
@@ -195,6 +196,15 @@ def forget_specs() -> None:
 # --- Answers -----------------------------------------------------------------------
 
 
+def _encodes(text: str) -> bool:
+    """False for text PostgreSQL cannot store (lone surrogates from JSON "\\ud800")."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -245,7 +255,7 @@ def _answer_for(question: QuestionSpec, value, language: str) -> list[Answer]:
             _("The answer to “%(question)s” is too long (at most %(limit)s characters).")
             % {"question": label, "limit": MAX_TEXT_CHARS}
         )
-    if "\x00" in value:
+    if "\x00" in value or not _encodes(value):
         raise refuse(
             _("The answer to “%(question)s” contains a character that is not allowed.")
             % {"question": label}
@@ -303,7 +313,10 @@ def clamp_times(
     if submitted > received + FUTURE_TOLERANCE or submitted < received - OFFLINE_MAX_AGE:
         shift = received - submitted
         submitted = received
-        started = started + shift if started is not None else None
+        try:
+            started = started + shift if started is not None else None
+        except OverflowError:  # a start time near year 1 or 9999: not worth keeping
+            started = None
     if started is not None and started > submitted:
         started = submitted
     return started, submitted
@@ -368,7 +381,7 @@ def _optional_id(payload: dict, key: str) -> int | None:
     value = payload.get(key)
     if value is None:
         return None
-    if not _is_int(value) or value <= 0:
+    if not _is_int(value) or not 0 < value < MAX_ID:
         raise SubmissionError(_("“%(field)s” must be a number.") % {"field": key}, field=key)
     return value
 
@@ -422,7 +435,7 @@ def parse_kiosk_rating(
     """Validate a kiosk's JSON body; the unsaved Response (misuse already judged) and answers."""
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise SubmissionError(_("The request body is not valid JSON."), code="malformed") from None
     if not isinstance(payload, dict):
         raise SubmissionError(_("The request body must be a JSON object."), code="malformed")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -60,6 +58,11 @@ def _set_kiosk_cookie(request, response, credential: str) -> None:
         secure=request.is_secure(),
         samesite="Lax",
     )
+
+
+def as_id(text: str) -> int | None:
+    """A database id from a query parameter, or None (never a bigint overflow)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _message(request, title: str, body: str, status: int, **extra):
@@ -128,12 +131,8 @@ def _enrol_link_dead(request):
 def kiosk_preview(request, version_id: int):
     """How a version looks on the kiosk, for administrators; nothing is sent."""
     version = get_object_or_404(SurveyVersion.objects.select_related("survey"), pk=version_id)
-    office_id = request.GET.get("office", "")
-    office = (
-        Office.objects.filter(pk=int(office_id)).first()
-        if office_id.isascii() and office_id.isdigit()
-        else None
-    )
+    office_id = as_id(request.GET.get("office", ""))
+    office = Office.objects.filter(pk=office_id).first() if office_id else None
     if office is None:
         survey = version.survey
         offices = Office.objects.filter(is_active=True).select_related("unit")
@@ -382,7 +381,6 @@ def _rating_flow(request, office: Office, desk: Desk | None, *, channel: str, do
 
 
 def thanks(request):
-    office = None
-    with contextlib.suppress(ValueError):
-        office = Office.objects.filter(pk=int(request.GET.get("office", ""))).first()
+    office_id = as_id(request.GET.get("office", ""))
+    office = Office.objects.filter(pk=office_id).first() if office_id else None
     return render(request, "surveys/thanks.html", {"office": office})

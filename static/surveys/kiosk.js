@@ -261,7 +261,10 @@
   }
 
   function back() {
-    if (rating.index === 0) return reset();
+    if (rating.index === 0) {
+      rating = null; // back to the start, keeping the language the citizen chose
+      return show("start");
+    }
     rating.index -= 1;
     renderQuestion();
   }

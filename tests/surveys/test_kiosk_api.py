@@ -98,6 +98,16 @@ def test_absurd_times_are_replaced_by_the_arrival_time_keeping_the_duration(
     assert response.submitted_at - response.started_at == timedelta(seconds=20)
 
 
+def test_times_at_the_edge_of_the_calendar_do_not_break_anything(kiosk, kiosk_version, post_rating):
+    payload = rating_payload(
+        kiosk_version, started_at="0001-01-01T00:00:00Z", submitted_at="9999-12-31T23:59:59Z"
+    )
+    assert post_rating(kiosk.credential, payload).status_code == 201
+    response = Response.objects.get()
+    assert abs(response.submitted_at - response.received_at) < timedelta(seconds=1)
+    assert response.started_at is None
+
+
 def test_a_rating_completed_implausibly_fast_is_stored_but_flagged(
     kiosk, kiosk_version, post_rating
 ):
@@ -227,6 +237,11 @@ BAD_ANSWERS = {
     "answer without value": [{"question": "overall"}, {"question": "polite", "value": 1}],
     "answer not an object": ["overall", {"question": "polite", "value": 1}],
     "answers not a list": {"overall": 4},
+    "text with a lone surrogate": [
+        {"question": "overall", "value": 4},
+        {"question": "polite", "value": 1},
+        {"question": "comment", "value": "\ud800"},
+    ],
 }
 
 
@@ -251,6 +266,8 @@ BAD_FIELDS = {
     "started_at missing": {"started_at": None},
     "desk as text": {"desk": "01"},
     "desk negative": {"desk": -1},
+    "version beyond bigint": {"version": 10**30},
+    "staff beyond bigint": {"staff": 2**63},
 }
 
 
@@ -283,7 +300,8 @@ def test_desk_or_staff_of_another_office_is_refused(kiosk, kiosk_version, post_r
 
 
 @pytest.mark.parametrize(
-    "body", [b"{not json", b"", b"[1, 2]", b'"text"', b"\xff\xfe", b"null", b"1e999999"]
+    "body",
+    [b"{not json", b"", b"[1, 2]", b'"text"', b"\xff\xfe", b"null", b"1e999999", b"[" * 50_000],
 )
 def test_malformed_bodies_are_refused(kiosk, post_rating, kiosk_version, body):
     reply = post_rating(kiosk.credential, body)

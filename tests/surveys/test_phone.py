@@ -136,6 +136,16 @@ def test_unknown_or_inactive_offices_and_desks_are_404(client, tree, full_versio
     assert client.get(reverse("surveys:rate", args=[tree.office_b.pk])).status_code == 404
 
 
+def test_absurd_ids_in_addresses_are_404_not_errors(client_for, client, admin_user):
+    huge = "9" * 30
+    for path in (f"/r/{huge}/", f"/r/1/desk/{huge}/", f"/r/thanks/?office={huge}"):
+        assert client.get(path).status_code in (200, 404), path
+    staff = client_for(admin_user)
+    for path in (f"/qr/office/{huge}/", f"/qr/desk/{huge}/", f"/kiosk/preview/{huge}/"):
+        assert staff.get(path).status_code == 404, path
+    assert staff.get("/kiosk/preview/1/?office=" + huge).status_code in (200, 404)
+
+
 def test_an_office_without_a_survey_says_so(client, tree):
     page = client.get(reverse("surveys:rate", args=[tree.office_a.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 404
@@ -163,6 +173,11 @@ def test_page_views_have_their_own_higher_limit(client, tree, full_version, sett
     settings.SURVEY = {**settings.SURVEY, "PUBLIC_VIEWS_PER_WINDOW": 3}
     url = reverse("surveys:choose_office")
     assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
+
+
+def test_the_home_page_leads_citizens_to_the_office_finder(client):
+    page = client.get(reverse("home"))
+    assert reverse("surveys:choose_office") in page.text
 
 
 def test_the_office_finder_searches_by_office_or_unit_name(client, tree):
