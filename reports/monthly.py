@@ -49,6 +49,7 @@ class MonthlyReport:
     staff: list[RankedRow] = field(default_factory=list)
     fields: list[RankedRow] = field(default_factory=list)
     suggestions: object | None = None
+    inspections: dict | None = None
 
     @property
     def summary(self) -> SatisfactionSummary:
@@ -213,7 +214,22 @@ def suggestion_figures(subject: Subject, month: Month):
     monthly = getattr(stats, "monthly_figures", None)
     if monthly is None:
         return None
-    return monthly(subject.offices, month.start, month.end)
+    if subject.kind not in ("unit", "office"):
+        return None  # suggestions are per office, not per desk or staff member
+    return monthly(subject.offices.values_list("pk", flat=True), month.start, month.end)
+
+
+def inspection_section(subject: Subject, month: Month) -> dict | None:
+    """The inspections section (reports/inspections.py) for unit and office reports."""
+    if subject.kind not in ("unit", "office"):
+        return None
+    try:
+        from reports.inspections import monthly_section
+    except ImportError:  # the inspections app is optional for reports
+        return None
+    if subject.kind == "unit":
+        return monthly_section(subject.obj, month.start)
+    return monthly_section(subject.office.unit, month.start, office=subject.office)
 
 
 def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
@@ -235,6 +251,7 @@ def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
     if subject.kind != "staff":
         report.fields = field_rows(subject, start, end)
     report.suggestions = suggestion_figures(subject, month)
+    report.inspections = inspection_section(subject, month)
     return report
 
 

@@ -203,7 +203,9 @@ def test_report_pages_make_a_bounded_number_of_queries(
         report_url("staff", tree.staff_a),
         report_url("unit", tree.city, name="comments"),
     ]:
-        with django_assert_max_num_queries(30):
+        # Measured: 15 (dashboard) to 30 (office report, with suggestions and inspections
+        # sections); the same with 0 or 6 more offices below.
+        with django_assert_max_num_queries(40):
             assert client.get(url).status_code == 200
 
 
