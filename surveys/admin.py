@@ -5,7 +5,7 @@ rating flow belong to surveys (offices imports no other app).
 """
 
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -46,6 +46,12 @@ class QuestionAdmin(admin.ModelAdmin):
         (None, {"fields": ["code", "kind", "factor", "reasons"]}),
         (_("Text"), {"fields": ["text_vi", "text_en", "text_fa"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Once answered, a question's code and kind are what its answers mean.
+        if obj is not None and obj.answers.exists():
+            return ["code", "kind"]
+        return []
 
 
 # --- Surveys and versions ---------------------------------------------------------------
@@ -116,7 +122,14 @@ class SurveyVersionAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("survey")
-            .annotate(n_items=Count("items", distinct=True))
+            .annotate(
+                n_items=Count("items", distinct=True),
+                has_responses=Exists(
+                    Response.objects.filter(
+                        Q(survey_version=OuterRef("pk")) | Q(extension_version=OuterRef("pk"))
+                    )
+                ),
+            )
         )
 
     def get_readonly_fields(self, request, obj=None):
@@ -128,7 +141,7 @@ class SurveyVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("frozen"), boolean=True)
     def frozen(self, version):
-        return version.is_frozen
+        return version.has_responses
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_frozen:

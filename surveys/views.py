@@ -343,29 +343,40 @@ def _token_for(request, office: Office, channel: str) -> FormToken | None:
     return FormToken.new(core.pk, extension.pk if extension else None, channel)
 
 
-def _rating_flow(request, office: Office, desk: Desk | None, *, channel: str, dossier: str = ""):
-    token = _token_for(request, office, channel)
-    specs = [load_spec(token.version_id)] if token else []
-    if token and token.extension_id:
-        specs.append(load_spec(token.extension_id))
-    if not specs or not all(spec and spec.applies_to(office) for spec in specs):
-        if request.method == "POST":
-            return _message(
-                request,
-                _("This form has expired"),
-                _("Please open the rating page again; your answers were not saved."),
-                status=400,
-                retry_url=request.get_full_path(),
-            )
+def _specs(token: FormToken | None, office: Office) -> list | None:
+    """The versions a form token shows, if they all still apply to the office."""
+    if token is None:
+        return None
+    ids = [token.version_id] + ([token.extension_id] if token.extension_id else [])
+    specs = [load_spec(version_id) for version_id in ids]
+    return specs if all(spec and spec.applies_to(office) for spec in specs) else None
+
+
+def _form_unavailable(request):
+    if request.method == "POST":
         return _message(
             request,
-            _("No survey for this office yet"),
-            _("This office has not set up its survey. Please rate your visit at the kiosk."),
-            status=404,
+            _("This form has expired"),
+            _("Please open the rating page again; your answers were not saved."),
+            status=400,
+            retry_url=request.get_full_path(),
         )
-    form = RatingForm(
-        request.POST or None, specs=specs, token=token, staff_choices=staff_choices(office, desk)
+    return _message(
+        request,
+        _("No survey for this office yet"),
+        _("This office has not set up its survey. Please rate your visit at the kiosk."),
+        status=404,
     )
+
+
+def _rating_flow(request, office: Office, desk: Desk | None, *, channel: str, dossier: str = ""):
+    """The phone form: GET shows it, POST validates and stores through record()."""
+    token = _token_for(request, office, channel)
+    specs = _specs(token, office)
+    if specs is None:
+        return _form_unavailable(request)
+    people = staff_choices(office, desk)
+    form = RatingForm(request.POST or None, specs=specs, token=token, staff_choices=people)
     if request.method == "POST" and form.is_valid():
         response = form.to_response(
             office, desk, dossier_code=dossier, ip_address=client_ip(request)
@@ -375,9 +386,8 @@ def _rating_flow(request, office: Office, desk: Desk | None, *, channel: str, do
         except DossierAlreadyRated:
             return _already_rated(request, office, status=409)
         return redirect(f"{reverse('surveys:thanks')}?office={office.pk}")
-    status = 400 if request.method == "POST" else 200
     context = {"form": form, "office": office, "desk": desk, "dossier": dossier}
-    return render(request, "surveys/rate.html", context, status=status)
+    return render(request, "surveys/rate.html", context, status=400 if form.is_bound else 200)
 
 
 def thanks(request):

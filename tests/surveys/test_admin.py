@@ -40,6 +40,25 @@ def test_question_admin_creates_a_question_with_its_choices(admin, tree):
     assert admin.get(reverse("admin:surveys_question_changelist")).status_code == 200
 
 
+def test_an_answered_questions_code_and_kind_are_read_only(admin, kiosk_version, tree, bank):
+    url = reverse("admin:surveys_question_change", args=[bank.overall.pk])
+    assert 'name="kind"' in admin.get(url).text
+    make_response(kiosk_version, tree.office_a, {bank.overall: 5, bank.polite: 1})
+    page = admin.get(url)
+    assert 'name="kind"' not in page.text and 'name="code"' not in page.text
+    assert 'name="text_vi"' in page.text  # wording can still be corrected
+
+
+def test_the_version_list_shows_which_versions_are_frozen(
+    admin, kiosk_version, tree, bank, django_assert_max_num_queries
+):
+    make_response(kiosk_version, tree.office_a, {bank.overall: 5, bank.polite: 1})
+    kiosk_version.new_version()
+    with django_assert_max_num_queries(12):
+        page = admin.get(reverse("admin:surveys_surveyversion_changelist"))
+    assert page.text.count('alt="True"') == 1 and page.text.count('alt="False"') == 1
+
+
 def test_a_new_survey_starts_with_an_editable_version(admin, tree):
     reply = admin.post(
         reverse("admin:surveys_survey_add"),
