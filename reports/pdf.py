@@ -16,6 +16,7 @@ from django.utils import timezone
 # WeasyPrint reports each layout step at INFO: noise in the server log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
+PDF_COMMENTS = 20  # the newest comments printed in the PDF; the page lists them all
 FONT_FILES = {
     "regular": "reports/fonts/DejaVuSans.ttf",
     "bold": "reports/fonts/DejaVuSans-Bold.ttf",

@@ -149,11 +149,12 @@ def export_responses(request, kind: str, pk: int, month: str, fmt: str):
 
 @login_required
 def export_pdf(request, kind: str, pk: int, month: str):
-    from reports.pdf import render_pdf
+    from reports.pdf import PDF_COMMENTS, render_pdf
 
     subject = resolve_subject(request.user, kind, pk)
     month = _month_or_404(month, subject)
-    pdf = render_pdf(build_monthly_report(subject, month))
+    comments = list(comments_for(subject, month, include_hidden=False)[:PDF_COMMENTS])
+    pdf = render_pdf(build_monthly_report(subject, month), comments=comments)
     _audit_export(request, subject, month, "report", "pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = f"report-{subject.kind}-{subject.pk}-{month}.pdf"

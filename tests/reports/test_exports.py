@@ -132,6 +132,7 @@ def test_pdf_opens_with_vietnamese_text_and_figures(client_for, alice, rated):
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Độc lập – Tự do – Hạnh phúc" in text
     assert "77,5 %" in text  # the index, Vietnamese decimal comma
+    assert "HYPERLINK" in text  # the newest comments are printed
     fonts = {
         str(font)
         for page in reader.pages

@@ -15,9 +15,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from offices.models import AuditEvent, Office
+from reports.comments import comments_for
 from reports.monthly import build_monthly_report
 from reports.months import Month, MonthError
-from reports.pdf import render_pdf
+from reports.pdf import PDF_COMMENTS, render_pdf
 from reports.subjects import Crumb, Subject
 
 logger = logging.getLogger(__name__)
@@ -68,10 +69,12 @@ class Command(BaseCommand):
             raise CommandError(f"{failed} report(s) could not be sent.")
 
     def send(self, office: Office, month: Month) -> None:
-        report = build_monthly_report(office_subject(office), month)
-        pdf = render_pdf(report)
+        subject = office_subject(office)
+        report = build_monthly_report(subject, month)
+        comments = list(comments_for(subject, month, include_hidden=False)[:PDF_COMMENTS])
+        pdf = render_pdf(report, comments=comments)
         summary = report.summary
-        subject = _("Satisfaction report %(month)s: %(office)s") % {
+        title = _("Satisfaction report %(month)s: %(office)s") % {
             "month": month.label,
             "office": office.name,
         }
@@ -84,7 +87,7 @@ class Command(BaseCommand):
             "n": summary.n,
             "excluded": summary.excluded,
         }
-        message = EmailMessage(subject=subject, body=body, to=[office.head_email])
+        message = EmailMessage(subject=title, body=body, to=[office.head_email])
         message.attach(f"report-{office.pk}-{month}.pdf", pdf, "application/pdf")
         message.send()
         AuditEvent.record(None, "report_emailed", office, month=str(month), to=office.head_email)
