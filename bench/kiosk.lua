@@ -1,0 +1,86 @@
+-- wrk script: simulated kiosks posting ratings to the kiosk API (or the empty view).
+-- Kiosks are taken in turn from bench/out/kiosks.lua, so no kiosk rates twice within
+-- its misuse window; every rating has a fresh UUID. THINK_MS > 0 paces each connection
+-- like a kiosk between citizens (latency without queueing); 0 = as fast as possible.
+local kiosks = dofile(os.getenv("KIOSKS_LUA") or "bench/out/kiosks.lua")
+local think = tonumber(os.getenv("THINK_MS") or "0")
+local counter = 0
+statuses = {}  -- global: done() reads it from each thread
+local thread_id = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("id", thread_id)
+  thread_id = thread_id + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + id)
+  counter = id * 7919
+  statuses = {}
+end
+
+local function uuid4()
+  local template = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"
+  return (string.gsub(template, "[xy]", function(c)
+    local v = (c == "x") and math.random(0, 15) or math.random(8, 11)
+    return string.format("%x", v)
+  end))
+end
+
+local function score()
+  local r = math.random()
+  if r < 0.55 then return 5 elseif r < 0.85 then return 4 elseif r < 0.95 then return 3 end
+  return 2
+end
+
+function request()
+  counter = counter + 1
+  local k = kiosks[(counter % #kiosks) + 1]
+  local now = os.time()
+  local parts = {}
+  for _, code in ipairs(k.scale) do
+    parts[#parts + 1] = string.format('{"question":"%s","value":%d}', code, score())
+  end
+  for _, code in ipairs(k.yesno) do
+    parts[#parts + 1] = string.format('{"question":"%s","value":%d}', code, math.random() < 0.9 and 1 or 0)
+  end
+  local body = string.format(
+    '{"id":"%s","language":"vi","version":%d,"desk":%d,"staff":%d,'
+      .. '"started_at":"%s","submitted_at":"%s","answers":[%s]}',
+    uuid4(), k.version, k.desk, k.staff,
+    os.date("!%Y-%m-%dT%H:%M:%SZ", now - 40), os.date("!%Y-%m-%dT%H:%M:%SZ", now),
+    table.concat(parts, ","))
+  return wrk.format("POST", nil, {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Kiosk " .. k.credential,
+    ["Host"] = "127.0.0.1",
+  }, body)
+end
+
+function delay()
+  if think > 0 then return math.random(math.floor(think / 2), math.floor(think * 1.5)) end
+  return 0
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local counts = {}
+  for _, thread in ipairs(threads) do
+    local s = thread:get("statuses")
+    for code, n in pairs(s) do counts[code] = (counts[code] or 0) + n end
+  end
+  local parts = {}
+  for code, n in pairs(counts) do parts[#parts + 1] = string.format('"%d":%d', code, n) end
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"seconds":%.3f,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,'
+      .. '"max_ms":%.2f,"errors":%d,"timeouts":%d,"statuses":{%s}}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status,
+    summary.errors.timeout, table.concat(parts, ",")))
+end

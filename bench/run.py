@@ -1,0 +1,315 @@
+"""`make bench`: the whole benchmark, end to end, written to docs/benchmarks.md.
+
+Sizes come from the environment (defaults = the full run):
+
+    BENCH_SMALL=100000  BENCH_LARGE=10000000  BENCH_MONTHS=24  BENCH_REPORT_MONTH=2026-10
+    BENCH_SECONDS=20 (each load run)  BENCH_CONNECTIONS=100  BENCH_WORKERS=4
+    BENCH_DSR=1 (django-survey-and-report)  BENCH_SUITE=1 (time the test suite)
+    BENCH_OUTPUT=docs/benchmarks.md
+
+Everything runs on a PostgreSQL server of its own (bench/.pgdata, Unix socket only)
+that this script creates, starts, stops and removes; gunicorn listens on 127.0.0.1 only;
+every load run is bounded in time by wrk itself and by a timeout here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.pgcluster import Cluster  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+PY = str(ROOT / ".venv" / "bin" / "python")
+PORT = 8150
+
+
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+SMALL = env_int("BENCH_SMALL", 100_000)
+LARGE = env_int("BENCH_LARGE", 10_000_000)
+MONTHS = env_int("BENCH_MONTHS", 24)
+REPORT_MONTH = os.environ.get("BENCH_REPORT_MONTH", "2026-10")
+SECONDS = env_int("BENCH_SECONDS", 20)
+CONNECTIONS = env_int("BENCH_CONNECTIONS", 100)
+WORKERS = env_int("BENCH_WORKERS", 4)
+OFFICES = env_int("BENCH_OFFICES", 3321)
+OUTPUT = ROOT / os.environ.get("BENCH_OUTPUT", "docs/benchmarks.md")
+
+results: dict = {"timings": {}}
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def run(args: list[str], env: dict | None = None, timeout: float = 3600, **kwargs) -> str:
+    started = time.monotonic()
+    completed = subprocess.run(
+        args, env=env, timeout=timeout, capture_output=True, text=True, cwd=ROOT, **kwargs
+    )
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stdout[-4000:] + completed.stderr[-4000:])
+        raise SystemExit(f"failed ({completed.returncode}): {' '.join(args)}")
+    log(f"  {' '.join(args[1:4])}… {time.monotonic() - started:.1f} s")
+    return completed.stdout
+
+
+def django_env(cluster: Cluster, database: str, production: bool = True) -> dict:
+    """Production settings for what is measured; development ones to generate data
+    (generate_ratings refuses to run in production)."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_ENV": "production" if production else "development",
+        "DEBUG": "0",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "DATABASE_URL": cluster.url(database),
+        "DB_CONN_MAX_AGE": "600",
+        "BENCH_REPORT_MONTH": REPORT_MONTH,
+        "PYTHONWARNINGS": "ignore",
+    }
+
+
+SECRET_KEY = secrets.token_urlsafe(50)
+
+
+def machine_facts(cluster: Cluster) -> dict:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )
+    memory = next(
+        int(line.split()[1]) // 1024 // 1024
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    versions = subprocess.run(
+        [PY, "-c", "import django, gunicorn; print(django.get_version(), gunicorn.__version__)"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    return {
+        "cpu": f"{cpu} × {os.cpu_count()} cores",
+        "memory_gb": memory,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "django": versions[0],
+        "gunicorn": versions[1],
+        "postgresql": cluster.psql("SHOW server_version"),
+        "wrk": wrk.split("[")[0].strip() or "wrk",
+        "commit": commit,
+        "load_before": os.getloadavg()[0],
+    }
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    log("installing wrk from Debian")
+    subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)
+
+
+# --- Data and reports ----------------------------------------------------------------
+
+
+def load_database(cluster: Cluster, name: str, ratings: int) -> dict:
+    cluster.psql(f"CREATE DATABASE {name} TEMPLATE bench_empty")
+    env = django_env(cluster, name)
+    started = time.monotonic()
+    output = run(
+        [PY, "manage.py", "generate_ratings", "--offices", str(OFFICES), "--months", str(MONTHS),
+         "--ratings", str(ratings), "--end-month", REPORT_MONTH, "--seed", "1"],
+        env=django_env(cluster, name, production=False), timeout=3 * 3600,
+    )
+    generate_s = time.monotonic() - started
+    started = time.monotonic()
+    cluster.psql("VACUUM (ANALYZE)", database=name)
+    vacuum_s = time.monotonic() - started
+    log(f"{name}: {ratings} ratings generated in {generate_s:.0f} s, vacuumed in {vacuum_s:.0f} s")
+    run([PY, "-m", "bench.steps", "reports", str(OUT / f"{name}.json")], env=env)
+    report = json.loads((OUT / f"{name}.json").read_text())
+    report.update(ratings=ratings, generate_s=generate_s, vacuum_s=vacuum_s,
+                  generate_log=output.strip().splitlines()[-1])
+    return report
+
+
+# --- Kiosk load test ---------------------------------------------------------------------
+
+
+class Gunicorn:
+    def __init__(self, env: dict, port: int = PORT, workers: int = WORKERS):
+        self.env, self.port, self.workers = env, port, workers
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+             "--backlog", "2048", "--log-level", "warning"],
+            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2)  # noqa: S310
+                return self
+            except OSError:
+                time.sleep(0.5)
+        raise SystemExit("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def wrk(path: str, seconds: int, think_ms: int = 0) -> dict:
+    env = {**os.environ, "THINK_MS": str(think_ms), "KIOSKS_LUA": str(OUT / "kiosks.lua")}
+    output = run(
+        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s",
+         "-s", "bench/kiosk.lua", f"http://127.0.0.1:{PORT}{path}"],
+        env=env, timeout=seconds + 60,
+    )
+    data = json.loads(re.search(r"WRKJSON (.*)", output).group(1))
+    data["rps"] = data["requests"] / data["seconds"]
+    return data
+
+
+def kiosk_load(cluster: Cluster, database: str) -> dict:
+    env = django_env(cluster, database)
+    run([PY, "-m", "bench.steps", "kiosks", str(OUT / "kiosks.lua")], env=env)
+    run([PY, "-m", "bench.steps", "count", str(OUT / "count-before.json")], env=env)
+    measures = {}
+    with Gunicorn(env):
+        for name, path in (("empty", "/bench/empty/"), ("kiosk", "/kiosk/api/ratings/")):
+            # Warm-up: connections, caches, the survey-version cache.
+            measures[f"{name}_warmup"] = wrk(path, 3)
+            measures[f"{name}_saturated"] = wrk(path, SECONDS)
+            measures[f"{name}_paced"] = wrk(path, SECONDS, think_ms=1000)
+        measures["page"] = page_weight()
+    run([PY, "-m", "bench.steps", "count", str(OUT / "count-after.json")], env=env)
+    before = json.loads((OUT / "count-before.json").read_text())["responses"]
+    after = json.loads((OUT / "count-after.json").read_text())["responses"]
+    # Every 201 is one stored rating (the warm-up runs' included, counted apart).
+    measures["stored"] = after - before
+    measures["acknowledged_201"] = sum(
+        measures[k]["statuses"].get("201", 0) for k in ("kiosk_saturated", "kiosk_paced")
+    ) + measures["kiosk_warmup"]["statuses"].get("201", 0)
+    return measures
+
+
+def page_weight() -> dict:
+    """Bytes on the wire and requests for the kiosk start page, as Chromium loads it."""
+    credential = re.search(r'credential="([^"]+)"', (OUT / "kiosks.lua").read_text()).group(1)
+    script = f"""
+import json
+from playwright.sync_api import sync_playwright
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    context = browser.new_context(viewport={{"width": 1280, "height": 800}})
+    context.add_cookies([{{"name": "kiosk_credential", "value": {json.dumps(credential)},
+        "url": "http://127.0.0.1:{PORT}/"}}])
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.setCacheDisabled", {{"cacheDisabled": True}})
+    seen = {{"requests": [], "bytes": 0}}
+    cdp.on("Network.requestWillBeSent", lambda e: seen["requests"].append(e["request"]["url"]))
+    cdp.on("Network.loadingFinished", lambda e: seen.__setitem__(
+        "bytes", seen["bytes"] + e["encodedDataLength"]))
+    response = page.goto("http://127.0.0.1:{PORT}/kiosk/", wait_until="networkidle")
+    page.screenshot(path="bench/out/kiosk.png")
+    hosts = sorted({{u.split("/")[2] for u in seen["requests"] if u.startswith("http")}})
+    print(json.dumps({{"status": response.status, "requests": len(seen["requests"]),
+        "bytes": seen["bytes"], "hosts": hosts, "urls": seen["requests"]}}))
+    browser.close()
+"""
+    output = run([PY, "-c", script], timeout=120)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+# --- The test suite -----------------------------------------------------------------------
+
+
+def suite_time(cluster: Cluster) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BENCH_"))}
+    env["DATABASE_URL"] = cluster.url("suite")
+    started = time.monotonic()
+    completed = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800,
+    )
+    seconds = time.monotonic() - started
+    summary = completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else ""
+    log(f"test suite: {summary} ({seconds:.0f} s)")
+    return {"seconds": seconds, "summary": summary.strip("= ")}
+
+
+# --- Main --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    started_at = datetime.now(UTC)
+    started = time.monotonic()
+    OUT.mkdir(parents=True, exist_ok=True)
+    ensure_wrk()
+    cluster = Cluster(ROOT / "bench" / ".pgdata")
+    log("starting a PostgreSQL server of its own in bench/.pgdata")
+    cluster.init()
+    cluster.start()
+    try:
+        results["machine"] = machine_facts(cluster)
+        cluster.psql("CREATE DATABASE bench_empty")
+        env = django_env(cluster, "bench_empty")
+        run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env)
+        run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env)
+        results["small"] = load_database(cluster, "bench_small", SMALL)
+        results["large"] = load_database(cluster, "bench_large", LARGE)
+        results["kiosk"] = kiosk_load(cluster, "bench_large")
+        if os.environ.get("BENCH_DSR", "1") == "1":
+            from bench import dsr
+
+            results["dsr"] = dsr.measure(cluster, answers=results["small"]["surveys_answer_rows"])
+        if os.environ.get("BENCH_SUITE", "1") == "1":
+            results["suite"] = suite_time(cluster)
+    finally:
+        cluster.stop()
+        if os.environ.get("BENCH_KEEP") != "1":
+            shutil.rmtree(cluster.data_dir, ignore_errors=True)
+    results["total_s"] = time.monotonic() - started
+    results["started_at"] = started_at.isoformat(timespec="seconds")
+    (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    from bench.report import write_markdown
+
+    write_markdown(results, OUTPUT, command=os.environ.get("BENCH_COMMAND", "make bench"))
+    log(f"done in {results['total_s'] / 60:.1f} min: {OUTPUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

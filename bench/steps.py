@@ -1,0 +1,237 @@
+"""Benchmark steps that need Django: `python -m bench.steps NAME OUT.json` (bench.settings).
+
+reports  — the monthly report of Hà Nội (126 wards) from the roll-ups, against a plain
+           GROUP BY over the raw responses and answers giving the same numbers, and
+           against a monthly-grain aggregate (a design proposal, not in the product).
+kiosks   — enrol kiosks through the product's own enrolment and write bench/out/kiosks.lua.
+count    — how many responses are stored (to check the load test lost and doubled nothing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from offices.models import AdministrativeUnit, Kiosk, Office  # noqa: E402
+from reports.indices import QuestionTally, monthly_summaries, summarise  # noqa: E402
+from reports.monthly import TREND_MONTHS, build_monthly_report  # noqa: E402
+from reports.months import Month, instant_window  # noqa: E402
+from reports.subjects import resolve_subject  # noqa: E402
+from surveys.models import Response, SurveyItem  # noqa: E402
+
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+
+# The same numbers as the report's 13-month trend, straight from the raw rows: valid
+# scored answers per local month, question and score; valid and flagged ratings per month.
+RAW_ANSWERS = """
+SELECT date_trunc('month', (r.submitted_at AT TIME ZONE o.time_zone))::date AS month,
+    q.id, q.code, q.kind, q.factor, q.text_vi, q.text_en, q.text_fa, a.score, count(*)
+FROM surveys_answer a
+JOIN surveys_response r ON r.id = a.response_id
+JOIN offices_office o ON o.id = r.office_id
+JOIN surveys_question q ON q.id = a.question_id
+WHERE r.office_id = ANY(%(offices)s) AND r.submitted_at >= %(from)s AND r.submitted_at < %(to)s
+    AND (r.submitted_at AT TIME ZONE o.time_zone)::date >= %(start)s
+    AND (r.submitted_at AT TIME ZONE o.time_zone)::date < %(end)s
+    AND NOT r.is_misuse AND a.score IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+"""
+RAW_RATINGS = """
+SELECT date_trunc('month', (r.submitted_at AT TIME ZONE o.time_zone))::date,
+    count(*) FILTER (WHERE NOT r.is_misuse), count(*) FILTER (WHERE r.is_misuse)
+FROM surveys_response r JOIN offices_office o ON o.id = r.office_id
+WHERE r.office_id = ANY(%(offices)s) AND r.submitted_at >= %(from)s AND r.submitted_at < %(to)s
+    AND (r.submitted_at AT TIME ZONE o.time_zone)::date >= %(start)s
+    AND (r.submitted_at AT TIME ZONE o.time_zone)::date < %(end)s
+GROUP BY 1
+"""
+# The proposal: the same roll-up at month grain (office, month, question, score).
+MONTHLY_GRAIN = """
+DROP TABLE IF EXISTS bench_month_answers, bench_month_ratings;
+CREATE TABLE bench_month_answers AS
+SELECT date_trunc('month', day)::date AS month, office_id, question_id, score, sum(count) AS n
+FROM surveys_answerrollup WHERE score IS NOT NULL GROUP BY 1, 2, 3, 4;
+CREATE INDEX ON bench_month_answers (office_id, month);
+CREATE TABLE bench_month_ratings AS
+SELECT date_trunc('month', day)::date AS month, office_id, sum(valid) AS valid,
+    sum(flagged) AS flagged
+FROM surveys_responserollup GROUP BY 1, 2;
+CREATE INDEX ON bench_month_ratings (office_id, month);
+ANALYZE bench_month_answers; ANALYZE bench_month_ratings;
+"""
+MONTHLY_ANSWERS = """
+SELECT m.month, q.id, q.code, q.kind, q.factor, q.text_vi, q.text_en, q.text_fa, m.score, sum(m.n)
+FROM bench_month_answers m JOIN surveys_question q ON q.id = m.question_id
+WHERE m.office_id = ANY(%(offices)s) AND m.month >= %(start)s AND m.month < %(end)s
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+"""
+MONTHLY_RATINGS = """
+SELECT month, sum(valid), sum(flagged) FROM bench_month_ratings
+WHERE office_id = ANY(%(offices)s) AND month >= %(start)s AND month < %(end)s GROUP BY 1
+"""
+
+
+def timed(function, repeat: int = REPEAT) -> tuple[float, object]:
+    """Median wall time in ms of `repeat` runs after one warm-up run, and the last result."""
+    result = function()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), result
+
+
+def summaries_from_sql(answers_sql: str, ratings_sql: str, params: dict, months: list[Month]):
+    """[(month, SatisfactionSummary)] built by the reports' own summarise() from SQL rows."""
+    tallies: dict = {}
+    with connection.cursor() as cursor:
+        cursor.execute(answers_sql, params)
+        for month, qid, code, kind, factor, vi, en, fa, score, count in cursor.fetchall():
+            by_question = tallies.setdefault(month, {})
+            tally = by_question.get(qid) or by_question.setdefault(
+                qid, QuestionTally(qid, code, kind, factor, {"vi": vi, "en": en, "fa": fa})
+            )
+            tally.add(score, int(count))
+        cursor.execute(ratings_sql, params)
+        counts = {month: (int(v), int(f)) for month, v, f in cursor.fetchall()}
+    return [
+        (m, summarise(tallies.get(m.start, {}), *counts.get(m.start, (0, 0)))) for m in months
+    ]
+
+
+def reports(out: Path) -> None:
+    month = Month.parse(os.environ["BENCH_REPORT_MONTH"], latest=Month(2100, 1))
+    months = month.last(TREND_MONTHS)
+    city = AdministrativeUnit.objects.get(code="01")
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
+    )
+    subject = resolve_subject(user, "unit", city.pk)
+    office_ids = list(subject.offices.values_list("pk", flat=True))
+    start, end = months[0].start, months[-1].end
+    window_from, window_to = instant_window(start, end)
+    params = {"offices": office_ids, "start": start, "end": end}
+    params.update({"from": window_from, "to": window_to})
+
+    client = Client(SERVER_NAME="127.0.0.1")
+    client.force_login(user)
+    url = reverse("reports:report", kwargs={"kind": "unit", "pk": city.pk, "month": str(month)})
+
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return len(response.content)
+
+    page_ms, page_bytes = timed(page)
+    data_ms, _ = timed(lambda: build_monthly_report(subject, month))
+    rollup_ms, from_rollups = timed(lambda: monthly_summaries(subject.offices, months))
+    raw_ms, from_raw = timed(lambda: summaries_from_sql(RAW_ANSWERS, RAW_RATINGS, params, months))
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(MONTHLY_GRAIN)
+        build_monthly_ms = (time.perf_counter() - started) * 1000
+    monthly_ms, from_monthly = timed(
+        lambda: summaries_from_sql(MONTHLY_ANSWERS, MONTHLY_RATINGS, params, months)
+    )
+    result = {
+        "report_month": str(month),
+        "offices": len(office_ids),
+        "page_ms": page_ms,
+        "page_bytes": page_bytes,
+        "report_data_ms": data_ms,
+        "trend_rollup_ms": rollup_ms,
+        "trend_raw_ms": raw_ms,
+        "trend_monthly_grain_ms": monthly_ms,
+        "monthly_grain_build_ms": build_monthly_ms,
+        "raw_equals_rollup": from_raw == from_rollups,
+        "monthly_equals_rollup": from_monthly == from_rollups,
+        "ratings_in_window": sum(s.n + s.excluded for _, s in from_rollups),
+        "ratings_in_month": from_rollups[-1][1].n + from_rollups[-1][1].excluded,
+        **table_sizes(office_ids, start, end),
+    }
+    out.write_text(json.dumps(result, indent=2, default=str))
+
+
+def table_sizes(office_ids: list[int], start, end) -> dict:
+    counts = {}
+    with connection.cursor() as cursor:
+        for table in ("surveys_response", "surveys_answer", "surveys_answerrollup"):
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 — fixed names
+            counts[f"{table}_rows"] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM surveys_answerrollup WHERE office_id = ANY(%s) "
+            "AND day >= %s AND day < %s",
+            [office_ids, start, end],
+        )
+        counts["rollup_rows_in_window"] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM bench_month_answers WHERE office_id = ANY(%s) "
+            "AND month >= %s AND month < %s",
+            [office_ids, start, end],
+        )
+        counts["monthly_rows_in_window"] = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_database_size(current_database())")
+        counts["database_bytes"] = cursor.fetchone()[0]
+    return counts
+
+
+def kiosks(out: Path) -> None:
+    """Enrol kiosks (at most BENCH_KIOSKS) and write their credentials for wrk."""
+    wanted = int(os.environ.get("BENCH_KIOSKS", "3000"))
+    entries = []
+    chosen = (
+        Kiosk.objects.filter(desk__isnull=False, office__is_active=True)
+        .select_related("office__unit", "desk")
+        .order_by("pk")[:wanted]
+    )
+    from surveys.models import Survey
+
+    items_by_version: dict[int, tuple[list[str], list[str]]] = {}
+    for kiosk in chosen:
+        survey = Survey.objects.core_for(kiosk.office, "kiosk")
+        version = survey.current_version()
+        if version.pk not in items_by_version:
+            items = SurveyItem.objects.filter(version=version).select_related("question")
+            items_by_version[version.pk] = (
+                [i.question.code for i in items if i.question.kind == "scale5"],
+                [i.question.code for i in items if i.question.kind == "yesno"],
+            )
+        staff = kiosk.desk.serving_staff()
+        _, credential = Kiosk.enrol(kiosk.issue_enrolment_token())
+        scale, yesno = items_by_version[version.pk]
+        entries.append(
+            "{credential=%s, version=%d, desk=%d, staff=%d, scale={%s}, yesno={%s}}"
+            % (
+                json.dumps(credential),
+                version.pk,
+                kiosk.desk_id,
+                staff.pk,
+                ",".join(json.dumps(c) for c in scale),
+                ",".join(json.dumps(c) for c in yesno),
+            )
+        )
+    out.write_text("return {\n" + ",\n".join(entries) + "\n}\n")
+    print(f"{len(entries)} kiosks enrolled")
+
+
+def count(out: Path) -> None:
+    out.write_text(json.dumps({"responses": Response.objects.count(), "offices": Office.objects.count()}))
+
+
+if __name__ == "__main__":
+    {"reports": reports, "kiosks": kiosks, "count": count}[sys.argv[1]](Path(sys.argv[2]))
