@@ -91,14 +91,14 @@ def test_sent_page_is_only_for_the_browser_that_sent_it(client, tree, suggestion
 
 
 def test_tracking_codes_are_unambiguous_and_unique(client, tree, form_data):
-    for _ in range(20):
+    for _ in range(10):
         post(client, form_data(office=tree.office_a.pk))
     codes = list(Suggestion.objects.values_list("code", flat=True))
-    assert len(set(codes)) == 20
+    assert len(set(codes)) == 10
     for code in codes:
         assert normalise_code(code) == code
         assert not set(code) & set("01ILO")
-    assert normalise_code(" ab-cd 2345 ".replace("2345", "2345")) == "ABCD2345"
+    assert normalise_code(" ab-cd 2345 ") == "ABCD2345"
 
 
 def test_unknown_office_in_the_link_is_a_clear_404(client, tree):
