@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language_bidi
+from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 
 from reports.indices import SatisfactionSummary
@@ -36,6 +36,8 @@ class Canvas:
     def __init__(self, width: int, height: int, chart_id: str, title: str, desc: str = ""):
         self.width, self.height = width, height
         self.rtl = get_language_bidi()
+        # Without the language WeasyPrint may draw Persian glyphs unshaped, in reverse.
+        self.language = (get_language() or "vi")[:2]
         self.chart_id = chart_id
         self.title, self.desc = title, desc
         self.parts: list[str] = []
@@ -97,6 +99,7 @@ class Canvas:
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
             f'viewBox="0 0 {self.width} {self.height}" width="{self.width}" '
             f'height="{self.height}" font-family="{FONT}" direction="ltr" '
+            f'xml:lang="{self.language}" '
             f'aria-labelledby="{title_id} {desc_id}" id="{self.chart_id}">'
             f'<title id="{title_id}">{escape(self.title)}</title>'
             f'<desc id="{desc_id}">{escape(self.desc)}</desc>' + "".join(self.parts) + "</svg>"
