@@ -44,7 +44,11 @@ format: install
 	$(VENV)/bin/ruff format .
 
 bench: install
-	@echo "No benchmark yet (see issue 7)."
+	$(PY) bench/run.py
+
+# The same benchmark at 100 k and 1 M ratings: a few minutes.
+bench-quick: install
+	BENCH_LARGE=1000000 BENCH_COMMAND="make bench-quick" $(PY) bench/run.py
 
 # The full fault-injection run (nothing lost, nothing doubled); see docs/reliability.md.
 chaos: install

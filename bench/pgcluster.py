@@ -7,6 +7,8 @@ root, PostgreSQL refuses to start, so the server runs as the `pgserver` system u
 data directory: no TCP port to collide with.
 """
 
+# ruff: noqa: S603, S607 — a benchmark driver runs fixed local programs (pg_ctl, wrk, git).
+
 from __future__ import annotations
 
 import os
@@ -75,8 +77,15 @@ class Cluster:
         if kwargs:
             shutil.chown(self.data_dir, kwargs["user"], kwargs["group"])
         self._pg(
-            "initdb", "-D", str(self.data_dir), "-U", "postgres", "--auth=trust",
-            "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync",
         )
         lines = [f"{k} = {v}" for k, v in self.settings.items()]
         lines.append(f"unix_socket_directories = '{self.data_dir}'")
@@ -85,8 +94,15 @@ class Cluster:
 
     def start(self) -> None:
         self._pg(
-            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.data_dir / "server.log"),
-            "-w", "-t", "60", "start",
+            "pg_ctl",
+            "-D",
+            str(self.data_dir),
+            "-l",
+            str(self.data_dir / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
         )
 
     def stop(self) -> None:
@@ -98,19 +114,37 @@ class Cluster:
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         result = subprocess.run(
-            [str(BIN / "psql"), "-h", str(self.data_dir), "-U", "postgres", "-d", database,
-             "-v", "ON_ERROR_STOP=1", "-Atq", "-c", sql],
-            check=True, capture_output=True, text=True, timeout=3600,
+            [
+                str(BIN / "psql"),
+                "-h",
+                str(self.data_dir),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-Atq",
+                "-c",
+                sql,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=3600,
         )
         return result.stdout.strip()
 
     def wait_ready(self, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            if subprocess.run(
-                [str(BIN / "pg_isready"), "-h", str(self.data_dir), "-U", "postgres"],
-                capture_output=True,
-            ).returncode == 0:
+            if (
+                subprocess.run(
+                    [str(BIN / "pg_isready"), "-h", str(self.data_dir), "-U", "postgres"],
+                    capture_output=True,
+                ).returncode
+                == 0
+            ):
                 return
             time.sleep(0.2)
         raise TimeoutError(f"PostgreSQL in {self.data_dir} did not become ready")

@@ -1,4 +1,5 @@
 """Write docs/benchmarks.md from bench/out/results.json (also: python -m bench.report)."""
+# ruff: noqa: E501 — table rows read better on one line
 
 from __future__ import annotations
 
@@ -193,4 +194,6 @@ def write_markdown(results: dict, output: Path, command: str) -> None:
 
 if __name__ == "__main__":
     data = json.loads(Path(sys.argv[1]).read_text())
-    write_markdown(data, Path(sys.argv[2]), command=sys.argv[3] if len(sys.argv) > 3 else "make bench")
+    write_markdown(
+        data, Path(sys.argv[2]), command=sys.argv[3] if len(sys.argv) > 3 else "make bench"
+    )

@@ -12,6 +12,8 @@ that this script creates, starts, stops and removes; gunicorn listens on 127.0.0
 every load run is bounded in time by wrk itself and by a timeout here.
 """
 
+# ruff: noqa: S603, S607, E501 — a benchmark driver runs fixed local programs (pg_ctl, wrk, git).
+
 from __future__ import annotations
 
 import json
@@ -94,8 +96,11 @@ SECRET_KEY = secrets.token_urlsafe(50)
 
 def machine_facts(cluster: Cluster) -> dict:
     cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
     memory = next(
@@ -105,7 +110,9 @@ def machine_facts(cluster: Cluster) -> dict:
     )
     versions = subprocess.run(
         [PY, "-c", "import django, gunicorn; print(django.get_version(), gunicorn.__version__)"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout
     commit = subprocess.run(
@@ -140,9 +147,23 @@ def load_database(cluster: Cluster, name: str, ratings: int) -> dict:
     env = django_env(cluster, name)
     started = time.monotonic()
     output = run(
-        [PY, "manage.py", "generate_ratings", "--offices", str(OFFICES), "--months", str(MONTHS),
-         "--ratings", str(ratings), "--end-month", REPORT_MONTH, "--seed", "1"],
-        env=django_env(cluster, name, production=False), timeout=3 * 3600,
+        [
+            PY,
+            "manage.py",
+            "generate_ratings",
+            "--offices",
+            str(OFFICES),
+            "--months",
+            str(MONTHS),
+            "--ratings",
+            str(ratings),
+            "--end-month",
+            REPORT_MONTH,
+            "--seed",
+            "1",
+        ],
+        env=django_env(cluster, name, production=False),
+        timeout=3 * 3600,
     )
     generate_s = time.monotonic() - started
     started = time.monotonic()
@@ -151,8 +172,12 @@ def load_database(cluster: Cluster, name: str, ratings: int) -> dict:
     log(f"{name}: {ratings} ratings generated in {generate_s:.0f} s, vacuumed in {vacuum_s:.0f} s")
     run([PY, "-m", "bench.steps", "reports", str(OUT / f"{name}.json")], env=env)
     report = json.loads((OUT / f"{name}.json").read_text())
-    report.update(ratings=ratings, generate_s=generate_s, vacuum_s=vacuum_s,
-                  generate_log=output.strip().splitlines()[-1])
+    report.update(
+        ratings=ratings,
+        generate_s=generate_s,
+        vacuum_s=vacuum_s,
+        generate_log=output.strip().splitlines()[-1],
+    )
     return report
 
 
@@ -166,10 +191,22 @@ class Gunicorn:
 
     def __enter__(self):
         self.process = subprocess.Popen(
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application",
-             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--backlog", "2048", "--log-level", "warning"],
-            env=self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                str(self.workers),
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+            ],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -191,9 +228,19 @@ class Gunicorn:
 def wrk(path: str, seconds: int, think_ms: int = 0) -> dict:
     env = {**os.environ, "THINK_MS": str(think_ms), "KIOSKS_LUA": str(OUT / "kiosks.lua")}
     output = run(
-        ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "5s",
-         "-s", "bench/kiosk.lua", f"http://127.0.0.1:{PORT}{path}"],
-        env=env, timeout=seconds + 60,
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            "bench/kiosk.lua",
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        env=env,
+        timeout=seconds + 60,
     )
     data = json.loads(re.search(r"WRKJSON (.*)", output).group(1))
     data["rps"] = data["requests"] / data["seconds"]
@@ -263,7 +310,11 @@ def suite_time(cluster: Cluster) -> dict:
     started = time.monotonic()
     completed = subprocess.run(
         [str(ROOT / ".venv" / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=1800,
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
     )
     seconds = time.monotonic() - started
     summary = completed.stdout.strip().splitlines()[-1] if completed.stdout.strip() else ""
@@ -302,6 +353,8 @@ def main() -> None:
         cluster.stop()
         if os.environ.get("BENCH_KEEP") != "1":
             shutil.rmtree(cluster.data_dir, ignore_errors=True)
+    results.update(workers=WORKERS, months=MONTHS, connections=CONNECTIONS, seconds=SECONDS)
+    results["load_after"] = os.getloadavg()[0]
     results["total_s"] = time.monotonic() - started
     results["started_at"] = started_at.isoformat(timespec="seconds")
     (OUT / "results.json").write_text(json.dumps(results, indent=2, default=str))

@@ -109,9 +109,7 @@ def summaries_from_sql(answers_sql: str, ratings_sql: str, params: dict, months:
             tally.add(score, int(count))
         cursor.execute(ratings_sql, params)
         counts = {month: (int(v), int(f)) for month, v, f in cursor.fetchall()}
-    return [
-        (m, summarise(tallies.get(m.start, {}), *counts.get(m.start, (0, 0)))) for m in months
-    ]
+    return [(m, summarise(tallies.get(m.start, {}), *counts.get(m.start, (0, 0)))) for m in months]
 
 
 def reports(out: Path) -> None:
@@ -214,23 +212,20 @@ def kiosks(out: Path) -> None:
         staff = kiosk.desk.serving_staff()
         _, credential = Kiosk.enrol(kiosk.issue_enrolment_token())
         scale, yesno = items_by_version[version.pk]
+        scale_codes = ",".join(json.dumps(c) for c in scale)
+        yesno_codes = ",".join(json.dumps(c) for c in yesno)
         entries.append(
-            "{credential=%s, version=%d, desk=%d, staff=%d, scale={%s}, yesno={%s}}"
-            % (
-                json.dumps(credential),
-                version.pk,
-                kiosk.desk_id,
-                staff.pk,
-                ",".join(json.dumps(c) for c in scale),
-                ",".join(json.dumps(c) for c in yesno),
-            )
+            f"{{credential={json.dumps(credential)}, version={version.pk}, desk={kiosk.desk_id}, "
+            f"staff={staff.pk}, scale={{{scale_codes}}}, yesno={{{yesno_codes}}}}}"
         )
     out.write_text("return {\n" + ",\n".join(entries) + "\n}\n")
     print(f"{len(entries)} kiosks enrolled")
 
 
 def count(out: Path) -> None:
-    out.write_text(json.dumps({"responses": Response.objects.count(), "offices": Office.objects.count()}))
+    out.write_text(
+        json.dumps({"responses": Response.objects.count(), "offices": Office.objects.count()})
+    )
 
 
 if __name__ == "__main__":
