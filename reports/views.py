@@ -52,6 +52,7 @@ def dashboard(request):
     context = {
         "dashboard": build_dashboard(subject),
         "scope_roots": [m.unit for m in memberships_of(request.user)],
+        "can_import": request.user.is_superuser or bool(memberships_of(request.user, Role.MANAGER)),
     }
     return render(request, "reports/dashboard.html", context)
 

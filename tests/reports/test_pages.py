@@ -108,7 +108,9 @@ def test_dashboard_shows_the_scope_and_links_down(client_for, carol, rated):
 
 def test_dashboard_of_a_unit_outside_scope_is_404(client_for, alice, rated):
     client = client_for(alice)
-    assert client.get(reverse("reports:dashboard")).status_code == 200
+    own = client.get(reverse("reports:dashboard"))
+    assert own.status_code == 200
+    assert reverse("reports:import_dossiers") in own.content.decode()  # alice manages ward A
     assert client.get(reverse("reports:dashboard"), {"unit": rated.ward_b.pk}).status_code == 404
 
 
