@@ -482,7 +482,7 @@
   });
 
   setInterval(function () {
-    var idleMs = Math.max(3, config.idle_seconds) * 1000;
+    var idleMs = Math.max(2, config.idle_seconds) * 1000;
     var quiet = Date.now() - lastTouch;
     if (current === "thanks" && Date.now() - shownAt > Math.min(THANKS_SECONDS * 1000, idleMs)) {
       reset();

@@ -11,12 +11,16 @@ from surveys.models import Answer, Response
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def wait_until(condition, timeout=10.0):
+def wait_until(condition, timeout=10.0, page=None):
+    """Poll `condition`; with `page`, let Playwright dispatch its events while waiting."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return True
-        time.sleep(0.1)
+        if page is not None:
+            page.wait_for_timeout(100)
+        else:
+            time.sleep(0.1)
     return condition()
 
 
@@ -57,8 +61,34 @@ def rate(page, *, overall=4, polite="yes", reasons=(), comment=""):
     page.wait_for_selector("#screen-thanks.is-active")
 
 
-def test_enrol_then_a_full_rating_by_tapping_is_stored(kiosk_page, screenshot_dir, tree):
-    page = kiosk_page
+def measure_load(page, live_server, device):
+    """Enrol through the one-time link and measure what the kiosk page then loads."""
+    token = device.issue_enrolment_token()
+    page.goto(live_server.url + reverse("surveys:kiosk_enrol", args=[token]))
+    requests = []
+    page.on("requestfinished", lambda request: requests.append(request))
+    page.click("#enrol-device")
+    page.wait_for_selector("#screen-start.is-active")
+    page.wait_for_load_state("networkidle")
+    loaded = [r for r in requests if "/kiosk/enrol/" not in r.url]  # the enrolment POST
+    transferred = 0
+    for request in loaded:
+        sizes = request.sizes()
+        transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        transferred += sizes["requestBodySize"] + sizes["requestHeadersSize"]
+    print(f"kiosk page: {len(loaded)} requests, {transferred} bytes", [r.url for r in loaded])
+    return loaded, transferred
+
+
+def test_enrol_then_a_full_rating_by_tapping_is_stored(
+    page, live_server, device, screenshot_dir, tree
+):
+    loaded, transferred = measure_load(page, live_server, device)
+    # The page (with its first heartbeat) stays within budget, all from this server.
+    assert {r.url.split("/")[2] for r in loaded} == {live_server.url.split("/")[2]}
+    assert len(loaded) <= 5
+    assert transferred <= 60 * 1024
+
     page.screenshot(path=str(screenshot_dir / "kiosk-1-start.png"))
     page.click("[data-action=start]")
     page.wait_for_selector("#screen-question.is-active .face-5")
@@ -100,36 +130,27 @@ def test_enrol_then_a_full_rating_by_tapping_is_stored(kiosk_page, screenshot_di
     page.click("[data-action=restart]")
     assert page.locator("#screen-start").is_visible()
 
-
-def test_idle_kiosk_returns_to_the_start_and_stores_nothing(page, live_server, device):
-    Kiosk.objects.filter(pk=device.pk).update(idle_seconds=3)
-    token = device.issue_enrolment_token()
-    page.goto(live_server.url + reverse("surveys:kiosk_enrol", args=[token]))
-    page.click("#enrol-device")
-    page.wait_for_selector("#screen-start.is-active")
-    page.click("[data-lang=en]")
+    # Portrait 10-inch tablet: the scale becomes a column of wide rows, all on screen.
+    page.set_viewport_size({"width": 800, "height": 1280})
+    page.screenshot(path=str(screenshot_dir / "kiosk-portrait-start.png"))
     page.click("[data-action=start]")
-    tap(page, ".face-5")
-    page.wait_for_selector("#screen-question.is-active .option.yes")
-    page.wait_for_selector("#screen-start.is-active", timeout=7000)
-    assert page.locator("html").get_attribute("lang") == "vi"
-    assert page.locator("#start-title").inner_text() == "Ông/Bà thấy buổi làm việc hôm nay thế nào?"
-    assert Response.objects.count() == 0
+    page.wait_for_selector("#screen-question.is-active .face-1")
+    face = page.locator(".face-1").bounding_box()
+    assert face["height"] >= 60 and face["y"] + face["height"] <= 1280
+    page.screenshot(path=str(screenshot_dir / "kiosk-portrait-scale.png"))
 
 
-def test_persian_is_right_to_left_and_the_language_resets_after_rating(kiosk_page, screenshot_dir):
+def test_persian_right_to_left_language_reset_and_idle_reset(kiosk_page, screenshot_dir, device):
     page = kiosk_page
-    page.click("[data-lang=fa]")
     html = page.locator("html")
+    page.click("[data-lang=fa]")
     assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("fa", "rtl")
     page.screenshot(path=str(screenshot_dir / "kiosk-fa-start.png"))
     page.click("[data-action=start]")
     page.wait_for_selector("#screen-question.is-active .face-5")
     assert page.locator("#question-title").inner_text() == "چقدر راضی هستید؟"
     # Mirrored: "very satisfied" (first) sits at the right edge.
-    best = page.locator(".face-5").bounding_box()
-    worst = page.locator(".face-1").bounding_box()
-    assert best["x"] > worst["x"]
+    assert page.locator(".face-5").bounding_box()["x"] > page.locator(".face-1").bounding_box()["x"]
     page.screenshot(path=str(screenshot_dir / "kiosk-fa-scale.png"))
     tap(page, ".face-5")
     tap(page, ".option.yes")
@@ -138,6 +159,19 @@ def test_persian_is_right_to_left_and_the_language_resets_after_rating(kiosk_pag
     assert wait_until(lambda: Response.objects.filter(language="fa").count() == 1)
     page.click("[data-action=restart]")
     assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("vi", "ltr")
+
+    # Idle: a rating left half-way returns to the start in Vietnamese and stores nothing.
+    Kiosk.objects.filter(pk=device.pk).update(idle_seconds=2)
+    page.reload()
+    page.wait_for_selector("#screen-start.is-active")
+    page.click("[data-lang=en]")
+    page.click("[data-action=start]")
+    tap(page, ".face-5")
+    page.wait_for_selector("#screen-question.is-active .option.yes")
+    page.wait_for_selector("#screen-start.is-active", timeout=6000)
+    assert html.get_attribute("lang") == "vi"
+    assert page.locator("#start-title").inner_text() == "Ông/Bà thấy buổi làm việc hôm nay thế nào?"
+    assert Response.objects.count() == 1
 
 
 def test_offline_ratings_are_queued_and_each_stored_once_when_back_online(
@@ -159,7 +193,6 @@ def test_offline_ratings_are_queued_and_each_stored_once_when_back_online(
     assert page.evaluate("Object.keys(localStorage).map(k => localStorage[k]).join('')") == "[]"
     scores = sorted(Answer.objects.filter(question__code="overall").values_list("score", flat=True))
     assert scores == [3, 4, 5]
-    assert len(set(Response.objects.values_list("id", flat=True))) == 3
 
 
 def test_a_lost_acknowledgement_is_resent_and_stored_once(kiosk_page):
@@ -177,37 +210,8 @@ def test_a_lost_acknowledgement_is_resent_and_stored_once(kiosk_page):
 
     page.route("**/kiosk/api/ratings/", drop_first_answer)
     rate(page, overall=5)
+    assert wait_until(lambda: state["dropped"] == 1, page=page)
+    assert Response.objects.count() == 1
     page.evaluate("window.dispatchEvent(new Event('online'))")  # retry now, not after backoff
     assert wait_until(lambda: page.locator("#pending").is_hidden(), timeout=10)
-    assert state["dropped"] == 1
     assert Response.objects.count() == 1
-
-
-def test_kiosk_page_is_light_and_makes_few_requests(page, live_server, device, screenshot_dir):
-    token = device.issue_enrolment_token()
-    page.goto(live_server.url + reverse("surveys:kiosk_enrol", args=[token]))
-    requests = []
-    page.on("requestfinished", lambda request: requests.append(request))
-    page.click("#enrol-device")
-    page.wait_for_selector("#screen-start.is-active")
-    page.wait_for_load_state("networkidle")
-    loaded = [r for r in requests if "/kiosk/enrol/" not in r.url]  # the enrolment POST
-    transferred = 0
-    for request in loaded:
-        sizes = request.sizes()
-        transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        transferred += sizes["requestBodySize"] + sizes["requestHeadersSize"]
-    hosts = {r.url.split("/")[2] for r in loaded}
-    print(f"kiosk page: {len(loaded)} requests, {transferred} bytes", [r.url for r in loaded])
-    assert hosts == {live_server.url.split("/")[2]}
-    assert len(loaded) <= 5
-    assert transferred <= 60 * 1024
-
-    # Portrait 10-inch tablet: everything fits and stays tappable.
-    page.set_viewport_size({"width": 800, "height": 1280})
-    page.screenshot(path=str(screenshot_dir / "kiosk-portrait-start.png"))
-    page.click("[data-action=start]")
-    page.wait_for_selector("#screen-question.is-active .face-1")
-    face = page.locator(".face-1").bounding_box()
-    assert face["height"] >= 60 and face["y"] + face["height"] <= 1280
-    page.screenshot(path=str(screenshot_dir / "kiosk-portrait-scale.png"))
