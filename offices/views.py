@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
 from offices.models import Office, memberships_of, visible_lineage
 from offices.scope import get_in_scope
@@ -28,5 +29,6 @@ def office_detail(request, office_id: int):
             "office": office,
             "lineage": lineage,
             "desks": office.desks.prefetch_related("procedure_fields", "staff"),
+            "current_month": timezone.localtime(timezone.now(), office.tz).strftime("%Y-%m"),
         },
     )

@@ -80,6 +80,12 @@
     document.querySelectorAll("[data-lang]").forEach(function (button) {
       button.setAttribute("aria-pressed", String(button.getAttribute("data-lang") === code));
     });
+    // The suggestion page opens in the language the citizen chose here.
+    document.querySelectorAll("a.suggest").forEach(function (link) {
+      var url = new URL(link.getAttribute("href"), window.location.href);
+      url.searchParams.set("lang", code);
+      link.setAttribute("href", url.pathname + url.search);
+    });
     updatePending();
   }
 

@@ -72,12 +72,8 @@ def test_kiosk_button_to_tracking_page_in_persian(kiosk_page, tree, screenshot_d
     page = kiosk_page
     page.click("[data-lang=fa]")
     page.click("a.suggest")
-    page.wait_for_url(re.compile(r"/suggestions/new/\?office=\d+&channel=kiosk"))
-    if "lang=fa" not in page.url:
-        # The kiosk switches language on screen only; until its button carries `&lang=`,
-        # the citizen picks Persian again with the form's own language links.
-        page.click(".sg-kiosk-languages a[lang=fa]")
-        page.wait_for_url(re.compile(r"lang=fa"))
+    # The kiosk's button carries the language the citizen chose on the kiosk.
+    page.wait_for_url(re.compile(r"/suggestions/new/\?office=\d+&channel=kiosk&lang=fa"))
     html = page.locator("html")
     assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("fa", "rtl")
     # Mirrored for real: the send button sits at the right edge.
