@@ -66,3 +66,24 @@ def test_check_deploy_is_clean_under_production_settings():
     result = run_django(PRODUCTION, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_cache_is_shared_redis_when_configured_and_database_in_production():
+    probe = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    redis = run_django({**PRODUCTION, "REDIS_URL": "redis://127.0.0.1:6379/3"}, "shell", "-c", probe)
+    assert redis.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache"
+    database = run_django(PRODUCTION, "shell", "-c", probe)
+    assert database.stdout.strip().splitlines()[-1] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_redis_cache_round_trip_against_the_local_server():
+    """The machine's Redis (127.0.0.1:6379) answers; rate limits survive across processes."""
+    code = (
+        "from django.core.cache import cache; cache.set('onestop-probe', 41, 30);"
+        "print(cache.incr('onestop-probe'))"
+    )
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/3"}
+    first = run_django(env, "shell", "-c", code)
+    if "Connection refused" in first.stderr or "Error 111" in first.stderr:
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    assert first.stdout.strip().splitlines()[-1] == "42", first.stderr
