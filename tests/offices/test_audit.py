@@ -112,3 +112,20 @@ def test_purge_removes_old_lockout_addresses_and_records_it(alice):
     event = AuditEvent.objects.get(action="purge_personal_data")
     assert event.detail["axes.AccessAttempt"] == 1
     assert "axes.AccessAttempt: 1" in out.getvalue()
+
+
+def test_purge_clears_old_rating_addresses_and_keeps_the_scores(tree):
+    from surveys.models import AnswerRollup, Response
+    from tests.factories import QuestionFactory, make_response, make_survey
+
+    version = make_survey(tree.city, [QuestionFactory(code="overall")])
+    question = version.ordered_items()[0].question
+    old = make_response(version, tree.office_a, {question: 5}, ip_address="203.0.113.7")
+    Response.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=200))
+    recent = make_response(version, tree.office_a, {question: 4}, ip_address="203.0.113.8")
+    call_command("purge_personal_data", "--days", "180", stdout=io.StringIO())
+    addresses = dict(Response.objects.values_list("pk", "ip_address"))
+    assert addresses == {old.pk: None, recent.pk: "203.0.113.8"}
+    assert sum(AnswerRollup.objects.values_list("count", flat=True)) == 2
+    event = AuditEvent.objects.get(action="purge_personal_data")
+    assert event.detail["surveys.Response.ip_address"] == 1
