@@ -346,7 +346,13 @@ def main() -> None:
         if os.environ.get("BENCH_DSR", "1") == "1":
             from bench import dsr
 
-            results["dsr"] = dsr.measure(cluster, answers=results["small"]["surveys_answer_rows"])
+            results["dsr"] = dsr.measure(
+                cluster,
+                answers=results["small"]["surveys_answer_rows"],
+                seconds=SECONDS,
+                connections=CONNECTIONS,
+                workers=WORKERS,
+            )
         if os.environ.get("BENCH_SUITE", "1") == "1":
             results["suite"] = suite_time(cluster)
     finally:

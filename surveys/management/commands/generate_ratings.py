@@ -873,9 +873,7 @@ FROM gen_resp ORDER BY submitted_at
 """,
     """
 INSERT INTO surveys_answer (response_id, question_id, score, choice_id, text, is_hidden)
-SELECT a.response_id, a.question_id, a.score, a.choice_id, a.text, false
-FROM gen_ans a JOIN gen_resp r ON r.id = a.response_id
-ORDER BY r.submitted_at, a.response_id, a.question_id
+SELECT response_id, question_id, score, choice_id, text, false FROM gen_ans
 """,
     # The roll-ups, grouped exactly as rollup_rows() keys one response's increments.
     (
