@@ -1,0 +1,232 @@
+"""Every URL of the project (the Django admin aside) × every persona → the expected status.
+
+The objects addressed all belong to ward A (Nghĩa Tân) or its office. A URL added to
+the project without an entry here fails `test_every_url_pattern_is_in_the_matrix`, so
+nobody can add a page without saying who may open it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from inspections.models import Inspection
+from offices.models import Kiosk
+from suggestions.models import Suggestion
+from surveys.tokens import Receipt
+from tests.factories import QuestionFactory, make_response, make_survey
+
+PERSONAS = ["anonymous", "alice", "bob", "dora", "carol", "admin"]
+
+# Reusable rows: the status each persona gets.
+PUBLIC = dict.fromkeys(PERSONAS, 200)
+#   Read in ward A's scope: alice (ward A), dora (district over A), carol (city), admin.
+READ_A = {"anonymous": 302, "alice": 200, "bob": 404, "dora": 200, "carol": 200, "admin": 200}
+#   Pages listing the user's own scope: every logged-in official gets a page.
+OWN_SCOPE = {"anonymous": 302, **dict.fromkeys(PERSONAS[1:], 200)}
+#   A manager's action on ward A (POST): viewers dora and carol may read but not act.
+ACT_A = {"anonymous": 302, "alice": 302, "bob": 404, "dora": 403, "carol": 403, "admin": 302}
+#   The same on a suggestion another official already closed: 409, nothing changes.
+ACT_A_AFTER_CLOSE = {**ACT_A, "admin": 409}
+#   An empty reply is refused as invalid (400) for those who may reply.
+REPLY_A = {**ACT_A, "alice": 400, "admin": 400}
+#   A browser that is not an enrolled kiosk gets the "not enrolled" page (403).
+NOT_A_KIOSK = dict.fromkeys(PERSONAS, 403)
+#   The "sent" page shows a code only to the browser that just sent it; others go to tracking.
+SENT_ELSEWHERE = dict.fromkeys(PERSONAS, 302)
+#   The admins' kiosk preview: staff only (the admin's login page for the others).
+STAFF_ONLY = {"anonymous": 302, "alice": 302, "bob": 302, "dora": 302, "carol": 302, "admin": 200}
+#   Kiosk API without a device credential: refused whoever is logged in.
+KIOSK_API = dict.fromkeys(PERSONAS, 401)
+#   Inspections: readers in scope; recording needs an Inspector entry, which nobody here has
+#   except the superuser.
+INSPECT_A = {"anonymous": 302, "alice": 403, "bob": 404, "dora": 403, "carol": 403, "admin": 200}
+INSPECT_DELETE = {**INSPECT_A, "admin": 302}
+INSPECT_NEW = {"anonymous": 302, "alice": 403, "bob": 403, "dora": 403, "carol": 403, "admin": 200}
+#   The before/after satisfaction page needs a unit membership; the superuser picks any.
+MEMBERS = {"anonymous": 302, **dict.fromkeys(PERSONAS[1:], 200)}
+
+
+def expected_matrix() -> dict[str, tuple[str, str, dict]]:
+    """URL name → (method, url template, statuses). `{…}` are filled from `objects`."""
+    month = "{month}"
+    return {
+        "home": ("GET", "/", PUBLIC),
+        "healthz": ("GET", "/healthz", PUBLIC),
+        "login": ("GET", "/accounts/login/", {**PUBLIC, **dict.fromkeys(PERSONAS[1:], 302)}),
+        "logout": ("POST", "/accounts/logout/", dict.fromkeys(PERSONAS, 302)),
+        "set_language": ("POST", "/i18n/setlang/", dict.fromkeys(PERSONAS, 302)),
+        # offices
+        "offices:my_offices": ("GET", "/offices/", OWN_SCOPE),
+        "offices:office_detail": ("GET", "/offices/{office}/", READ_A),
+        # reports
+        "reports:dashboard": ("GET", "/reports/", OWN_SCOPE),
+        "reports:pick": ("GET", "/reports/monthly/", OWN_SCOPE),
+        "reports:method": ("GET", "/reports/method/", PUBLIC),
+        "reports:import_dossiers": (
+            "GET",
+            "/reports/dossiers/import/",
+            {"anonymous": 302, "alice": 200, "bob": 200, "dora": 403, "carol": 403, "admin": 200},
+        ),
+        "reports:report": ("GET", f"/reports/office/{{office}}/{month}/", READ_A),
+        "reports:comments": ("GET", f"/reports/office/{{office}}/{month}/comments/", READ_A),
+        "reports:export_tables": ("GET", f"/reports/office/{{office}}/{month}/tables.csv", READ_A),
+        "reports:export_responses": (
+            "GET",
+            f"/reports/office/{{office}}/{month}/responses.csv",
+            READ_A,
+        ),
+        "reports:export_pdf": ("GET", f"/reports/office/{{office}}/{month}/report.pdf", READ_A),
+        "reports:hide_comment": ("POST", "/reports/comments/{comment}/visibility/", ACT_A),
+        "reports:inspections": ("GET", "/reports/inspections/", MEMBERS),
+        # suggestions: citizens
+        "suggestions:new": ("GET", "/suggestions/new/?office={office}", PUBLIC),
+        "suggestions:sent": ("GET", "/suggestions/sent/{code}/", SENT_ELSEWHERE),
+        "suggestions:track": ("GET", "/suggestions/track/", PUBLIC),
+        "suggestions:status": ("GET", "/suggestions/track/{code}/", PUBLIC),
+        "suggestions:boards": ("GET", "/suggestions/boards/", PUBLIC),
+        "suggestions:board": ("GET", "/suggestions/boards/{office}/", PUBLIC),
+        # suggestions: officials
+        "suggestions:list": ("GET", "/suggestions/", OWN_SCOPE),
+        "suggestions:detail": ("GET", "/suggestions/{suggestion}/", READ_A),
+        "suggestions:mark_seen": ("POST", "/suggestions/{suggestion}/seen/", ACT_A),
+        "suggestions:reply": ("POST", "/suggestions/{suggestion}/reply/", REPLY_A),
+        "suggestions:assign": ("POST", "/suggestions/{suggestion}/assign/", ACT_A),
+        "suggestions:publish": ("POST", "/suggestions/{suggestion}/publish/", ACT_A),
+        "suggestions:close": ("POST", "/suggestions/{suggestion}/close/", ACT_A_AFTER_CLOSE),
+        # inspections
+        "inspections:register": ("GET", "/inspections/", OWN_SCOPE),
+        "inspections:create": ("GET", "/inspections/new/", INSPECT_NEW),
+        "inspections:report": ("GET", "/inspections/report/", OWN_SCOPE),
+        "inspections:export_register": ("GET", "/inspections/export/register.csv", OWN_SCOPE),
+        "inspections:export_counts": ("GET", "/inspections/export/counts.csv", OWN_SCOPE),
+        "inspections:detail": ("GET", "/inspections/{inspection}/", READ_A),
+        "inspections:edit": ("GET", "/inspections/{inspection}/edit/", INSPECT_A),
+        "inspections:attachment": ("GET", "/inspections/{inspection}/attachment/", READ_A),
+        "inspections:case_create": ("GET", "/inspections/{inspection}/cases/new/", INSPECT_A),
+        "inspections:case_edit": (
+            "GET",
+            "/inspections/{inspection}/cases/{case}/edit/",
+            INSPECT_A,
+        ),
+        "inspections:case_delete": (
+            "POST",
+            "/inspections/{inspection}/cases/{case}/delete/",
+            INSPECT_DELETE,
+        ),
+        # surveys: kiosk
+        "surveys:kiosk": ("GET", "/kiosk/", NOT_A_KIOSK),
+        "surveys:kiosk_enrol": ("GET", "/kiosk/enrol/{enrol_token}/", PUBLIC),
+        "surveys:kiosk_api_rating": ("POST", "/kiosk/api/ratings/", KIOSK_API),
+        "surveys:kiosk_api_heartbeat": ("POST", "/kiosk/api/heartbeat/", KIOSK_API),
+        "surveys:kiosk_preview": ("GET", "/kiosk/preview/{version}/", STAFF_ONLY),
+        # surveys: own phone
+        "surveys:choose_office": ("GET", "/r/", PUBLIC),
+        "surveys:thanks": ("GET", "/r/thanks/", PUBLIC),
+        "surveys:rate_receipt": ("GET", "/r/receipt/{receipt}/", PUBLIC),
+        "surveys:rate": ("GET", "/r/{office}/", PUBLIC),
+        "surveys:rate_desk": ("GET", "/r/{office}/desk/{desk}/", PUBLIC),
+        # surveys: officials' posters
+        "surveys:office_poster": ("GET", "/qr/office/{office}/", READ_A),
+        "surveys:desk_poster": ("GET", "/qr/desk/{desk}/", READ_A),
+        "surveys:receipt_qr": ("GET", "/qr/office/{office}/receipt/", READ_A),
+    }
+
+
+def url_names() -> set[str]:
+    """Every named URL pattern outside the Django admin and the media files."""
+
+    def walk(patterns, namespace):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = pattern.namespace or namespace
+                if inner != "admin":
+                    yield from walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}:{pattern.name}" if namespace else pattern.name
+
+    return set(walk(get_resolver().url_patterns, None))
+
+
+@pytest.fixture
+def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
+    """One object of each kind in ward A, for the URLs to address."""
+    settings.MEDIA_ROOT = tmp_path
+    tree.office_a.public_board = True
+    tree.office_a.save(update_fields=["public_board"])
+    version = make_survey(tree.city, [QuestionFactory(code="overall")])
+    comment_q = QuestionFactory(code="comment", kind="text", factor="")
+    question = version.ordered_items()[0].question
+    response = make_response(version, tree.office_a, {question: 5, comment_q: "Tốt"})
+    suggestion = Suggestion(office=tree.office_a, category="other", text="Cần thêm ghế chờ.")
+    suggestion.save()
+    inspection = Inspection.objects.create(
+        unit=tree.ward_a,
+        office=tree.office_a,
+        inspecting_body="Thanh tra thành phố",
+        inspecting_level="city",
+        kind="surprise",
+        date=date(2026, 3, 2),
+        scope="Kỷ luật hành chính",
+    )
+    inspection.attachment.save("bien-ban.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    case = inspection.cases.create(
+        person="Nguyễn Văn A", breach="Đi muộn", measure="reprimand", date=date(2026, 3, 2)
+    )
+    kiosk = Kiosk.objects.create(office=tree.office_a, name="Kiosk 1")
+    return {
+        "office": tree.office_a.pk,
+        "desk": tree.desk_a.pk,
+        "month": response.local_day().strftime("%Y-%m"),
+        "comment": response.answers.get(question=comment_q).pk,
+        "suggestion": suggestion.pk,
+        "code": suggestion.code,
+        "inspection": inspection.pk,
+        "case": case.pk,
+        "version": version.pk,
+        "enrol_token": kiosk.issue_enrolment_token(),
+        "receipt": Receipt(office_id=tree.office_a.pk, dossier_code="HS-2026-001").dumps(),
+        "personas": {
+            "anonymous": None,
+            "alice": alice,
+            "bob": bob,
+            "dora": dora,
+            "carol": carol,
+            "admin": admin_user,
+        },
+    }
+
+
+def test_every_url_pattern_is_in_the_matrix(db):
+    missing = url_names() - set(expected_matrix())
+    stale = set(expected_matrix()) - url_names()
+    assert not missing, f"URLs without an access rule in the matrix: {sorted(missing)}"
+    assert not stale, f"Matrix entries for URLs that no longer exist: {sorted(stale)}"
+
+
+@pytest.mark.django_db
+def test_every_url_as_every_persona(client, objects):
+    mismatches, checked = [], 0
+    # Deletions last, so the other URLs still find the object they address.
+    rows = sorted(expected_matrix().items(), key=lambda row: ("delete" in row[0], row[0]))
+    for name, (method, template, statuses) in rows:
+        url = template.format(**objects)
+        for persona in PERSONAS:
+            cache.clear()  # rate limits of the public pages count per address
+            client.logout()
+            user = objects["personas"][persona]
+            if user is not None:
+                client.force_login(user)
+            response = client.post(url) if method == "POST" else client.get(url)
+            checked += 1
+            if response.status_code != statuses[persona]:
+                mismatches.append((name, persona, statuses[persona], response.status_code))
+    print(
+        f"\npermission matrix: {len(expected_matrix())} URLs × {len(PERSONAS)} personas = {checked}"
+    )
+    assert not mismatches, json.dumps(mismatches, indent=1)
