@@ -27,7 +27,11 @@ from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from offices.models import AdministrativeUnit, Kiosk, Office  # noqa: E402
-from reports.indices import QuestionTally, monthly_summaries, summarise  # noqa: E402
+from reports.indices import (  # noqa: E402
+    QuestionTally,
+    monthly_summaries,
+    summarise,
+)
 from reports.monthly import TREND_MONTHS, build_monthly_report  # noqa: E402
 from reports.months import Month, instant_window  # noqa: E402
 from reports.subjects import resolve_subject  # noqa: E402
@@ -139,6 +143,7 @@ def reports(out: Path) -> None:
     data_ms, _ = timed(lambda: build_monthly_report(subject, month))
     rollup_ms, from_rollups = timed(lambda: monthly_summaries(subject.offices, months))
     raw_ms, from_raw = timed(lambda: summaries_from_sql(RAW_ANSWERS, RAW_RATINGS, params, months))
+    all_ms, national_n = every_answer(month)
     with connection.cursor() as cursor:
         started = time.perf_counter()
         cursor.execute(MONTHLY_GRAIN)
@@ -155,6 +160,8 @@ def reports(out: Path) -> None:
         "trend_rollup_ms": rollup_ms,
         "trend_raw_ms": raw_ms,
         "trend_monthly_grain_ms": monthly_ms,
+        "all_answers_rollup_ms": all_ms,
+        "all_answers_valid_ratings": national_n,
         "monthly_grain_build_ms": build_monthly_ms,
         "raw_equals_rollup": from_raw == from_rollups,
         "monthly_equals_rollup": from_monthly == from_rollups,
@@ -163,6 +170,20 @@ def reports(out: Path) -> None:
         **table_sizes(office_ids, start, end),
     }
     out.write_text(json.dumps(result, indent=2, default=str))
+
+
+def every_answer(month: Month) -> tuple[float, int]:
+    """The index of every office for every month generated (all stored answers: what
+    django-survey-and-report's aggregation reads), by month as the trend does."""
+    months = month.last(int(os.environ.get("BENCH_MONTHS", "24")))
+    ms, summaries = timed(lambda: monthly_summaries(Office.objects.all(), months))
+    return ms, sum(s.n for _, s in summaries)
+
+
+def all_answers(out: Path) -> None:
+    month = Month.parse(os.environ["BENCH_REPORT_MONTH"], latest=Month(2100, 1))
+    ms, n = every_answer(month)
+    out.write_text(json.dumps({"all_answers_rollup_ms": ms, "all_answers_valid_ratings": n}))
 
 
 def table_sizes(office_ids: list[int], start, end) -> dict:
@@ -229,4 +250,5 @@ def count(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    {"reports": reports, "kiosks": kiosks, "count": count}[sys.argv[1]](Path(sys.argv[2]))
+    steps = {"reports": reports, "kiosks": kiosks, "count": count, "all": all_answers}
+    steps[sys.argv[1]](Path(sys.argv[2]))
