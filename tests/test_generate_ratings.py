@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def generate(**options):
-    defaults = {"offices": 6, "months": 2, "ratings": 600, "seed": 3, "end_month": "2026-03"}
+    defaults = {"offices": 6, "months": 2, "ratings": 300, "seed": 3, "end_month": "2026-03"}
     call_command("generate_ratings", **{**defaults, **options}, stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
@@ -67,8 +67,8 @@ def test_generates_offices_from_the_national_file_with_desks_staff_and_ratings()
     assert offices.count() == 6
     assert all(o.unit.path.startswith(hanoi.path) for o in offices)  # Hà Nội comes first
     assert Desk.objects.count() >= 12 and StaffMember.objects.count() >= 12
-    assert Response.objects.count() == 600
-    assert Answer.objects.filter(score__isnull=False).count() >= 600 * 6
+    assert Response.objects.count() == 300
+    assert Answer.objects.filter(score__isnull=False).count() >= 300 * 6
 
 
 def test_rollups_equal_what_record_would_have_written():
@@ -78,8 +78,8 @@ def test_rollups_equal_what_record_would_have_written():
 
 def test_appending_earlier_months_adds_to_the_rollups_exactly():
     generate()
-    generate(end_month="2026-01", months=3, ratings=400, seed=4)  # overlaps January
-    assert Response.objects.count() == 1000
+    generate(end_month="2026-01", months=2, ratings=200, seed=4)  # overlaps January
+    assert Response.objects.count() == 500
     assert stored_rollups() == rollups_recomputed_with_record_rules()
 
 
@@ -99,7 +99,7 @@ def test_dropped_indexes_and_keys_come_back_identical():
 
 
 def test_ratings_fall_in_opening_hours_with_a_morning_peak_and_differ_by_office():
-    generate(ratings=900)
+    generate(ratings=600)
     responses = list(Response.objects.select_related("office"))
     assert all(r.office.is_open_at(r.submitted_at) for r in responses)
     hours = Counter(
