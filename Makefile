@@ -56,8 +56,8 @@ chaos: install
 
 # Regenerate the gettext catalogues (vi, fa, en) and compile them; commit both .po and .mo.
 messages: install
-	$(PY) manage.py makemessages --locale vi --locale fa --locale en --ignore '.venv/*' --ignore 'staticfiles/*' --no-location
-	$(PY) manage.py compilemessages --ignore '.venv/*'
+	$(PY) manage.py makemessages --locale vi --locale fa --locale en --ignore '.venv/*' --ignore 'bench/.venv*' --ignore 'staticfiles/*' --ignore 'artifacts/*' --no-location
+	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'bench/*'
 
 db-stop:
 	-$(VENV)/lib/python3*/site-packages/pgserver/pginstall/bin/pg_ctl -D .pgdata stop

@@ -35,7 +35,7 @@ def _month_or_404(text: str, subject) -> Month:
 
 def _default_unit_id(user) -> int | None:
     if user.is_superuser:
-        root = AdministrativeUnit.get_first_root_node()
+        root = AdministrativeUnit.objects.get_first_root_node()
         return root.pk if root else None
     units = sorted((m.unit for m in memberships_of(user)), key=lambda u: u.path)
     return units[0].pk if units else None

@@ -51,7 +51,15 @@ def fill(json_path: Path) -> None:
         for msgid in missing[:50]:
             print("   ", repr(msgid))
     subprocess.run(
-        [sys.executable, "manage.py", "compilemessages", "--ignore", ".venv/*"],
+        [
+            sys.executable,
+            "manage.py",
+            "compilemessages",
+            "--ignore",
+            ".venv/*",
+            "--ignore",
+            "bench/*",
+        ],
         cwd=ROOT,
         check=True,
         stdout=subprocess.DEVNULL,
