@@ -23,13 +23,14 @@ migrate: install
 # Idempotent: every demo command updates in place, so running it twice changes nothing.
 demo: migrate
 	$(PY) manage.py load_demo
-	$(PY) manage.py load_demo_surveys
+	$(PY) manage.py load_demo_surveys --no-link
 	$(PY) manage.py load_demo_ratings
 	$(PY) manage.py load_demo_suggestions
 	$(PY) manage.py load_demo_inspections
 
 run: demo
 	$(PY) manage.py demo_info --base-url http://$(HOST):$(PORT)
+	$(PY) manage.py load_demo_surveys --link-only --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -14,14 +14,18 @@ class Command(BaseCommand):
         lines = [
             "",
             "The demo is ready:",
-            f"  Home           {base}/",
-            f"  Officials      {base}/accounts/login/",
-            f"  Administration {base}/admin/",
-            f"  Health check   {base}/healthz",
+            f"  Home              {base}/",
+            f"  Rate on a phone   {base}/r/",
+            f"  Suggestion book   {base}/suggestions/new/   (track: {base}/suggestions/track/)",
+            f"  Officials         {base}/accounts/login/",
+            f"  Reports           {base}/reports/",
+            f"  Administration    {base}/admin/",
+            f"  Health check      {base}/healthz",
             "",
             f"Demo logins (password for all: {DEMO_PASSWORD}):",
         ]
         for username, _first, _last, unit_code, role, superuser in USERS:
             scope = "superuser, everything" if superuser else f"{role} at unit {unit_code}"
             lines.append(f"  {username:<18} {scope}")
+        lines.append(f"  {'inspector_hanoi':<18} inspector over Hà Nội (inspections register)")
         self.stdout.write("\n".join(lines) + "\n")

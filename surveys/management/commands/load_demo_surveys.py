@@ -195,26 +195,42 @@ class Command(BaseCommand):
             default="http://127.0.0.1:8000",
             help="Where the server runs, for the printed kiosk enrolment link.",
         )
+        links = parser.add_mutually_exclusive_group()
+        links.add_argument(
+            "--no-link", action="store_true", help="Load the data; print no enrolment link."
+        )
+        links.add_argument(
+            "--link-only",
+            action="store_true",
+            help="Load nothing; only print a fresh enrolment link (make run prints it last).",
+        )
 
-    def handle(self, *args, base_url, **options):
+    def handle(self, *args, base_url, no_link, link_only, **options):
         if settings.PRODUCTION:
             raise CommandError("Demo data is never loaded in production.")
         try:
             hanoi = AdministrativeUnit.objects.get(code=HANOI)
         except AdministrativeUnit.DoesNotExist:
             raise CommandError("Run `manage.py load_demo` first (Hà Nội is missing).") from None
-        with transaction.atomic():
-            self.load_questions()
-            for code, name, variant, items in SURVEYS:
-                self.load_survey(hanoi, code, name, variant, items)
-            kiosks = self.load_kiosks()
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo surveys ready: {Question.objects.count()} questions, {len(kiosks)} kiosks."
+        if link_only:
+            kiosks = {
+                k.office.unit.code: k
+                for k in Kiosk.objects.filter(name=DEMO_KIOSK_NAME).select_related("office__unit")
+            }
+        else:
+            with transaction.atomic():
+                self.load_questions()
+                for code, name, variant, items in SURVEYS:
+                    self.load_survey(hanoi, code, name, variant, items)
+                kiosks = self.load_kiosks()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo surveys ready: {Question.objects.count()} questions, "
+                    f"{len(kiosks)} kiosks."
+                )
             )
-        )
         enrol = kiosks.get(ENROLMENT_OFFICE_UNIT)
-        if enrol is not None:
+        if enrol is not None and not no_link:
             token = enrol.issue_enrolment_token()
             self.stdout.write(
                 f"Demo kiosk (Nghĩa Tân): {base_url.rstrip('/')}/kiosk/enrol/{token}/\n"
