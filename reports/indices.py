@@ -324,7 +324,13 @@ def rating_counts(
 ) -> dict[tuple, tuple[int, int]]:
     """One query: (valid, flagged) ratings per group key."""
     queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where)
-    queryset, names = _grouped(queryset, group or {})
+    if not group:
+        # `.values()` with no field would group by every column: aggregate instead.
+        totals = queryset.aggregate(valid=Sum("valid"), flagged=Sum("flagged"))
+        if totals["valid"] is None:
+            return {}
+        return {(): (totals["valid"] or 0, totals["flagged"] or 0)}
+    queryset, names = _grouped(queryset, group)
     rows = queryset.values(*names).annotate(valid=Sum("valid"), flagged=Sum("flagged"))
     return {_key(r, names): (r["valid"] or 0, r["flagged"] or 0) for r in rows.order_by()}
 

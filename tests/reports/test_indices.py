@@ -200,3 +200,26 @@ def test_month_parse_refuses_the_future():
     with pytest.raises(MonthError):
         Month.parse(str(Month.current().next()))
     assert Month.parse(str(Month.current())) == Month.current()
+
+
+def test_ungrouped_summary_counts_every_rating_across_offices_days_and_hours(tree):
+    """Regression: with no grouping the count query grouped by every roll-up column and
+    kept one row, so `n` was one day-hour's ratings instead of the period's."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from reports.indices import satisfaction_summary
+    from tests.factories import QuestionFactory, make_response, make_survey
+
+    version = make_survey(tree.city, [QuestionFactory(code="overall-ungrouped")])
+    question = version.ordered_items()[0].question
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    moments = [datetime(2026, 3, day, hour, tzinfo=hanoi) for day in (2, 3) for hour in (8, 14)]
+    for office in (tree.office_a, tree.office_b):
+        for moment in moments:
+            make_response(version, office, {question: 5}, when=moment)
+    make_response(version, tree.office_a, {question: 1}, when=moments[0], misuse=True)
+    summary = satisfaction_summary(
+        [tree.office_a.pk, tree.office_b.pk], date(2026, 3, 1), date(2026, 4, 1)
+    )
+    assert (summary.n, summary.excluded) == (8, 1)
