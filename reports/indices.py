@@ -37,6 +37,8 @@ from surveys.models import (
     YES,
     AnswerRollup,
     Factor,
+    MonthlyAnswerRollup,
+    MonthlyResponseRollup,
     Question,
     QuestionKind,
     ResponseRollup,
@@ -267,8 +269,32 @@ def summarise(tallies: dict[int, QuestionTally], n: int, excluded: int) -> Satis
 Group = dict[str, Expression | F]
 
 
-def _rollup_filter(model, offices, start: date, end_exclusive: date, where: Q | None):
-    queryset = model.objects.filter(office__in=offices, day__gte=start, day__lt=end_exclusive)
+# The monthly grain (no desk, staff, day or hour) answers whole-month questions about
+# offices and units; its rows do not grow with the number of ratings once every
+# question and value of an office-month has been seen. See docs/index-method.md.
+MONTHLY_GRAIN = {AnswerRollup: MonthlyAnswerRollup, ResponseRollup: MonthlyResponseRollup}
+MONTHLY_GROUPS = {"month", "office", "child"}
+
+
+def _monthly_ok(start: date, end_exclusive: date, where: Q | None, group: Group | None) -> bool:
+    return (
+        where is None
+        and start.day == 1
+        and end_exclusive.day == 1
+        and set(group or {}) <= MONTHLY_GROUPS
+    )
+
+
+def _rollup_filter(
+    model, offices, start: date, end_exclusive: date, where: Q | None, *, monthly: bool = False
+):
+    """The roll-up rows of `offices` for local days in [start, end_exclusive).
+
+    With `monthly` the monthly table is read instead, its month exposed as `day`, so
+    callers group and filter the same way on either grain.
+    """
+    base = MONTHLY_GRAIN[model].objects.annotate(day=F("month")) if monthly else model.objects
+    queryset = base.filter(office__in=offices, day__gte=start, day__lt=end_exclusive)
     return queryset.filter(where) if where is not None else queryset
 
 
@@ -286,7 +312,8 @@ def answer_tallies(
     offices, start: date, end_exclusive: date, *, where: Q | None = None, group: Group | None = None
 ) -> dict[tuple, dict[int, QuestionTally]]:
     """One query: valid scored answers per group key and question, by score."""
-    queryset = _rollup_filter(AnswerRollup, offices, start, end_exclusive, where)
+    monthly = _monthly_ok(start, end_exclusive, where, group)
+    queryset = _rollup_filter(AnswerRollup, offices, start, end_exclusive, where, monthly=monthly)
     queryset, names = _grouped(queryset.filter(score__isnull=False), group or {})
     rows = queryset.values(
         *names,
@@ -323,7 +350,8 @@ def rating_counts(
     offices, start: date, end_exclusive: date, *, where: Q | None = None, group: Group | None = None
 ) -> dict[tuple, tuple[int, int]]:
     """One query: (valid, flagged) ratings per group key."""
-    queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where)
+    monthly = _monthly_ok(start, end_exclusive, where, group)
+    queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where, monthly=monthly)
     if not group:
         # `.values()` with no field would group by every column: aggregate instead.
         totals = queryset.aggregate(valid=Sum("valid"), flagged=Sum("flagged"))
@@ -380,9 +408,10 @@ def top_reasons(
 ) -> list[ReasonRow]:
     """The reasons citizens chose most often after a low score (one query)."""
     reasons_questions = Question.objects.exclude(reasons=None).values("reasons_id")
-    queryset = _rollup_filter(AnswerRollup, offices, start, end_exclusive, where).filter(
-        choice__isnull=False, question_id__in=reasons_questions
-    )
+    monthly = _monthly_ok(start, end_exclusive, where, None)
+    queryset = _rollup_filter(
+        AnswerRollup, offices, start, end_exclusive, where, monthly=monthly
+    ).filter(choice__isnull=False, question_id__in=reasons_questions)
     rows = list(
         queryset.values(
             "choice_id", "question__code", "choice__text_vi", "choice__text_en", "choice__text_fa"

@@ -531,6 +531,55 @@ class ResponseRollup(models.Model):
         return f"{self.day} {self.hour}h {self.office_id}: {self.valid}+{self.flagged}"
 
 
+class MonthlyAnswerRollup(models.Model):
+    """The answer counts per local calendar month, office and value — no desk, staff or day.
+
+    Unit and office figures, trends, rankings and response rates read this grain, so
+    a city's year is a bounded number of rows however many citizens rated: an
+    office-month has at most one row per question and value. Desk, staff and
+    procedure-field tables of one month still read the daily table.
+    """
+
+    month = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    score = models.SmallIntegerField(null=True)
+    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, null=True, related_name="+")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "office", "question", "score", "choice"],
+                name="monthly_answer_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(fields=["office", "month"], name="monthly_answer_office_month")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.month:%Y-%m} {self.office_id} {self.question_id}={self.score or self.choice_id}"
+        )
+
+
+class MonthlyResponseRollup(models.Model):
+    """Ratings per local calendar month and office: valid, and flagged as misuse."""
+
+    month = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    valid = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "month"], name="monthly_response_rollup_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.office_id}: {self.valid}+{self.flagged}"
+
+
 def rollup_rows(response: Response, answers: list[Answer]) -> tuple[tuple, list[tuple]]:
     """The increments one response makes: (response row, answer rows)."""
     local = timezone.localtime(response.submitted_at, response.office.tz)
@@ -559,29 +608,81 @@ def _sort_key(item):
     return tuple(-1 if v is None else v for v in item[0][4:])
 
 
-def add_to_rollups(response_rows: list[tuple], answer_rows: list[tuple]) -> None:
-    """Increment the roll-ups with INSERT … ON CONFLICT DO UPDATE (one statement each)."""
-    from psycopg2.extras import execute_values
+def monthly_rows(response_rows: list[tuple], answer_rows: list[tuple]):
+    """The monthly increments implied by daily ones (keys as in the monthly tables)."""
+    responses: Counter = Counter()
+    for day, _hour, office, _desk, _staff, _channel, valid, flagged in response_rows:
+        key = (day.replace(day=1), office)
+        responses[key + ("valid",)] += valid
+        responses[key + ("flagged",)] += flagged
+    monthly_responses = sorted(
+        {(m, o, responses[(m, o, "valid")], responses[(m, o, "flagged")]) for m, o, _ in responses}
+    )
+    answers: Counter = Counter()
+    for day, office, _desk, _staff, question, score, choice, count in answer_rows:
+        answers[(day.replace(day=1), office, question, score, choice)] += count
+    monthly_answers = [
+        (*key, count)
+        for key, count in sorted(
+            answers.items(), key=lambda kv: tuple(-1 if v is None else v for v in kv[0][1:])
+        )
+    ]
+    return monthly_responses, monthly_answers
 
+
+_UPSERTS = (
+    (
+        "INSERT INTO surveys_responserollup AS r"
+        " (day, hour, office_id, desk_id, staff_id, channel, valid, flagged) VALUES {}"
+        " ON CONFLICT (day, hour, office_id, desk_id, staff_id, channel) DO UPDATE"
+        " SET valid = r.valid + EXCLUDED.valid, flagged = r.flagged + EXCLUDED.flagged",
+        "(%s, %s, %s, %s, %s, %s, %s, %s)",
+    ),
+    (
+        "INSERT INTO surveys_answerrollup AS r"
+        " (day, office_id, desk_id, staff_id, question_id, score, choice_id, count) VALUES {}"
+        " ON CONFLICT (day, office_id, desk_id, staff_id, question_id, score, choice_id)"
+        " DO UPDATE SET count = r.count + EXCLUDED.count",
+        "(%s, %s, %s, %s, %s, %s, %s, %s)",
+    ),
+    (
+        "INSERT INTO surveys_monthlyresponserollup AS r (month, office_id, valid, flagged)"
+        " VALUES {} ON CONFLICT (office_id, month) DO UPDATE"
+        " SET valid = r.valid + EXCLUDED.valid, flagged = r.flagged + EXCLUDED.flagged",
+        "(%s, %s, %s, %s)",
+    ),
+    (
+        "INSERT INTO surveys_monthlyanswerrollup AS r"
+        " (month, office_id, question_id, score, choice_id, count) VALUES {}"
+        " ON CONFLICT (month, office_id, question_id, score, choice_id)"
+        " DO UPDATE SET count = r.count + EXCLUDED.count",
+        "(%s, %s, %s, %s, %s, %s)",
+    ),
+)
+
+
+def add_to_rollups(response_rows: list[tuple], answer_rows: list[tuple]) -> None:
+    """Increment the daily and monthly roll-ups: INSERT … ON CONFLICT DO UPDATE, the
+    four statements sent in one round trip (this is on every rating's path)."""
+    tables = (response_rows, answer_rows, *monthly_rows(response_rows, answer_rows))
     with connection.cursor() as wrapper:
-        cursor = wrapper.cursor  # the psycopg2 cursor, for execute_values
-        if response_rows:
-            execute_values(
-                cursor,
-                """INSERT INTO surveys_responserollup AS r
-                    (day, hour, office_id, desk_id, staff_id, channel, valid, flagged)
-                    VALUES %s
-                    ON CONFLICT (day, hour, office_id, desk_id, staff_id, channel) DO UPDATE
-                    SET valid = r.valid + EXCLUDED.valid, flagged = r.flagged + EXCLUDED.flagged""",
-                response_rows,
-            )
-        if answer_rows:
-            execute_values(
-                cursor,
-                """INSERT INTO surveys_answerrollup AS r
-                    (day, office_id, desk_id, staff_id, question_id, score, choice_id, count)
-                    VALUES %s
-                    ON CONFLICT (day, office_id, desk_id, staff_id, question_id, score, choice_id)
-                    DO UPDATE SET count = r.count + EXCLUDED.count""",
-                answer_rows,
-            )
+        cursor = wrapper.cursor  # psycopg2's own, for mogrify
+        statements = [
+            statement.format(b",".join(cursor.mogrify(row_sql, row) for row in rows).decode())
+            for (statement, row_sql), rows in zip(_UPSERTS, tables, strict=True)
+            if rows
+        ]
+        if statements:
+            cursor.execute(";\n".join(statements))
+
+
+REBUILD_MONTHLY_SQL = """
+DELETE FROM surveys_monthlyresponserollup;
+DELETE FROM surveys_monthlyanswerrollup;
+INSERT INTO surveys_monthlyresponserollup (month, office_id, valid, flagged)
+    SELECT date_trunc('month', day)::date, office_id, sum(valid), sum(flagged)
+    FROM surveys_responserollup GROUP BY 1, 2;
+INSERT INTO surveys_monthlyanswerrollup (month, office_id, question_id, score, choice_id, count)
+    SELECT date_trunc('month', day)::date, office_id, question_id, score, choice_id, sum(count)
+    FROM surveys_answerrollup WHERE count > 0 GROUP BY 1, 2, 3, 4, 5;
+"""

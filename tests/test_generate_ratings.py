@@ -81,6 +81,31 @@ def test_appending_earlier_months_adds_to_the_rollups_exactly():
     generate(end_month="2026-01", months=2, ratings=200, seed=4)  # overlaps January
     assert Response.objects.count() == 500
     assert stored_rollups() == rollups_recomputed_with_record_rules()
+    assert stored_monthly_grain() == monthly_grain_from_daily()
+
+
+def stored_monthly_grain() -> tuple[list, list]:
+    from surveys.models import MonthlyAnswerRollup, MonthlyResponseRollup
+
+    responses = MonthlyResponseRollup.objects.values_list("month", "office_id", "valid", "flagged")
+    answers = MonthlyAnswerRollup.objects.values_list(
+        "month", "office_id", "question_id", "score", "choice_id", "count"
+    )
+    return sorted(responses, key=repr), sorted(answers, key=repr)
+
+
+def monthly_grain_from_daily() -> tuple[list, list]:
+    """What record()'s add_to_rollups derives from the daily rows, month by month."""
+    from surveys.models import monthly_rows
+
+    daily_responses = ResponseRollup.objects.values_list(
+        "day", "hour", "office_id", "desk_id", "staff_id", "channel", "valid", "flagged"
+    )
+    daily_answers = AnswerRollup.objects.values_list(
+        "day", "office_id", "desk_id", "staff_id", "question_id", "score", "choice_id", "count"
+    )
+    responses, answers = monthly_rows(list(daily_responses), list(daily_answers))
+    return sorted(responses, key=repr), sorted(answers, key=repr)
 
 
 def test_dropped_indexes_and_keys_come_back_identical():

@@ -409,6 +409,22 @@ SELECT (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) x)
 """
 
 
+MONTHLY_DISAGREEMENT_SQL = """
+WITH daily AS (
+    SELECT date_trunc('month', day)::date AS month, office_id, question_id, score, choice_id,
+           sum(count) AS count
+    FROM surveys_answerrollup WHERE count > 0 GROUP BY 1, 2, 3, 4, 5
+), monthly AS (
+    SELECT month, office_id, question_id, score, choice_id, count::numeric
+    FROM surveys_monthlyanswerrollup WHERE count > 0
+)
+SELECT (SELECT count(*) FROM (SELECT * FROM daily EXCEPT SELECT * FROM monthly) x)
+     + (SELECT count(*) FROM (SELECT * FROM monthly EXCEPT SELECT * FROM daily) y)
+     + (SELECT abs((SELECT coalesce(sum(valid + flagged), 0) FROM surveys_responserollup)
+                 - (SELECT coalesce(sum(valid + flagged), 0) FROM surveys_monthlyresponserollup)))
+"""
+
+
 def database_facts(pg: ThrowawayPostgres) -> dict:
     """Counts read straight from the database after a run."""
     with pg.connect() as connection, connection.cursor() as cursor:
@@ -418,6 +434,8 @@ def database_facts(pg: ThrowawayPostgres) -> dict:
         (rolled_responses,) = cursor.fetchone()
         cursor.execute(ROLLUP_DISAGREEMENT_SQL)
         (answer_rollup_mismatches,) = cursor.fetchone()
+        cursor.execute(MONTHLY_DISAGREEMENT_SQL)
+        (monthly_mismatches,) = cursor.fetchone()
         cursor.execute("SELECT id::text FROM surveys_response")
         stored_ids = {row[0] for row in cursor.fetchall()}
     return {
@@ -425,6 +443,7 @@ def database_facts(pg: ThrowawayPostgres) -> dict:
         "distinct": distinct,
         "rolled_responses": int(rolled_responses),
         "answer_rollup_mismatches": answer_rollup_mismatches,
+        "monthly_rollup_mismatches": int(monthly_mismatches),
         "stored_ids": stored_ids,
     }
 
@@ -478,6 +497,7 @@ def fault_run(work_dir: Path, *, ratings: int, kiosks: int, drop_rate: float, de
         "unexpected": len(facts["stored_ids"] - result.sent_ids),
         "rollup_responses": facts["rolled_responses"],
         "answer_rollup_mismatches": facts["answer_rollup_mismatches"],
+        "monthly_rollup_mismatches": facts["monthly_rollup_mismatches"],
         "connections": proxy_stats.connections,
         "dropped_before_server": proxy_stats.dropped_before_server,
         "dropped_after_server": proxy_stats.dropped_after_server,

@@ -34,6 +34,7 @@ def main() -> int:
         figures["stored"] == figures["ratings_sent"] == figures["acknowledged"]
         and figures["lost"] == figures["doubled"] == figures["unexpected"] == 0
         and figures["answer_rollup_mismatches"] == 0
+        and figures["monthly_rollup_mismatches"] == 0
         and figures["rollup_responses"] == figures["stored"]
     )
     return 0 if ok else 1

@@ -33,6 +33,7 @@ def test_every_rating_is_stored_exactly_once_despite_drops_and_a_restart(work_di
     assert figures["lost"] == 0 and figures["doubled"] == 0 and figures["unexpected"] == 0
     assert figures["rollup_responses"] == figures["stored"]
     assert figures["answer_rollup_mismatches"] == 0
+    assert figures["monthly_rollup_mismatches"] == 0
     # The faults really happened: drops on both sides of the server, and one restart.
     assert figures["dropped_before_server"] > 10
     assert figures["dropped_after_server"] > 10

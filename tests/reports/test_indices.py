@@ -223,3 +223,48 @@ def test_ungrouped_summary_counts_every_rating_across_offices_days_and_hours(tre
         [tree.office_a.pk, tree.office_b.pk], date(2026, 3, 1), date(2026, 4, 1)
     )
     assert (summary.n, summary.excluded) == (8, 1)
+
+
+def test_whole_months_read_the_monthly_grain_with_the_same_figures(tree):
+    """Unit-level figures come from the monthly roll-up; forcing the daily one (any
+    `where`) must give identical summaries, trend and reasons."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from django.db import connection
+    from django.db.models import Q
+    from django.test.utils import CaptureQueriesContext
+
+    from reports.indices import monthly_summaries, satisfaction_summary, top_reasons
+    from reports.months import Month
+    from tests.factories import ChoiceFactory, QuestionFactory, make_response, make_survey
+
+    reasons = QuestionFactory(code="why-grain", kind="multi", factor="")
+    slow = ChoiceFactory(question=reasons, code="slow-grain")
+    overall = QuestionFactory(code="overall-grain", reasons=reasons)
+    polite = QuestionFactory(code="polite-grain", kind="yesno", factor="conduct")
+    version = make_survey(tree.city, [overall, polite, reasons], required=False)
+    hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
+    for month, scores in ((2, [5, 4, 2]), (3, [5, 1, 3, 4])):
+        for index, score in enumerate(scores):
+            office = (tree.office_a, tree.office_b)[index % 2]
+            answers = {overall: score, polite: index % 2}
+            if score <= 2:
+                answers[reasons] = [slow]
+            when = datetime(2026, month, 1 + index, 9, tzinfo=hanoi)
+            make_response(version, office, answers, when=when, desk=tree.desk_a if index else None)
+    offices = [tree.office_a.pk, tree.office_b.pk, tree.office_c.pk]
+    daily = Q(office__isnull=False)  # any condition keeps the daily table
+    start, end = date(2026, 2, 1), date(2026, 4, 1)
+    with CaptureQueriesContext(connection) as queries:
+        monthly_summary = satisfaction_summary(offices, start, end)
+    assert all("surveys_monthly" in q["sql"] for q in queries.captured_queries)
+    assert monthly_summary == satisfaction_summary(offices, start, end, where=daily)
+    assert monthly_summary.n == 7
+    months = Month(2026, 3).last(2)
+    assert monthly_summaries(offices, months) == monthly_summaries(offices, months, where=daily)
+    assert top_reasons(offices, start, end) == top_reasons(offices, start, end, where=daily)
+    # A period that does not start on the 1st cannot use whole months.
+    with CaptureQueriesContext(connection) as queries:
+        satisfaction_summary(offices, date(2026, 2, 2), end)
+    assert not any("surveys_monthly" in q["sql"] for q in queries.captured_queries)

@@ -8,7 +8,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from surveys.management.commands.rebuild_rollups import rebuild_rollups
-from surveys.models import AnswerRollup, Response, ResponseRollup
+from surveys.models import (
+    AnswerRollup,
+    MonthlyAnswerRollup,
+    MonthlyResponseRollup,
+    Response,
+    ResponseRollup,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +48,17 @@ def snapshot():
         key=repr,
     )
     responses = sorted(ResponseRollup.objects.values_list(*ANSWER_KEY), key=repr)
-    return answers, responses
+    monthly_answers = sorted(
+        MonthlyAnswerRollup.objects.values_list(
+            "month", "office_id", "question_id", "score", "choice_id", "count"
+        ),
+        key=repr,
+    )
+    monthly_responses = sorted(
+        MonthlyResponseRollup.objects.values_list("month", "office_id", "valid", "flagged"),
+        key=repr,
+    )
+    return answers, responses, monthly_answers, monthly_responses
 
 
 @settings(
@@ -55,6 +71,8 @@ def test_incremental_rollups_equal_rebuilt_ones(tree, rate, drawn):
     Response.objects.all().delete()
     AnswerRollup.objects.all().delete()
     ResponseRollup.objects.all().delete()
+    MonthlyAnswerRollup.objects.all().delete()
+    MonthlyResponseRollup.objects.all().delete()
     # Office B in a zone with a half-hour offset, so local days and hours really differ.
     tree.office_b.time_zone = "Asia/Tehran"
     tree.office_b.save()
@@ -85,6 +103,7 @@ def test_rebuild_repairs_damaged_rollups_and_reports(tree, rate):
     before = snapshot()
     AnswerRollup.objects.update(count=99)
     ResponseRollup.objects.all().delete()
+    MonthlyAnswerRollup.objects.update(count=7)
     from io import StringIO
 
     out = StringIO()

@@ -128,3 +128,35 @@ def test_core_survey_nearest_above_the_office_applies(tree, version):
     assert Survey.objects.core_for(tree.office_a, "kiosk") == district_version.survey
     assert Survey.objects.core_for(tree.office_b, "kiosk") == version.survey
     assert Survey.objects.core_for(tree.office_a, "full") is None
+
+
+def test_monthly_grain_sums_the_days_of_a_local_month(tree, version):
+    from surveys.models import MonthlyAnswerRollup, MonthlyResponseRollup
+
+    overall = version.ordered_items()[0].question
+    utc = ZoneInfo("UTC")
+    # 31 Jan 16:00 UTC is still January in Hà Nội (23:00); 17:30 UTC is 1 February.
+    make_response(version, tree.office_a, {overall: 5}, when=datetime(2026, 1, 31, 16, tzinfo=utc))
+    make_response(
+        version, tree.office_a, {overall: 5}, when=datetime(2026, 1, 31, 17, 30, tzinfo=utc)
+    )
+    make_response(
+        version,
+        tree.office_a,
+        {overall: 5},
+        when=datetime(2026, 2, 10, 3, tzinfo=utc),
+        desk=tree.desk_a,
+    )
+    make_response(
+        version, tree.office_a, {overall: 1}, when=datetime(2026, 2, 11, 3, tzinfo=utc), misuse=True
+    )
+    answers = {
+        (str(m), s): n
+        for m, s, n in MonthlyAnswerRollup.objects.values_list("month", "score", "count")
+    }
+    assert answers == {("2026-01-01", 5): 1, ("2026-02-01", 5): 2}
+    responses = {
+        str(m): (v, f)
+        for m, v, f in MonthlyResponseRollup.objects.values_list("month", "valid", "flagged")
+    }
+    assert responses == {"2026-01-01": (1, 0), "2026-02-01": (2, 1)}

@@ -778,6 +778,12 @@ SET valid = t.valid + EXCLUDED.valid, flagged = t.flagged + EXCLUDED.flagged"""
 ANSWER_ROLLUP_CONFLICT = """
 ON CONFLICT (day, office_id, desk_id, staff_id, question_id, score, choice_id) DO UPDATE
 SET count = t.count + EXCLUDED.count"""
+MONTHLY_RESPONSE_ROLLUP_CONFLICT = """
+ON CONFLICT (office_id, month) DO UPDATE
+SET valid = t.valid + EXCLUDED.valid, flagged = t.flagged + EXCLUDED.flagged"""
+MONTHLY_ANSWER_ROLLUP_CONFLICT = """
+ON CONFLICT (month, office_id, question_id, score, choice_id) DO UPDATE
+SET count = t.count + EXCLUDED.count"""
 
 # Each entry: SQL, or (SQL, the ON CONFLICT clause used when the months are not fresh).
 CHUNK_STATEMENTS = [
@@ -904,5 +910,32 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7
 {on_conflict}
 """,
         ANSWER_ROLLUP_CONFLICT,
+    ),
+    # The monthly grain (surveys.models.MonthlyAnswerRollup / MonthlyResponseRollup).
+    (
+        """
+INSERT INTO surveys_monthlyresponserollup AS t (month, office_id, valid, flagged)
+SELECT date_trunc('month', r.submitted_at AT TIME ZONE o.tz)::date, r.office_id,
+    count(*) FILTER (WHERE NOT r.is_misuse), count(*) FILTER (WHERE r.is_misuse)
+FROM gen_resp r JOIN gen_office o USING (office_id)
+GROUP BY 1, 2
+{on_conflict}
+""",
+        MONTHLY_RESPONSE_ROLLUP_CONFLICT,
+    ),
+    (
+        """
+INSERT INTO surveys_monthlyanswerrollup AS t
+    (month, office_id, question_id, score, choice_id, count)
+SELECT date_trunc('month', r.submitted_at AT TIME ZONE o.tz)::date, r.office_id,
+    a.question_id, a.score, a.choice_id, count(*)
+FROM gen_ans a
+JOIN gen_resp r ON r.id = a.response_id
+JOIN gen_office o USING (office_id)
+WHERE NOT r.is_misuse AND (a.score IS NOT NULL OR a.choice_id IS NOT NULL)
+GROUP BY 1, 2, 3, 4, 5
+{on_conflict}
+""",
+        MONTHLY_ANSWER_ROLLUP_CONFLICT,
     ),
 ]

@@ -1,4 +1,4 @@
-"""Recompute both roll-up tables from the raw responses and answers.
+"""Recompute the roll-up tables (daily, then the monthly grain) from the raw responses.
 
 The roll-ups are normally kept by `Response.objects.record()` (same transaction as
 each rating). Run this after repairing raw data, changing an office's time zone,
@@ -14,6 +14,8 @@ twice. Days and hours are the office's local ones; misuse counts only as `flagge
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
+
+from surveys.models import REBUILD_MONTHLY_SQL
 
 # Table names are literal (as in surveys.models.add_to_rollups): no string building.
 RESPONSE_ROLLUPS_SQL = """
@@ -40,15 +42,21 @@ ANSWER_ROLLUPS_SQL = """
 
 
 def rebuild_rollups() -> tuple[int, int]:
-    """Rebuild both tables; returns (response roll-up rows, answer roll-up rows)."""
+    """Rebuild the daily tables, then the monthly grain from them; returns the daily
+    (response roll-up rows, answer roll-up rows)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("LOCK TABLE surveys_responserollup, surveys_answerrollup IN EXCLUSIVE MODE")
+        # In the order add_to_rollups writes them, so a rating in flight cannot deadlock.
+        cursor.execute(
+            "LOCK TABLE surveys_responserollup, surveys_answerrollup,"
+            " surveys_monthlyresponserollup, surveys_monthlyanswerrollup IN EXCLUSIVE MODE"
+        )
         cursor.execute("DELETE FROM surveys_responserollup")
         cursor.execute("DELETE FROM surveys_answerrollup")
         cursor.execute(RESPONSE_ROLLUPS_SQL)
         response_rows = cursor.rowcount
         cursor.execute(ANSWER_ROLLUPS_SQL)
         answer_rows = cursor.rowcount
+        cursor.execute(REBUILD_MONTHLY_SQL)
     return response_rows, answer_rows
 
 
