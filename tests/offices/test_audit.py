@@ -82,30 +82,25 @@ def test_officials_without_admin_rights_cannot_read_the_audit_log(client, alice)
     assert response.status_code == 302  # the admin sends non-staff users to its login
 
 
+def failed_login(username: str, address: str, days_ago: int = 0) -> AccessAttempt:
+    attempt = AccessAttempt.objects.create(
+        username=username,
+        ip_address=address,
+        user_agent="x",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/",
+    )
+    moment = timezone.now() - timedelta(days=days_ago)
+    AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=moment)
+    return attempt
+
+
 def test_purge_removes_old_lockout_addresses_and_records_it(alice):
-    old = AccessAttempt.objects.create(
-        username="alice",
-        ip_address="10.0.0.9",
-        user_agent="x",
-        failures_since_start=1,
-        get_data="",
-        post_data="",
-        http_accept="",
-        path_info="/",
-    )
-    AccessAttempt.objects.filter(pk=old.pk).update(
-        attempt_time=timezone.now() - timedelta(days=400)
-    )
-    recent = AccessAttempt.objects.create(
-        username="bob",
-        ip_address="10.0.0.8",
-        user_agent="x",
-        failures_since_start=1,
-        get_data="",
-        post_data="",
-        http_accept="",
-        path_info="/",
-    )
+    failed_login("alice", "10.0.0.9", days_ago=400)
+    recent = failed_login("bob", "10.0.0.8")
     out = io.StringIO()
     call_command("purge_personal_data", "--days", "180", stdout=out)
     assert list(AccessAttempt.objects.values_list("pk", flat=True)) == [recent.pk]
