@@ -170,7 +170,8 @@ def load_database(cluster: Cluster, name: str, ratings: int) -> dict:
     cluster.psql("VACUUM (ANALYZE)", database=name)
     vacuum_s = time.monotonic() - started
     log(f"{name}: {ratings} ratings generated in {generate_s:.0f} s, vacuumed in {vacuum_s:.0f} s")
-    run([PY, "-m", "bench.steps", "reports", str(OUT / f"{name}.json")], env=env)
+    every = {"BENCH_EVERY_ANSWER": "1"} if ratings == SMALL else {}
+    run([PY, "-m", "bench.steps", "reports", str(OUT / f"{name}.json")], env={**env, **every})
     report = json.loads((OUT / f"{name}.json").read_text())
     report.update(
         ratings=ratings,
