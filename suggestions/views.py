@@ -76,7 +76,7 @@ def _rate_limited(request, kiosk: bool = False):
 def _locked_office(raw: str | None) -> Office | None:
     if raw is None:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):  # "²" is a digit to isdigit(), not to int()
         return None
     return Office.objects.filter(is_active=True, pk=int(raw)).first()
 
