@@ -272,7 +272,8 @@ def receipt_qr(request, office_id: int):
 @rate_limited("rate")
 def choose_office(request):
     """Rate from a browser without a QR code: find the office by name."""
-    query = request.GET.get("q", "").strip()[:100]
+    # PostgreSQL cannot hold NUL in a string: searching for one would be a 500.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     offices = Office.objects.filter(is_active=True).select_related("unit")
     if query:
         offices = offices.filter(name__icontains=query) | offices.filter(
