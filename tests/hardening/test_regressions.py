@@ -20,3 +20,23 @@ def test_the_office_finder_ignores_nul_characters(client, tree, query):
     assert page.status_code == 200
     if query.strip("\x00"):
         assert tree.office_a.name in page.text
+
+
+def test_a_malformed_request_gets_a_page_that_says_why(client, tree):
+    # Django refuses a multipart part whose headers exceed 1 KB (and other malformed
+    # requests) with 400; without a 400.html that was a bare English "Bad Request (400)".
+    boundary = "BoUnDaRy"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{"a" * 2000}"\r\n\r\nx\r\n'
+        f"--{boundary}--\r\n"
+    )
+    page = client.post(
+        "/suggestions/new/",
+        body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert page.status_code == 400
+    assert "The request could not be read" in page.text
+    assert "nothing was saved" in page.text
+    assert '<html lang="en"' in page.text
