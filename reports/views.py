@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -46,8 +46,8 @@ def dashboard(request):
     unit_id = request.GET.get("unit") or _default_unit_id(request.user)
     if unit_id is None:
         return render(request, "reports/no_scope.html", status=404)
-    if not str(unit_id).isdigit():
-        return HttpResponseBadRequest()
+    if not (str(unit_id).isascii() and str(unit_id).isdigit()):  # isdigit() alone takes "²"
+        raise BadRequest("unit must be an id")  # the 400 page says why
     subject = resolve_subject(request.user, "unit", int(unit_id))
     context = {
         "dashboard": build_dashboard(subject),

@@ -40,3 +40,11 @@ def test_a_malformed_request_gets_a_page_that_says_why(client, tree):
     assert "The request could not be read" in page.text
     assert "nothing was saved" in page.text
     assert '<html lang="en"' in page.text
+
+
+@pytest.mark.parametrize("unit", ["²", "٣", "\x00", "1\x00", "abc"])
+def test_the_dashboard_refuses_a_unit_id_that_is_no_number(client_for, alice, unit):
+    # "²".isdigit() is True but int("²") raises: the dashboard gave a 500.
+    page = client_for(alice).get("/reports/", {"unit": unit}, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 400
+    assert "The request could not be read" in page.text
