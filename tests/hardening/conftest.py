@@ -1,0 +1,179 @@
+"""Fixtures of the bad-input tests: a world with two offices' surveys, kiosks in every
+state a credential can be in, and the tally of payloads thrown at each endpoint.
+
+The tally is printed at the end of the run and written to
+artifacts/hardening-counts.json, so the figures in the docs come from a real run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db import connection
+from django.utils import translation
+
+from offices.models import Kiosk
+from surveys.submission import forget_specs
+from tests.factories import ChoiceFactory, DeskFactory, QuestionFactory, StaffFactory
+from tests.surveys.conftest import enrol, survey_version
+
+PAYLOADS: Counter = Counter()
+STARTED = time.monotonic()
+
+
+@pytest.fixture
+def tally():
+    """tally("kiosk API") counts one payload sent to that endpoint."""
+
+    def count(endpoint: str, n: int = 1) -> None:
+        PAYLOADS[endpoint] += n
+
+    return count
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not PAYLOADS:
+        return
+    total = sum(PAYLOADS.values())
+    seconds = time.monotonic() - STARTED
+    terminalreporter.section("bad-input payloads")
+    for endpoint, n in sorted(PAYLOADS.items()):
+        terminalreporter.write_line(f"{n:>7}  {endpoint}")
+    terminalreporter.write_line(f"{total:>7}  in total, {seconds:.1f} s")
+    path = django_settings.BASE_DIR / "artifacts" / "hardening-counts.json"
+    path.parent.mkdir(exist_ok=True)
+    report = {"payloads": dict(sorted(PAYLOADS.items())), "total": total}
+    report["seconds"] = round(seconds, 1)
+    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """Requests here ask for English or Persian; later tests expect the default language."""
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_refusals():
+    """Thousands of 4xx would each log a warning; 5xx (errors) are still logged."""
+    logger = logging.getLogger("django.request")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
+def _no_limits_in_the_way(settings):
+    """Rate limits count per address; thousands of examples from 127.0.0.1 must not all
+    be 429. The limits themselves are tested in tests/surveys and tests/suggestions."""
+    settings.SURVEY = {
+        **django_settings.SURVEY,
+        "PUBLIC_POSTS_PER_WINDOW": 10**9,
+        "PUBLIC_VIEWS_PER_WINDOW": 10**9,
+    }
+    settings.SUGGESTIONS = {"SUBMIT_LIMIT": 10**9, "LOOKUP_LIMIT": 10**9}
+    cache.clear()
+    forget_specs()
+    yield
+    cache.clear()
+    forget_specs()
+
+
+@dataclass
+class World:
+    tree: object
+    kiosk_version: object  # Hà Nội's kiosk survey (applies to offices A, B, C)
+    full_version: object  # Hà Nội's phone survey
+    other_core: object  # Nam Từ Liêm's own kiosk survey: applies to office B, not A
+    other_extension: object  # office B's extension
+    desk_b: object
+    staff_b: object
+    credential: str  # kiosk at desk A1 of office A
+    kiosk: Kiosk
+    credential_b: str  # kiosk of office B
+    revoked: str  # a revoked kiosk's credential
+    rotated: str  # the credential a kiosk had before it was rotated
+    used_enrolment_token: str
+
+
+def counts() -> tuple[int, int, int, int, int, int, int]:
+    """(responses, answers, response roll-up total, answer roll-up total, suggestions,
+    stamps, replies) in one query: a rating must move all of the first four or none."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT (SELECT count(*) FROM surveys_response),
+                      (SELECT count(*) FROM surveys_answer),
+                      (SELECT coalesce(sum(valid + flagged), 0) FROM surveys_responserollup),
+                      (SELECT coalesce(sum(count), 0) FROM surveys_answerrollup),
+                      (SELECT count(*) FROM suggestions_suggestion),
+                      (SELECT count(*) FROM suggestions_seenstamp),
+                      (SELECT count(*) FROM suggestions_reply)"""
+        )
+        return tuple(int(v) for v in cursor.fetchone())
+
+
+@pytest.fixture
+def world(tree) -> World:
+    reasons = QuestionFactory(code="reasons", kind="multi", factor="", text_vi="Điều gì chưa tốt?")
+    ChoiceFactory(question=reasons, code="slow", text_vi="Chờ lâu", position=0)
+    ChoiceFactory(question=reasons, code="rude", text_vi="Thiếu lịch sự", position=1)
+    overall = QuestionFactory(
+        code="overall",
+        kind="scale5",
+        factor="officials",
+        reasons=reasons,
+        text_vi="Ông/Bà hài lòng thế nào?",
+        text_en="How satisfied are you?",
+        text_fa="چقدر راضی هستید؟",
+    )
+    polite = QuestionFactory(code="polite", kind="yesno", factor="conduct", reasons=reasons)
+    visit = QuestionFactory(code="visit", kind="choice", factor="", text_vi="Lần thứ mấy?")
+    ChoiceFactory(question=visit, code="first", text_vi="Lần đầu", position=0)
+    ChoiceFactory(question=visit, code="again", text_vi="Lần sau", position=1)
+    comment = QuestionFactory(code="comment", kind="text", factor="")
+    local = QuestionFactory(code="local", kind="scale5", factor="access")
+    items = [(overall, True), (polite, True), (visit, False), (comment, False)]
+    kiosk_version = survey_version(tree.city, items)
+    full_version = survey_version(
+        tree.city,
+        [(overall, True), (polite, False), (visit, False), (comment, False)],
+        variant="full",
+    )
+    other_core = survey_version(tree.district_b, [(local, True)])
+    other_extension = survey_version(office=tree.office_b, items=[(local, False)])
+    desk_b = DeskFactory(office=tree.office_b, number="02")
+    staff_b = StaffFactory(office=tree.office_b, desk=desk_b)
+
+    kiosk_a = enrol(Kiosk.objects.create(office=tree.office_a, desk=tree.desk_a, name="A1"))
+    kiosk_b = enrol(Kiosk.objects.create(office=tree.office_b, name="B"))
+    revoked = enrol(Kiosk.objects.create(office=tree.office_a, name="revoked"))
+    revoked.kiosk.revoke()
+    rotated = enrol(Kiosk.objects.create(office=tree.office_a, name="rotated"))
+    Kiosk.enrol(rotated.kiosk.rotate())
+    spent = Kiosk.objects.create(office=tree.office_a, name="spent")
+    used_token = spent.issue_enrolment_token()
+    Kiosk.enrol(used_token)
+    return World(
+        tree=tree,
+        kiosk_version=kiosk_version,
+        full_version=full_version,
+        other_core=other_core,
+        other_extension=other_extension,
+        desk_b=desk_b,
+        staff_b=staff_b,
+        credential=kiosk_a.credential,
+        kiosk=kiosk_a.kiosk,
+        credential_b=kiosk_b.credential,
+        revoked=revoked.credential,
+        rotated=rotated.credential,
+        used_enrolment_token=used_token,
+    )
