@@ -40,12 +40,18 @@ class DossierRow:
     dossiers: int
 
 
+def _is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also takes "²", which int() refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _office_lookup(offices, keys: set[str]) -> dict[str, Office]:
     """Offices by id and by unit code (codes with exactly one office), two queries."""
-    ids = [int(k) for k in keys if k.isdigit()]
+    ids = [int(k) for k in keys if _is_number(k)]
     found = {str(o.pk): o for o in offices.filter(pk__in=ids)}
+    codes = [k for k in keys if "\x00" not in k]  # PostgreSQL strings cannot hold NUL
     by_code: dict[str, list[Office]] = {}
-    for office in offices.filter(unit__code__in=keys).select_related("unit"):
+    for office in offices.filter(unit__code__in=codes).select_related("unit"):
         by_code.setdefault(office.unit.code, []).append(office)
     found.update({code: items[0] for code, items in by_code.items() if len(items) == 1})
     return found
@@ -79,7 +85,7 @@ def read_dossier_rows(lines, offices) -> list[DossierRow]:
                 % {"line": line, "office": office_key}
             )
             continue
-        if not count_text.isdigit() or int(count_text) > MAX_DOSSIERS:
+        if not _is_number(count_text) or int(count_text) > MAX_DOSSIERS:
             errors.append(
                 _("line %(line)s: dossiers handled must be a whole number") % {"line": line}
             )

@@ -48,3 +48,28 @@ def test_the_dashboard_refuses_a_unit_id_that_is_no_number(client_for, alice, un
     page = client_for(alice).get("/reports/", {"unit": unit}, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 400
     assert "The request could not be read" in page.text
+
+
+@pytest.mark.parametrize(
+    ("office", "count", "error"),
+    [
+        ("²", "5", "unknown office"),
+        ("{a}", "²", "whole number"),
+        ("{a}", "٣", "whole number"),
+        ("a\x00b", "5", "unknown office"),
+        ("{a}", "5\x00", "whole number"),
+    ],
+)
+def test_a_dossier_file_with_odd_digits_or_nul_gets_line_errors(
+    client_for, alice, tree, office, count, error
+):
+    # isdigit() took "²" and int() then raised; a NUL reached PostgreSQL: both were 500s.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    row = f"2025-01,{office.format(a=tree.office_a.pk)},{count}"
+    upload = SimpleUploadedFile("d.csv", f"month,office,dossiers_handled\n{row}\n".encode())
+    page = client_for(alice).post(
+        "/reports/dossiers/import/", {"csv_file": upload}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert page.status_code == 400
+    assert "line 2" in page.text and error in page.text
