@@ -2,7 +2,7 @@
 
 reports  — the monthly report of Hà Nội (126 wards) from the roll-ups, against a plain
            GROUP BY over the raw responses and answers giving the same numbers, and
-           against a monthly-grain aggregate (a design proposal, not in the product).
+           against the same numbers read from the daily roll-ups.
 kiosks   — enrol kiosks through the product's own enrolment and write bench/out/kiosks.lua.
 count    — how many responses are stored (to check the load test lost and doubled nothing).
 """
@@ -63,29 +63,18 @@ WHERE r.office_id = ANY(%(offices)s) AND r.submitted_at >= %(from)s AND r.submit
     AND (r.submitted_at AT TIME ZONE o.time_zone)::date < %(end)s
 GROUP BY 1
 """
-# The proposal: the same roll-up at month grain (office, month, question, score).
-MONTHLY_GRAIN = """
-DROP TABLE IF EXISTS bench_month_answers, bench_month_ratings;
-CREATE TABLE bench_month_answers AS
-SELECT date_trunc('month', day)::date AS month, office_id, question_id, score, sum(count) AS n
-FROM surveys_answerrollup WHERE score IS NOT NULL GROUP BY 1, 2, 3, 4;
-CREATE INDEX ON bench_month_answers (office_id, month);
-CREATE TABLE bench_month_ratings AS
-SELECT date_trunc('month', day)::date AS month, office_id, sum(valid) AS valid,
-    sum(flagged) AS flagged
-FROM surveys_responserollup GROUP BY 1, 2;
-CREATE INDEX ON bench_month_ratings (office_id, month);
-ANALYZE bench_month_answers; ANALYZE bench_month_ratings;
-"""
-MONTHLY_ANSWERS = """
-SELECT m.month, q.id, q.code, q.kind, q.factor, q.text_vi, q.text_en, q.text_fa, m.score, sum(m.n)
-FROM bench_month_answers m JOIN surveys_question q ON q.id = m.question_id
-WHERE m.office_id = ANY(%(offices)s) AND m.month >= %(start)s AND m.month < %(end)s
+# The same numbers from the daily roll-ups (the grain reports read before the monthly one).
+DAILY_ANSWERS = """
+SELECT date_trunc('month', d.day)::date, q.id, q.code, q.kind, q.factor, q.text_vi, q.text_en,
+    q.text_fa, d.score, sum(d.count)
+FROM surveys_answerrollup d JOIN surveys_question q ON q.id = d.question_id
+WHERE d.office_id = ANY(%(offices)s) AND d.day >= %(start)s AND d.day < %(end)s
+    AND d.score IS NOT NULL
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
 """
-MONTHLY_RATINGS = """
-SELECT month, sum(valid), sum(flagged) FROM bench_month_ratings
-WHERE office_id = ANY(%(offices)s) AND month >= %(start)s AND month < %(end)s GROUP BY 1
+DAILY_RATINGS = """
+SELECT date_trunc('month', day)::date, sum(valid), sum(flagged) FROM surveys_responserollup
+WHERE office_id = ANY(%(offices)s) AND day >= %(start)s AND day < %(end)s GROUP BY 1
 """
 
 
@@ -145,12 +134,8 @@ def reports(out: Path) -> None:
     raw_ms, from_raw = timed(lambda: summaries_from_sql(RAW_ANSWERS, RAW_RATINGS, params, months))
     # Only where django-survey-and-report is given the same answers (the small database).
     all_ms, national_n = every_answer(month) if os.environ.get("BENCH_EVERY_ANSWER") else (0, 0)
-    with connection.cursor() as cursor:
-        started = time.perf_counter()
-        cursor.execute(MONTHLY_GRAIN)
-        build_monthly_ms = (time.perf_counter() - started) * 1000
-    monthly_ms, from_monthly = timed(
-        lambda: summaries_from_sql(MONTHLY_ANSWERS, MONTHLY_RATINGS, params, months)
+    daily_ms, from_daily = timed(
+        lambda: summaries_from_sql(DAILY_ANSWERS, DAILY_RATINGS, params, months)
     )
     result = {
         "report_month": str(month),
@@ -160,12 +145,11 @@ def reports(out: Path) -> None:
         "report_data_ms": data_ms,
         "trend_rollup_ms": rollup_ms,
         "trend_raw_ms": raw_ms,
-        "trend_monthly_grain_ms": monthly_ms,
+        "trend_daily_rollup_ms": daily_ms,
         "all_answers_rollup_ms": all_ms,
         "all_answers_valid_ratings": national_n,
-        "monthly_grain_build_ms": build_monthly_ms,
         "raw_equals_rollup": from_raw == from_rollups,
-        "monthly_equals_rollup": from_monthly == from_rollups,
+        "daily_equals_rollup": from_daily == from_rollups,
         "ratings_in_window": sum(s.n + s.excluded for _, s in from_rollups),
         "ratings_in_month": from_rollups[-1][1].n + from_rollups[-1][1].excluded,
         **table_sizes(office_ids, start, end),
@@ -200,7 +184,7 @@ def table_sizes(office_ids: list[int], start, end) -> dict:
         )
         counts["rollup_rows_in_window"] = cursor.fetchone()[0]
         cursor.execute(
-            "SELECT count(*) FROM bench_month_answers WHERE office_id = ANY(%s) "
+            "SELECT count(*) FROM surveys_monthlyanswerrollup WHERE office_id = ANY(%s) "
             "AND month >= %s AND month < %s",
             [office_ids, start, end],
         )
