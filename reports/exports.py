@@ -9,6 +9,7 @@ comment such as "=HYPERLINK(…)" must not become a formula in a spreadsheet.
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from reports.months import Month, instant_window, local_date
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Control characters XML 1.0 cannot carry: openpyxl refuses a cell holding one.
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value):
@@ -30,6 +33,14 @@ def safe_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def xlsx_cell(value):
+    """safe_cell for XLSX: a citizen's comment may hold control characters (the kiosk
+    takes any text but NUL); they are dropped first, so "\x01=1+1" is neutralised too."""
+    if isinstance(value, str):
+        value = XLSX_ILLEGAL.sub("", value)
+    return safe_cell(value)
 
 
 @dataclass
@@ -84,12 +95,12 @@ class Exporter:
             sheet = workbook.create_sheet(_sheet_title(table.title, used))
             header_cells = []
             for header in table.headers:
-                cell = WriteOnlyCell(sheet, value=safe_cell(header))
+                cell = WriteOnlyCell(sheet, value=xlsx_cell(header))
                 cell.font = Font(bold=True)
                 header_cells.append(cell)
             sheet.append(header_cells)
             for row in table.rows:
-                sheet.append([safe_cell(v) for v in row])
+                sheet.append([xlsx_cell(v) for v in row])
         handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
         workbook.save(handle)
         handle.seek(0)

@@ -1,5 +1,9 @@
 """One test per bug the generated input found: each failed with a 500 before its fix."""
 
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +77,31 @@ def test_a_dossier_file_with_odd_digits_or_nul_gets_line_errors(
     )
     assert page.status_code == 400
     assert "line 2" in page.text and error in page.text
+
+
+@pytest.fixture
+def rated_with_control_characters(tree):
+    from tests.factories import QuestionFactory, make_response, make_survey
+
+    comment = QuestionFactory(code="comment", kind="text", factor="")
+    score = QuestionFactory(code="access", factor="access")
+    version = make_survey(tree.city, [score, comment], required=False)
+    texts = ["bell\x07 esc\x1b[31m \x01\x02 vt\x0b ff\x0c", "\x01=HYPERLINK(1)", "\x1f+1"]
+    when = datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    for text in texts:
+        make_response(version, tree.office_a, {score: 4, comment: text}, when=when)
+    return tree
+
+
+def test_raw_xlsx_export_survives_control_characters_in_comments(
+    client_for, alice, rated_with_control_characters
+):
+    # The kiosk takes any text but NUL; openpyxl refuses "\x01" in a cell: the export was a 500.
+    from openpyxl import load_workbook
+
+    ward = rated_with_control_characters.ward_a
+    reply = client_for(alice).get(f"/reports/unit/{ward.pk}/2026-03/responses.xlsx")
+    assert reply.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(reply.streaming_content))).active
+    texts = sorted(row[-1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[-1])
+    assert texts == ["'+1", "'=HYPERLINK(1)", "bell esc[31m  vt ff"]
