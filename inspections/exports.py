@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -15,6 +16,8 @@ from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Control characters XML 1.0 cannot carry: openpyxl refuses a cell holding one.
+XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value):
@@ -45,13 +48,21 @@ def csv_response(table: Table, filename: str) -> HttpResponse:
     return response
 
 
+def xlsx_cell(value):
+    """safe_cell for XLSX: control characters pasted into a finding are dropped first
+    (openpyxl refuses them), then the formula check runs on what is left."""
+    if isinstance(value, str):
+        value = XLSX_ILLEGAL.sub("", value)
+    return safe_cell(value)
+
+
 def xlsx_response(tables: list[Table], filename: str) -> HttpResponse:
     workbook = Workbook(write_only=True)
     for table in tables:
         sheet = workbook.create_sheet(title=table.title[:31])
-        sheet.append([safe_cell(h) for h in table.headers])
+        sheet.append([xlsx_cell(h) for h in table.headers])
         for row in table.rows:
-            sheet.append([safe_cell(v) for v in row])
+            sheet.append([xlsx_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)

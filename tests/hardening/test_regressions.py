@@ -105,3 +105,22 @@ def test_raw_xlsx_export_survives_control_characters_in_comments(
     sheet = load_workbook(io.BytesIO(b"".join(reply.streaming_content))).active
     texts = sorted(row[-1] for row in sheet.iter_rows(min_row=2, values_only=True) if row[-1])
     assert texts == ["'+1", "'=HYPERLINK(1)", "bell esc[31m  vt ff"]
+
+
+def test_inspections_xlsx_export_survives_control_characters(client_for, tree):
+    # A finding pasted from another program may hold "\x0b"; openpyxl refused it: a 500.
+    from openpyxl import load_workbook
+
+    from inspections.models import Inspector
+    from tests.factories import UserFactory
+    from tests.inspections.conftest import make_case, make_inspection
+
+    ivan = UserFactory(username="ivan")
+    Inspector.objects.create(user=ivan, unit=tree.district_a)
+    inspection = make_inspection(tree.ward_a, tree.office_a, findings="Sổ\x0bsách \x01=1+1")
+    make_case(inspection, breach="\x08@SUM(1)")
+    reply = client_for(ivan).get("/inspections/export/register.xlsx")
+    assert reply.status_code == 200
+    workbook = load_workbook(io.BytesIO(reply.content))
+    cells = [c for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row]
+    assert "Sổsách =1+1" in cells and "'@SUM(1)" in cells
