@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import AdministrativeUnit, Office
@@ -33,12 +32,17 @@ class MonthField(forms.CharField):
 
 
 def subject_choices(user) -> list[tuple[str, str]]:
-    """Visible units that hold offices, then visible offices: two queries."""
-    offices = Office.objects.visible_to(user)
-    has_offices = Exists(offices.filter(unit__path__startswith=OuterRef("path")))
-    units = AdministrativeUnit.objects.visible_to(user).filter(has_offices)
+    """Visible units that hold offices, then visible offices: two queries.
+
+    The units holding offices are the prefixes of the offices' unit paths, looked up by
+    the unique path index (a correlated `LIKE` per unit took seconds nationally).
+    """
+    offices = list(Office.objects.visible_to(user).values_list("pk", "name", "unit__path"))
+    step = AdministrativeUnit.steplen
+    prefixes = {path[:end] for _, _, path in offices for end in range(step, len(path) + 1, step)}
+    units = AdministrativeUnit.objects.visible_to(user).filter(path__in=prefixes)
     choices = [(f"unit:{u.pk}", f"{'— ' * (u.depth - 1)}{u.name}") for u in units]
-    choices += [(f"office:{o.pk}", f"⌂ {o.name}") for o in offices.select_related(None)]
+    choices += [(f"office:{pk}", f"⌂ {name}") for pk, name, _ in offices]
     return choices
 
 

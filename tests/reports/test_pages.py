@@ -217,3 +217,20 @@ def test_day_boundary_follows_the_office_time_zone(client_for, alice, tree, rate
     march = client_for(alice).get(report_url("unit", tree.ward_a)).context["report"]
     april = client_for(alice).get(report_url("unit", tree.ward_a, "2026-04")).context["report"]
     assert (march.summary.n, april.summary.n) == (0, 1)
+
+
+def test_report_picker_lists_units_holding_offices_then_offices_in_scope(tree, dora, carol):
+    from reports.forms import subject_choices
+
+    dora_choices = [label for _, label in subject_choices(dora)]
+    assert dora_choices == ["— Quận Cầu Giấy", "— — Phường Nghĩa Tân", "⌂ Một cửa Nghĩa Tân"]
+    carol_units = [label for key, label in subject_choices(carol) if key.startswith("unit:")]
+    # Every unit on the way to an office, nothing else (no empty districts).
+    assert carol_units == [
+        "Thành phố Hà Nội",
+        "— Quận Cầu Giấy",
+        "— — Phường Nghĩa Tân",
+        "— Quận Nam Từ Liêm",
+        "— — Phường Mỹ Đình 1",
+        "— Phường Ba Đình",
+    ]
