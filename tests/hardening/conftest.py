@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.db import connection
 from django.utils import translation
 
 from offices.models import Kiosk
 from surveys.submission import forget_specs
 from tests.factories import ChoiceFactory, DeskFactory, QuestionFactory, StaffFactory
+from tests.hardening.checks import Ledger
 from tests.surveys.conftest import enrol, survey_version
 
 PAYLOADS: Counter = Counter()
@@ -105,20 +105,10 @@ class World:
     used_enrolment_token: str
 
 
-def counts() -> tuple[int, int, int, int, int, int, int]:
-    """(responses, answers, response roll-up total, answer roll-up total, suggestions,
-    stamps, replies) in one query: a rating must move all of the first four or none."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """SELECT (SELECT count(*) FROM surveys_response),
-                      (SELECT count(*) FROM surveys_answer),
-                      (SELECT coalesce(sum(valid + flagged), 0) FROM surveys_responserollup),
-                      (SELECT coalesce(sum(count), 0) FROM surveys_answerrollup),
-                      (SELECT count(*) FROM suggestions_suggestion),
-                      (SELECT count(*) FROM suggestions_seenstamp),
-                      (SELECT count(*) FROM suggestions_reply)"""
-        )
-        return tuple(int(v) for v in cursor.fetchone())
+@pytest.fixture
+def ledger(world) -> Ledger:
+    """Row counts as the world stands; `ledger.change()` after each example."""
+    return Ledger()
 
 
 @pytest.fixture
