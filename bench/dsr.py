@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / "bench" / ".venv-dsr"
 VERSION = "1.5.0"
 PORT = 8151
+GUNICORN_THREADS = ["--worker-class", "gthread", "--threads", os.environ.get("BENCH_THREADS", "4")]
 
 
 def ensure_venv() -> None:
@@ -126,6 +127,7 @@ def measure(
             str(workers),
             "--backlog",
             "2048",
+            *GUNICORN_THREADS,
             "--log-level",
             "warning",
         ],

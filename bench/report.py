@@ -143,7 +143,7 @@ def dsr_section(d: dict, results: dict) -> list[str]:
         f"{_ms(kiosk['kiosk_paced']['p99_ms'])} | "
         f"{_ratio(d['submit_paced']['p99_ms'], kiosk['kiosk_paced']['p99_ms'])} |",
         f"| results aggregation over every answer: theirs {d['aggregation_label']}; ours the "
-        f"national index from the roll-ups (satisfaction_summary, all offices and months) | "
+        f"index of every office for each of the 24 months (monthly_summaries) | "
         f"{_ms(d['aggregate_ms'])} | {_ms(small.get('all_answers_rollup_ms', float('nan')))} | "
         f"{_ratio(d['aggregate_ms'], small.get('all_answers_rollup_ms', 0))} |",
         "",
@@ -172,7 +172,8 @@ def write_markdown(results: dict, output: Path, command: str) -> None:
         "",
         f"* {m['cpu']}, {m['memory_gb']} GB memory, {m['os']}",
         f"* Python {m['python']}, Django {m['django']}, gunicorn {m['gunicorn']} "
-        f"({results.get('workers', 4)} sync workers), PostgreSQL {m['postgresql']} "
+        f"({results.get('workers', 4)} gthread workers × {results.get('threads', 4)} threads), "
+        f"PostgreSQL {m['postgresql']} "
         "(own server, Unix socket, fsync and synchronous_commit on), "
         f"{m['wrk']} (2 threads, 100 connections, 127.0.0.1)",
         "",

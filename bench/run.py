@@ -38,6 +38,10 @@ from bench.pgcluster import Cluster  # noqa: E402
 OUT = ROOT / "bench" / "out"
 PY = str(ROOT / ".venv" / "bin" / "python")
 PORT = 8150
+# gthread workers: a connection that is open but not yet sending (a kiosk between two
+# ratings, or wrk pacing) waits in the poller instead of holding a whole worker.
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+GUNICORN_THREADS = ["--worker-class", "gthread", "--threads", str(THREADS)]
 
 
 def env_int(name: str, default: int) -> int:
@@ -201,6 +205,7 @@ class Gunicorn:
                 str(self.workers),
                 "--backlog",
                 "2048",
+                *GUNICORN_THREADS,
                 "--log-level",
                 "warning",
             ],
@@ -360,7 +365,7 @@ def main() -> None:
         cluster.stop()
         if os.environ.get("BENCH_KEEP") != "1":
             shutil.rmtree(cluster.data_dir, ignore_errors=True)
-    results.update(workers=WORKERS, months=MONTHS, connections=CONNECTIONS, seconds=SECONDS)
+    results.update(workers=WORKERS, threads=THREADS, months=MONTHS, connections=CONNECTIONS)
     results["load_after"] = os.getloadavg()[0]
     results["total_s"] = time.monotonic() - started
     results["started_at"] = started_at.isoformat(timespec="seconds")
