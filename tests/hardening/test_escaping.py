@@ -122,7 +122,8 @@ def test_suggestions_render_as_text_for_officials(client_for, alice, hostile):
     browser = client_for(alice)
     detail = page(browser, f"/suggestions/{hostile.pk}/")
     assert_inert(detail, [*MARKUP, MARKUP[1][:100]])
-    assert_inert(page(browser, "/suggestions/"), [])  # the list shows codes and offices
+    excerpt = hostile.text[:89] + "…"  # the list shows the first 90 characters
+    assert_inert(page(browser, "/suggestions/"), [excerpt])
 
 
 def test_suggestions_render_as_text_for_citizens(client, hostile):

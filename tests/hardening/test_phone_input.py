@@ -216,7 +216,7 @@ def judge(reply, ledger, data: dict, expect: str, answers: int | None = None) ->
     refused_with_form_error(reply, change)
 
 
-@examples(50)
+@examples(35)
 @given(rnd=RND, comment=COMMENT, text=TEXT, name=NAME)
 def test_valid_phone_ratings_are_stored_whole(
     client, world, ledger, tally, rnd, comment, text, name
@@ -229,7 +229,7 @@ def test_valid_phone_ratings_are_stored_whole(
     judge(reply, ledger, post, VALID, answers)
 
 
-@examples(60)
+@examples(40)
 @given(rnd=RND, comment=COMMENT, text=TEXT, name=NAME)
 def test_broken_phone_ratings_are_refused_with_a_form_error(
     client, world, ledger, tally, rnd, comment, text, name
@@ -244,7 +244,7 @@ def test_broken_phone_ratings_are_refused_with_a_form_error(
 ANY_VALUES = ["1", "5", "0", "-1", "6", "99999999999999999999", "first", "slow", "", "²"]
 
 
-@examples(40)
+@examples(25)
 @given(rnd=RND, comment=COMMENT, text=TEXT, name=NAME)
 def test_any_phone_post_is_stored_whole_or_refused_with_a_reason(
     client, world, ledger, tally, rnd, comment, text, name
@@ -263,7 +263,7 @@ def test_any_phone_post_is_stored_whole_or_refused_with_a_reason(
     judge(reply, ledger, post, EITHER)
 
 
-@examples(150)
+@examples(120)
 @given(rnd=RND, text=form_text(max_size=120, huge=False))
 def test_receipt_links_office_search_and_ids_never_fail(client, world, tally, rnd, text):
     kind = rnd.choice(["receipt", "search", "office", "desk", "thanks"])
@@ -308,7 +308,7 @@ def read_once(world):
     return read
 
 
-@examples(1500)
+@examples(1400)
 @given(rnd=RND, comment=COMMENT, text=TEXT, name=NAME)
 def test_the_rating_form_accepts_exactly_the_valid_posts(
     world, read_once, tally, rnd, comment, text, name

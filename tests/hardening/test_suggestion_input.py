@@ -172,7 +172,7 @@ def judge(reply, ledger, expect: str, data: dict) -> None:
     refused_with_form_error(reply, change)
 
 
-@examples(50)
+@examples(35)
 @given(rnd=RND, suggestion=SUGGESTION, name=NAME, field=FIELD_NAME, value=TEXT)
 def test_valid_suggestions_are_stored_once(
     client, world, ledger, tally, rnd, suggestion, name, field, value
@@ -183,7 +183,7 @@ def test_valid_suggestions_are_stored_once(
     judge(reply, ledger, VALID, post)
 
 
-@examples(60)
+@examples(40)
 @given(rnd=RND, suggestion=SUGGESTION, name=NAME, field=FIELD_NAME, value=TEXT)
 def test_broken_suggestions_are_refused_with_a_form_error(
     client, world, ledger, tally, rnd, suggestion, name, field, value
@@ -198,7 +198,7 @@ def test_broken_suggestions_are_refused_with_a_form_error(
 ANY_VALUES = ["1", "on", "0", "99999999999999999999", "²", "", "premises"]
 
 
-@examples(40)
+@examples(25)
 @given(rnd=RND, suggestion=SUGGESTION, name=NAME, field=FIELD_NAME, value=TEXT)
 def test_any_suggestion_post_is_stored_once_or_refused_with_a_reason(
     client, world, ledger, tally, rnd, suggestion, name, field, value
@@ -259,7 +259,7 @@ def typed_code(typed: str) -> str | None:
     return normalise_code(text)
 
 
-@examples(300)
+@examples(200)
 @given(rnd=RND, typed=CODE_TEXT)
 def test_tracking_codes_find_their_suggestion_or_say_not_found(
     client, world, known_code, tally, rnd, typed
@@ -295,7 +295,7 @@ def test_tracking_codes_find_their_suggestion_or_say_not_found(
 # --- The forms alone: the same input, many more of it --------------------------------
 
 
-@examples(1200)
+@examples(700)
 @given(rnd=RND, suggestion=SUGGESTION, name=NAME, field=FIELD_NAME, value=TEXT)
 def test_the_suggestion_form_accepts_exactly_the_valid_posts(
     world, tally, rnd, suggestion, name, field, value
@@ -316,7 +316,7 @@ def test_the_suggestion_form_accepts_exactly_the_valid_posts(
         assert all(str(m).strip() for errors in form.errors.values() for m in errors)
 
 
-@examples(2000)
+@examples(2400)
 @given(typed=CODE_TEXT)
 def test_the_tracking_form_accepts_exactly_well_formed_codes(tally, typed):
     form = TrackForm({"code": typed})
