@@ -130,7 +130,9 @@ def break_post(rnd, world, url: str, data: dict, text: str) -> str:
         else:
             data["form_token"] = token(world.full_version.pk, how=how)
     elif kind == "fast":
-        data["form_token"] = token(world.full_version.pk, seconds_ago=rnd.uniform(-5, 4.5))
+        data["form_token"] = token(
+            world.full_version.pk, seconds_ago=rnd.uniform(-5, MIN_SECONDS - 2)
+        )
     elif kind == "other_version":  # a form of another office's survey, or of none at all
         versions = [10**9, 2**63 + 1]
         if f"/r/{world.tree.office_b.pk}/" not in url:  # Nam Từ Liêm's surveys apply to B
