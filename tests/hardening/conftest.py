@@ -25,15 +25,21 @@ from tests.hardening.checks import Ledger
 from tests.surveys.conftest import enrol, survey_version
 
 PAYLOADS: Counter = Counter()
-STARTED = time.monotonic()
+SECONDS: Counter = Counter()  # per endpoint: generating, sending and checking its payloads
 
 
 @pytest.fixture
 def tally():
-    """tally("kiosk API") counts one payload sent to that endpoint."""
+    """tally("kiosk API") counts one payload sent to that endpoint, and the time since the
+    previous one of this test (so the rate includes generating and checking it)."""
+    previous = time.perf_counter()
 
     def count(endpoint: str, n: int = 1) -> None:
+        nonlocal previous
+        now = time.perf_counter()
         PAYLOADS[endpoint] += n
+        SECONDS[endpoint] += now - previous
+        previous = now
 
     return count
 
@@ -41,16 +47,18 @@ def tally():
 def pytest_terminal_summary(terminalreporter):
     if not PAYLOADS:
         return
-    total = sum(PAYLOADS.values())
-    seconds = time.monotonic() - STARTED
+    total, seconds = sum(PAYLOADS.values()), sum(SECONDS.values())
     terminalreporter.section("bad-input payloads")
+    rows = {}
     for endpoint, n in sorted(PAYLOADS.items()):
-        terminalreporter.write_line(f"{n:>7}  {endpoint}")
-    terminalreporter.write_line(f"{total:>7}  in total, {seconds:.1f} s")
+        rate = n / SECONDS[endpoint] if SECONDS[endpoint] else 0
+        rows[endpoint] = {"payloads": n, "seconds": round(SECONDS[endpoint], 2)}
+        rows[endpoint]["per_second"] = round(rate)
+        terminalreporter.write_line(f"{n:>7}  {SECONDS[endpoint]:6.1f} s {rate:6.0f}/s  {endpoint}")
+    terminalreporter.write_line(f"{total:>7}  {seconds:6.1f} s {total / seconds:6.0f}/s  in total")
     path = django_settings.BASE_DIR / "artifacts" / "hardening-counts.json"
     path.parent.mkdir(exist_ok=True)
-    report = {"payloads": dict(sorted(PAYLOADS.items())), "total": total}
-    report["seconds"] = round(seconds, 1)
+    report = {"endpoints": rows, "total": total, "seconds": round(seconds, 1)}
     path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
