@@ -38,6 +38,9 @@ from surveys.models import (
     AnswerRollup,
     Factor,
     MonthlyAnswerRollup,
+    MonthlyDeskAnswerRollup,
+    MonthlyDeskResponseRollup,
+    MonthlyHourRollup,
     MonthlyResponseRollup,
     Question,
     QuestionKind,
@@ -269,31 +272,72 @@ def summarise(tallies: dict[int, QuestionTally], n: int, excluded: int) -> Satis
 Group = dict[str, Expression | F]
 
 
-# The monthly grain (no desk, staff, day or hour) answers whole-month questions about
-# offices and units; its rows do not grow with the number of ratings once every
-# question and value of an office-month has been seen. See docs/index-method.md.
-MONTHLY_GRAIN = {AnswerRollup: MonthlyAnswerRollup, ResponseRollup: MonthlyResponseRollup}
-MONTHLY_GROUPS = {"month", "office", "child"}
+# Three grains answer the same questions. The monthly ones do not grow with the number
+# of ratings once every question and value of an office-month has been seen:
+# * office-month (no desk, staff, day or hour): unit and office figures, trends,
+#   rankings of sub-units and offices, response rates;
+# * desk-month (desk and staff kept): desk, staff and procedure-field tables, and the
+#   reports of one desk or one officer;
+# * daily: only for periods that do not start and end on the first of a month.
+# See docs/index-method.md. A filter or grouping the chosen grain cannot answer falls
+# back to the next finer one, never to a wrong answer.
+GRAINS = {
+    "office": {AnswerRollup: MonthlyAnswerRollup, ResponseRollup: MonthlyResponseRollup},
+    "desk": {AnswerRollup: MonthlyDeskAnswerRollup, ResponseRollup: MonthlyDeskResponseRollup},
+}
+GRAIN_GROUPS = {
+    "office": {"month", "office", "child"},
+    "desk": {"month", "office", "child", "desk", "staff", "field"},
+}
+GRAIN_FIELDS = {
+    "office": {"office", "office_id", "day"},
+    "desk": {"office", "office_id", "day", "desk", "desk_id", "staff", "staff_id"},
+}
 
 
-def _monthly_ok(start: date, end_exclusive: date, where: Q | None, group: Group | None) -> bool:
-    return (
-        where is None
-        and start.day == 1
-        and end_exclusive.day == 1
-        and set(group or {}) <= MONTHLY_GROUPS
-    )
+def _where_fits(where: Q | None, fields: set[str]) -> bool:
+    """Whether every condition of `where` is on `fields`, with any bound on `day` the
+    first of a month (so a monthly row is either wholly in or wholly out)."""
+    if where is None:
+        return True
+    for child in where.children:
+        if isinstance(child, Q):
+            if not _where_fits(child, fields):
+                return False
+            continue
+        lookup, value = child
+        name, _sep, operator = lookup.partition("__")
+        if lookup == "pk__in" and not value:  # matches nothing on any grain
+            continue
+        if name not in fields:
+            return False
+        if name == "day" and (operator not in ("gte", "lt") or getattr(value, "day", 0) != 1):
+            return False
+    return True
+
+
+def _grain(start: date, end_exclusive: date, where: Q | None, group: Group | None) -> str:
+    """The coarsest grain that answers exactly: "office", "desk" or "daily"."""
+    if start.day != 1 or end_exclusive.day != 1:
+        return "daily"
+    for grain in ("office", "desk"):
+        if set(group or {}) <= GRAIN_GROUPS[grain] and _where_fits(where, GRAIN_FIELDS[grain]):
+            return grain
+    return "daily"
 
 
 def _rollup_filter(
-    model, offices, start: date, end_exclusive: date, where: Q | None, *, monthly: bool = False
+    model, offices, start: date, end_exclusive: date, where: Q | None, *, grain: str = "daily"
 ):
     """The roll-up rows of `offices` for local days in [start, end_exclusive).
 
-    With `monthly` the monthly table is read instead, its month exposed as `day`, so
-    callers group and filter the same way on either grain.
+    On a monthly grain its month is exposed as `day`, so callers group and filter the
+    same way on every grain.
     """
-    base = MONTHLY_GRAIN[model].objects.annotate(day=F("month")) if monthly else model.objects
+    if grain == "daily":
+        base = model.objects
+    else:
+        base = GRAINS[grain][model].objects.annotate(day=F("month"))
     queryset = base.filter(office__in=offices, day__gte=start, day__lt=end_exclusive)
     return queryset.filter(where) if where is not None else queryset
 
@@ -312,8 +356,8 @@ def answer_tallies(
     offices, start: date, end_exclusive: date, *, where: Q | None = None, group: Group | None = None
 ) -> dict[tuple, dict[int, QuestionTally]]:
     """One query: valid scored answers per group key and question, by score."""
-    monthly = _monthly_ok(start, end_exclusive, where, group)
-    queryset = _rollup_filter(AnswerRollup, offices, start, end_exclusive, where, monthly=monthly)
+    grain = _grain(start, end_exclusive, where, group)
+    queryset = _rollup_filter(AnswerRollup, offices, start, end_exclusive, where, grain=grain)
     queryset, names = _grouped(queryset.filter(score__isnull=False), group or {})
     rows = queryset.values(
         *names,
@@ -350,8 +394,8 @@ def rating_counts(
     offices, start: date, end_exclusive: date, *, where: Q | None = None, group: Group | None = None
 ) -> dict[tuple, tuple[int, int]]:
     """One query: (valid, flagged) ratings per group key."""
-    monthly = _monthly_ok(start, end_exclusive, where, group)
-    queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where, monthly=monthly)
+    grain = _grain(start, end_exclusive, where, group)
+    queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where, grain=grain)
     if not group:
         # `.values()` with no field would group by every column: aggregate instead.
         totals = queryset.aggregate(valid=Sum("valid"), flagged=Sum("flagged"))
@@ -408,9 +452,9 @@ def top_reasons(
 ) -> list[ReasonRow]:
     """The reasons citizens chose most often after a low score (one query)."""
     reasons_questions = Question.objects.exclude(reasons=None).values("reasons_id")
-    monthly = _monthly_ok(start, end_exclusive, where, None)
+    grain = _grain(start, end_exclusive, where, None)
     queryset = _rollup_filter(
-        AnswerRollup, offices, start, end_exclusive, where, monthly=monthly
+        AnswerRollup, offices, start, end_exclusive, where, grain=grain
     ).filter(choice__isnull=False, question_id__in=reasons_questions)
     rows = list(
         queryset.values(
@@ -435,14 +479,17 @@ def top_reasons(
 def weekday_hour_counts(
     offices, start: date, end_exclusive: date, *, where: Q | None = None
 ) -> dict[tuple[int, int], int]:
-    """Valid ratings per (ISO weekday 1–7, local hour 0–23) — one query."""
-    queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where)
-    rows = (
-        queryset.annotate(weekday=ExtractIsoWeekDay("day"))
-        .values("weekday", "hour")
-        .annotate(valid=Sum("valid"))
-        .order_by()
-    )
+    """Valid ratings per (ISO weekday 1–7, local hour 0–23) — one query, on the monthly
+    hour table for whole months."""
+    if _grain(start, end_exclusive, where, {"desk": None}) == "daily":
+        queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where)
+        queryset = queryset.annotate(weekday=ExtractIsoWeekDay("day"))
+    else:
+        queryset = MonthlyHourRollup.objects.annotate(day=F("month")).filter(
+            office__in=offices, day__gte=start, day__lt=end_exclusive
+        )
+        queryset = queryset.filter(where) if where is not None else queryset
+    rows = queryset.values("weekday", "hour").annotate(valid=Sum("valid")).order_by()
     return {(r["weekday"], r["hour"]): r["valid"] for r in rows if r["valid"]}
 
 

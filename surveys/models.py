@@ -537,7 +537,7 @@ class MonthlyAnswerRollup(models.Model):
     Unit and office figures, trends, rankings and response rates read this grain, so
     a city's year is a bounded number of rows however many citizens rated: an
     office-month has at most one row per question and value. Desk, staff and
-    procedure-field tables of one month still read the daily table.
+    procedure-field tables read MonthlyDeskAnswerRollup.
     """
 
     month = models.DateField()
@@ -578,6 +578,107 @@ class MonthlyResponseRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.office_id}: {self.valid}+{self.flagged}"
+
+
+# The three tables below are written on every rating: no index beyond the key, which
+# starts with (office, month) for the reports, since each extra index is one more
+# write per rating. Deleting a
+# desk, officer or question (rare, admin only) scans them instead.
+
+
+class MonthlyDeskAnswerRollup(models.Model):
+    """Answer counts per local calendar month, office, desk and staff member, and value.
+
+    The desk, staff and procedure-field tables of a month, and the reports of one desk
+    or one officer, read this grain: an office-month has at most one row per
+    (desk, officer) pair seen, question and value, however many citizens rated.
+    """
+
+    month = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
+    desk = models.ForeignKey(
+        Desk, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    score = models.SmallIntegerField(null=True)
+    choice = models.ForeignKey(
+        Choice, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "month", "desk", "staff", "question", "score", "choice"],
+                name="monthly_desk_answer_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.office_id} {self.desk_id}/{self.staff_id}"
+
+
+class MonthlyDeskResponseRollup(models.Model):
+    """Ratings per local calendar month, office, desk and staff member: valid and flagged."""
+
+    month = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
+    desk = models.ForeignKey(
+        Desk, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    valid = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "month", "desk", "staff"],
+                name="monthly_desk_response_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.office_id} {self.desk_id}/{self.staff_id}"
+
+
+class MonthlyHourRollup(models.Model):
+    """Valid ratings per local calendar month, office, desk, staff member, ISO weekday
+    (1 = Monday) and local hour: the hour × weekday map of a month, at most 168 cells
+    per (desk, officer) pair."""
+
+    month = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
+    desk = models.ForeignKey(
+        Desk, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    weekday = models.SmallIntegerField()
+    hour = models.SmallIntegerField()
+    valid = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "month", "desk", "staff", "weekday", "hour"],
+                name="monthly_hour_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.office_id} {self.weekday}/{self.hour}h: {self.valid}"
 
 
 def rollup_rows(response: Response, answers: list[Answer]) -> tuple[tuple, list[tuple]]:
@@ -630,6 +731,31 @@ def monthly_rows(response_rows: list[tuple], answer_rows: list[tuple]):
     return monthly_responses, monthly_answers
 
 
+def _nulls_first(values: tuple) -> tuple:
+    return tuple(-1 if v is None else v for v in values)
+
+
+def monthly_desk_rows(response_rows: list[tuple], answer_rows: list[tuple]):
+    """The desk-and-officer monthly increments and the hour × weekday cells implied by
+    daily rows: (desk responses, desk answers, hours), keys as in their tables."""
+    responses: Counter = Counter()
+    hours: Counter = Counter()
+    for day, hour, office, desk, staff, _channel, valid, flagged in response_rows:
+        key = (day.replace(day=1), office, desk, staff)
+        responses[key + ("valid",)] += valid
+        responses[key + ("flagged",)] += flagged
+        if valid:
+            hours[(*key, day.isoweekday(), hour)] += valid
+    keys = sorted({k[:4] for k in responses}, key=_nulls_first)
+    desk_responses = [(*k, responses[k + ("valid",)], responses[k + ("flagged",)]) for k in keys]
+    answers: Counter = Counter()
+    for day, office, desk, staff, question, score, choice, count in answer_rows:
+        answers[(day.replace(day=1), office, desk, staff, question, score, choice)] += count
+    desk_answers = [(*k, n) for k, n in sorted(answers.items(), key=lambda kv: _nulls_first(kv[0]))]
+    hour_rows = [(*k, n) for k, n in sorted(hours.items(), key=lambda kv: _nulls_first(kv[0]))]
+    return desk_responses, desk_answers, hour_rows
+
+
 _UPSERTS = (
     (
         "INSERT INTO surveys_responserollup AS r"
@@ -658,13 +784,39 @@ _UPSERTS = (
         " DO UPDATE SET count = r.count + EXCLUDED.count",
         "(%s, %s, %s, %s, %s, %s)",
     ),
+    (
+        "INSERT INTO surveys_monthlydeskresponserollup AS r"
+        " (month, office_id, desk_id, staff_id, valid, flagged) VALUES {}"
+        " ON CONFLICT (office_id, month, desk_id, staff_id) DO UPDATE"
+        " SET valid = r.valid + EXCLUDED.valid, flagged = r.flagged + EXCLUDED.flagged",
+        "(%s, %s, %s, %s, %s, %s)",
+    ),
+    (
+        "INSERT INTO surveys_monthlydeskanswerrollup AS r"
+        " (month, office_id, desk_id, staff_id, question_id, score, choice_id, count) VALUES {}"
+        " ON CONFLICT (office_id, month, desk_id, staff_id, question_id, score, choice_id)"
+        " DO UPDATE SET count = r.count + EXCLUDED.count",
+        "(%s, %s, %s, %s, %s, %s, %s, %s)",
+    ),
+    (
+        "INSERT INTO surveys_monthlyhourrollup AS r"
+        " (month, office_id, desk_id, staff_id, weekday, hour, valid) VALUES {}"
+        " ON CONFLICT (office_id, month, desk_id, staff_id, weekday, hour)"
+        " DO UPDATE SET valid = r.valid + EXCLUDED.valid",
+        "(%s, %s, %s, %s, %s, %s, %s)",
+    ),
 )
 
 
 def add_to_rollups(response_rows: list[tuple], answer_rows: list[tuple]) -> None:
     """Increment the daily and monthly roll-ups: INSERT … ON CONFLICT DO UPDATE, the
-    four statements sent in one round trip (this is on every rating's path)."""
-    tables = (response_rows, answer_rows, *monthly_rows(response_rows, answer_rows))
+    seven statements sent in one round trip (this is on every rating's path)."""
+    tables = (
+        response_rows,
+        answer_rows,
+        *monthly_rows(response_rows, answer_rows),
+        *monthly_desk_rows(response_rows, answer_rows),
+    )
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # psycopg2's own, for mogrify
         statements = [
@@ -685,4 +837,19 @@ INSERT INTO surveys_monthlyresponserollup (month, office_id, valid, flagged)
 INSERT INTO surveys_monthlyanswerrollup (month, office_id, question_id, score, choice_id, count)
     SELECT date_trunc('month', day)::date, office_id, question_id, score, choice_id, sum(count)
     FROM surveys_answerrollup WHERE count > 0 GROUP BY 1, 2, 3, 4, 5;
+DELETE FROM surveys_monthlydeskresponserollup;
+DELETE FROM surveys_monthlydeskanswerrollup;
+DELETE FROM surveys_monthlyhourrollup;
+INSERT INTO surveys_monthlydeskresponserollup (month, office_id, desk_id, staff_id, valid, flagged)
+    SELECT date_trunc('month', day)::date, office_id, desk_id, staff_id, sum(valid), sum(flagged)
+    FROM surveys_responserollup GROUP BY 1, 2, 3, 4;
+INSERT INTO surveys_monthlydeskanswerrollup
+    (month, office_id, desk_id, staff_id, question_id, score, choice_id, count)
+    SELECT date_trunc('month', day)::date, office_id, desk_id, staff_id,
+           question_id, score, choice_id, sum(count)
+    FROM surveys_answerrollup WHERE count > 0 GROUP BY 1, 2, 3, 4, 5, 6, 7;
+INSERT INTO surveys_monthlyhourrollup (month, office_id, desk_id, staff_id, weekday, hour, valid)
+    SELECT date_trunc('month', day)::date, office_id, desk_id, staff_id,
+           EXTRACT(ISODOW FROM day)::smallint, hour, sum(valid)
+    FROM surveys_responserollup WHERE valid > 0 GROUP BY 1, 2, 3, 4, 5, 6;
 """

@@ -11,6 +11,9 @@ from surveys.management.commands.rebuild_rollups import rebuild_rollups
 from surveys.models import (
     AnswerRollup,
     MonthlyAnswerRollup,
+    MonthlyDeskAnswerRollup,
+    MonthlyDeskResponseRollup,
+    MonthlyHourRollup,
     MonthlyResponseRollup,
     Response,
     ResponseRollup,
@@ -58,7 +61,51 @@ def snapshot():
         MonthlyResponseRollup.objects.values_list("month", "office_id", "valid", "flagged"),
         key=repr,
     )
-    return answers, responses, monthly_answers, monthly_responses
+    desk_answers = sorted(
+        MonthlyDeskAnswerRollup.objects.values_list(
+            "month",
+            "office_id",
+            "desk_id",
+            "staff_id",
+            "question_id",
+            "score",
+            "choice_id",
+            "count",
+        ),
+        key=repr,
+    )
+    desk_responses = sorted(
+        MonthlyDeskResponseRollup.objects.values_list(
+            "month", "office_id", "desk_id", "staff_id", "valid", "flagged"
+        ),
+        key=repr,
+    )
+    hours = sorted(
+        MonthlyHourRollup.objects.values_list(
+            "month", "office_id", "desk_id", "staff_id", "weekday", "hour", "valid"
+        ),
+        key=repr,
+    )
+    return (
+        answers,
+        responses,
+        monthly_answers,
+        monthly_responses,
+        desk_answers,
+        desk_responses,
+        hours,
+    )
+
+
+ROLLUP_MODELS = (
+    AnswerRollup,
+    ResponseRollup,
+    MonthlyAnswerRollup,
+    MonthlyResponseRollup,
+    MonthlyDeskAnswerRollup,
+    MonthlyDeskResponseRollup,
+    MonthlyHourRollup,
+)
 
 
 @settings(
@@ -69,10 +116,8 @@ def snapshot():
 @given(drawn=ratings)
 def test_incremental_rollups_equal_rebuilt_ones(tree, rate, drawn):
     Response.objects.all().delete()
-    AnswerRollup.objects.all().delete()
-    ResponseRollup.objects.all().delete()
-    MonthlyAnswerRollup.objects.all().delete()
-    MonthlyResponseRollup.objects.all().delete()
+    for model in ROLLUP_MODELS:
+        model.objects.all().delete()
     # Office B in a zone with a half-hour offset, so local days and hours really differ.
     tree.office_b.time_zone = "Asia/Tehran"
     tree.office_b.save()
@@ -93,6 +138,7 @@ def test_incremental_rollups_equal_rebuilt_ones(tree, rate, drawn):
             **answers,
         )
     incremental = snapshot()
+    assert bool(incremental[5]) == bool(incremental[1])  # the desk grain is written too
     rebuild_rollups()
     assert snapshot() == incremental
 
@@ -104,6 +150,8 @@ def test_rebuild_repairs_damaged_rollups_and_reports(tree, rate):
     AnswerRollup.objects.update(count=99)
     ResponseRollup.objects.all().delete()
     MonthlyAnswerRollup.objects.update(count=7)
+    MonthlyDeskAnswerRollup.objects.all().delete()
+    MonthlyHourRollup.objects.update(valid=3)
     from io import StringIO
 
     out = StringIO()

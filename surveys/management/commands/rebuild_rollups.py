@@ -48,7 +48,9 @@ def rebuild_rollups() -> tuple[int, int]:
         # In the order add_to_rollups writes them, so a rating in flight cannot deadlock.
         cursor.execute(
             "LOCK TABLE surveys_responserollup, surveys_answerrollup,"
-            " surveys_monthlyresponserollup, surveys_monthlyanswerrollup IN EXCLUSIVE MODE"
+            " surveys_monthlyresponserollup, surveys_monthlyanswerrollup,"
+            " surveys_monthlydeskresponserollup, surveys_monthlydeskanswerrollup,"
+            " surveys_monthlyhourrollup IN EXCLUSIVE MODE"
         )
         cursor.execute("DELETE FROM surveys_responserollup")
         cursor.execute("DELETE FROM surveys_answerrollup")
