@@ -5,11 +5,13 @@ import re
 from datetime import date, datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.db.models import F
 from django.db.models.functions import TruncMonth
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from reports import indices
 from reports.months import Month
@@ -18,6 +20,13 @@ from tests.reports.conftest import HANOI
 pytestmark = pytest.mark.django_db
 MONTH = Month(2026, 3)
 DAILY_TABLES = re.compile(r'"?\bsurveys_(answerrollup|responserollup)\b"?')
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """Pages activate the request's language in this thread; later tests expect the default."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
