@@ -215,7 +215,7 @@ def kiosks(out: Path) -> None:
                 [i.question.code for i in items if i.question.kind == "scale5"],
                 [i.question.code for i in items if i.question.kind == "yesno"],
             )
-        staff = kiosk.desk.serving_staff()
+        staff = kiosk.desk.staff.filter(is_active=True).order_by("pk").first()
         _, credential = Kiosk.enrol(kiosk.issue_enrolment_token())
         scale, yesno = items_by_version[version.pk]
         scale_codes = ",".join(json.dumps(c) for c in scale)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -143,6 +143,25 @@ class OfficeQuerySet(models.QuerySet):
         return self.filter(unit__path__startswith=unit.path)
 
 
+WEEKDAY_NAMES = {
+    1: _("Monday"),
+    2: _("Tuesday"),
+    3: _("Wednesday"),
+    4: _("Thursday"),
+    5: _("Friday"),
+    6: _("Saturday"),
+    7: _("Sunday"),
+}
+
+
+def _validate_open_days(value: str) -> None:
+    """ISO weekday digits, each at most once: "12345" is Monday to Friday."""
+    if not value or any(c not in "1234567" for c in value) or len(set(value)) != len(value):
+        raise ValidationError(
+            _("Opening days are ISO weekday digits 1 (Monday) to 7 (Sunday), e.g. 12345.")
+        )
+
+
 def _validate_timezone(value: str) -> None:
     if value not in available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
@@ -159,8 +178,17 @@ class Office(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Asia/Ho_Chi_Minh", validators=[_validate_timezone]
     )
-    opens_at = models.TimeField(_("opens at"), default="07:30")
-    closes_at = models.TimeField(_("closes at"), default="17:00")
+    # Opening hours, in the office's time zone: the same hours every opening day.
+    # Counter sessions end at `closes_at`; a kiosk is "silent" only while the office is open.
+    open_days = models.CharField(
+        _("opening days"),
+        max_length=7,
+        default="12345",
+        validators=[_validate_open_days],
+        help_text=_("ISO weekday digits: 1 Monday … 7 Sunday. 123456 adds Saturday."),
+    )
+    opens_at = models.TimeField(_("opens at"), default=time(7, 30))
+    closes_at = models.TimeField(_("closes at"), default=time(17, 0))
     head_email = models.EmailField(
         _("head's e-mail"), blank=True, help_text=_("Receives the monthly report.")
     )
@@ -185,10 +213,34 @@ class Office(models.Model):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
-    def is_open_at(self, moment) -> bool:
-        """Whether `moment` falls in opening hours, Monday to Friday, in the office's zone."""
+    def clean(self):
+        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+            raise ValidationError({"closes_at": _("The office must close after it opens.")})
+
+    def is_open_day(self, day: date) -> bool:
+        return str(day.isoweekday()) in self.open_days
+
+    def is_open_at(self, moment: datetime) -> bool:
+        """Whether `moment` falls in opening hours on an opening day, in the office's zone."""
         local = timezone.localtime(moment, self.tz)
-        return local.weekday() < 5 and self.opens_at <= local.time() <= self.closes_at
+        return self.is_open_day(local.date()) and self.opens_at <= local.time() <= self.closes_at
+
+    def closing_time_on(self, day: date) -> datetime | None:
+        """When the office closes on local `day` (an aware instant), None on a closed day."""
+        if not self.is_open_day(day):
+            return None
+        return datetime.combine(day, self.closes_at, tzinfo=self.tz)
+
+    def session_deadline(self, start: datetime) -> datetime:
+        """When a counter session begun at `start` ends by itself: the day's closing
+        time, or — for a session begun after closing or on a closed day — the end of
+        that local day. Nobody is ever shown as serving into the next day."""
+        local = timezone.localtime(start, self.tz)
+        closing = self.closing_time_on(local.date())
+        if closing is not None and closing > start:
+            return closing
+        next_day = local.date() + timedelta(days=1)
+        return datetime.combine(next_day, time(0), tzinfo=self.tz)
 
 
 class ProcedureField(models.Model):
@@ -232,9 +284,29 @@ class Desk(models.Model):
     def __str__(self) -> str:
         return f"{self.number} · {self.name}"
 
-    def serving_staff(self) -> StaffMember | None:
-        """The officer shown on the kiosk's start screen: the desk's first active one."""
-        return self.staff.filter(is_active=True).order_by("pk").first()
+    def serving_now(self, at: datetime | None = None) -> list[StaffMember]:
+        """The officers with an open counter session at this desk at `at` (default now),
+        in the order they started. Empty when nobody signed in: never a guess."""
+        sessions = CounterSession.objects.open_at(at or timezone.now()).filter(desk=self)
+        return [s.staff for s in sessions.select_related("staff").order_by("started_at", "pk")]
+
+    def start_serving(
+        self,
+        officer: StaffMember,
+        *,
+        how: str,
+        at: datetime | None = None,
+        alone: bool = False,
+        by=None,
+    ) -> CounterSession:
+        """See CounterSession.start."""
+        return CounterSession.start(officer, self, how=how, at=at, alone=alone, by=by)
+
+    def stop_serving(
+        self, officer: StaffMember, *, how: str, at: datetime | None = None, by=None
+    ) -> CounterSession | None:
+        """See CounterSession.stop."""
+        return CounterSession.stop(officer, desk=self, how=how, at=at, by=by)
 
 
 class StaffMember(models.Model):
@@ -253,6 +325,16 @@ class StaffMember(models.Model):
     title = models.CharField(_("title"), max_length=200, blank=True)
     photo = models.ImageField(_("photo"), upload_to="staff/", blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="staff_member",
+        verbose_name=_("login"),
+        help_text=_("The officer's own login: they start and stop serving at a desk with it."),
+    )
+    pin_hash = models.CharField(max_length=128, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("staff member")
@@ -265,6 +347,232 @@ class StaffMember(models.Model):
     def clean(self):
         if self.desk_id and self.desk.office_id != self.office_id:
             raise ValidationError({"desk": _("The desk must belong to the same office.")})
+
+    # --- Personal PIN for the kiosk's staff corner --------------------------------
+    PIN_LENGTHS = range(4, 9)
+
+    @classmethod
+    def pin_is_well_formed(cls, raw: str) -> bool:
+        return (
+            isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) in cls.PIN_LENGTHS
+        )
+
+    def set_pin(self, raw: str) -> None:
+        """Store a 4–8 digit PIN (hashed like a password); "" removes it."""
+        from django.contrib.auth.hashers import make_password
+
+        if raw and not self.pin_is_well_formed(raw):
+            raise ValidationError(_("A PIN is 4 to 8 digits."))
+        self.pin_hash = make_password(raw) if raw else ""
+        self.save(update_fields=["pin_hash"])
+
+    def check_pin(self, raw: str) -> bool:
+        from django.contrib.auth.hashers import check_password
+
+        return (
+            bool(self.pin_hash)
+            and self.pin_is_well_formed(raw)
+            and check_password(raw, self.pin_hash)
+        )
+
+    def current_session(self, at: datetime | None = None) -> CounterSession | None:
+        return CounterSession.objects.open_at(at or timezone.now()).filter(staff=self).first()
+
+
+class SessionStart(models.TextChoices):
+    WEB = "web", _("Own phone or PC, after logging in")
+    KIOSK_PIN = "kiosk_pin", _("PIN on the kiosk")
+    API = "api", _("Counter / queue system (API)")
+    ADMIN = "admin", _("Administrator")
+
+
+class SessionEnd(models.TextChoices):
+    STOPPED = "stopped", _("Stopped by the officer")
+    TAKEN_OVER = "taken_over", _("Another officer took the desk alone")
+    MOVED = "moved", _("The officer started at another desk")
+    CLOSING = "closing", _("Office closing time")
+    API = "api", _("Counter / queue system (API)")
+    ADMIN = "admin", _("Administrator")
+
+
+class CounterSessionError(Exception):
+    """A session cannot start or stop; `message` is translated for the person asking."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class CounterSessionQuerySet(models.QuerySet):
+    def open_at(self, moment: datetime):
+        """Sessions in force at `moment`: begun, not stopped, before the closing deadline."""
+        return self.filter(
+            Q(ended_at__isnull=True) | Q(ended_at__gt=moment),
+            started_at__lte=moment,
+            closes_at__gt=moment,
+        )
+
+    def visible_to(self, user, min_role: str = Role.VIEWER):
+        condition = _scope_filter(user, "desk__office__unit__path", min_role)
+        return self if condition is None else self.filter(condition)
+
+
+class CounterSession(models.Model):
+    """An officer serving at a desk: who is shown on the kiosk, and who a rating credits.
+
+    A session is open from `started_at` until the earlier of `ended_at` (stopped, taken
+    over, moved) and `closes_at` (the office's closing time that day, fixed when it
+    starts), so closing time ends it without any scheduled job. Rows are never deleted:
+    they are the history admins read per desk and per officer.
+    """
+
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("officer")
+    )
+    desk = models.ForeignKey(
+        Desk, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("desk")
+    )
+    started_at = models.DateTimeField(_("started"))
+    started_how = models.CharField(_("started from"), max_length=16, choices=SessionStart.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
+    )
+    closes_at = models.DateTimeField(_("ends at the latest"))
+    ended_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    ended_how = models.CharField(
+        _("stopped because"), max_length=16, choices=SessionEnd.choices, blank=True
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("stopped by"),
+    )
+
+    objects = CounterSessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("counter session")
+        verbose_name_plural = _("counter sessions")
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["desk", "started_at"],
+                name="session_open_desk_idx",
+                condition=Q(ended_at__isnull=True),
+            ),
+            models.Index(fields=["staff", "started_at"], name="session_staff_time_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=F("started_at")),
+                name="session_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("started_at")), name="session_deadline_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff} · {self.desk} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def ends_at(self) -> datetime:
+        """When it ended or will end by itself (the earlier of stop and closing time)."""
+        return min(self.ended_at, self.closes_at) if self.ended_at else self.closes_at
+
+    @property
+    def end_reason(self) -> str:
+        """Why it ended ("" while it is still open)."""
+        if self.ended_at and self.ended_at <= self.closes_at:
+            return self.get_ended_how_display()
+        if self.closes_at <= timezone.now():
+            return str(SessionEnd.CLOSING.label)
+        return ""
+
+    def is_open_at(self, moment: datetime) -> bool:
+        return self.started_at <= moment < self.ends_at
+
+    @classmethod
+    def start(
+        cls,
+        officer: StaffMember,
+        desk: Desk,
+        *,
+        how: str,
+        at: datetime | None = None,
+        alone: bool = False,
+        by=None,
+    ) -> CounterSession:
+        """Begin `officer`'s session at `desk` (at `at`, default now) and return it.
+
+        The one entry point for the officer's page, the kiosk PIN and the integration
+        API. Starting again where already serving returns the open session. The
+        officer's open session at another desk ends ("moved"). With `alone`, the other
+        officers at this desk stop ("taken_over"). Ends by itself at closing time.
+        """
+        from django.db import transaction
+
+        at = at or timezone.now()
+        if how not in SessionStart.values:
+            raise ValueError(f"unknown way to start a session: {how}")
+        if officer.office_id != desk.office_id:
+            raise CounterSessionError(_("This desk belongs to another office."))
+        if not (officer.is_active and desk.is_active and desk.office.is_active):
+            raise CounterSessionError(_("This officer or desk is not active."))
+        with transaction.atomic():
+            Desk.objects.select_for_update().filter(pk=desk.pk).first()  # one change at a time
+            open_now = cls.objects.open_at(at).select_for_update()
+            mine = open_now.filter(staff=officer, desk=desk).first()
+            ending = SessionEnd.ADMIN if how == SessionStart.ADMIN else SessionEnd.MOVED
+            open_now.filter(staff=officer).exclude(desk=desk).update(
+                ended_at=at, ended_how=ending, ended_by=by
+            )
+            if alone:
+                open_now.filter(desk=desk).exclude(staff=officer).update(
+                    ended_at=at, ended_how=SessionEnd.TAKEN_OVER, ended_by=by
+                )
+            if mine is not None:
+                return mine
+            return cls.objects.create(
+                staff=officer,
+                desk=desk,
+                started_at=at,
+                started_how=how,
+                started_by=by,
+                closes_at=desk.office.session_deadline(at),
+            )
+
+    @classmethod
+    def stop(
+        cls,
+        officer: StaffMember,
+        *,
+        how: str,
+        desk: Desk | None = None,
+        at: datetime | None = None,
+        by=None,
+    ) -> CounterSession | None:
+        """End `officer`'s open session (at `desk` when given); None when there was none."""
+        at = at or timezone.now()
+        if how not in SessionEnd.values:
+            raise ValueError(f"unknown way to stop a session: {how}")
+        sessions = cls.objects.open_at(at).filter(staff=officer)
+        if desk is not None:
+            sessions = sessions.filter(desk=desk)
+        session = sessions.order_by("-started_at").first()
+        if session is None:
+            return None
+        session.ended_at, session.ended_how, session.ended_by = at, how, by
+        session.save(update_fields=["ended_at", "ended_how", "ended_by"])
+        return session
 
 
 def hash_token(raw: str) -> str:

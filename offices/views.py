@@ -1,8 +1,22 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from offices.models import Office, memberships_of, visible_lineage
+from offices.forms import StartServingForm
+from offices.models import (
+    AuditEvent,
+    CounterSession,
+    CounterSessionError,
+    Office,
+    SessionEnd,
+    SessionStart,
+    StaffMember,
+    memberships_of,
+    visible_lineage,
+)
 from offices.scope import get_in_scope
 
 
@@ -14,7 +28,11 @@ def my_offices(request):
     return render(
         request,
         "offices/my_offices.html",
-        {"offices": offices, "memberships": memberships},
+        {
+            "offices": offices,
+            "memberships": memberships,
+            "officer": _officer_of(request.user),
+        },
     )
 
 
@@ -32,3 +50,58 @@ def office_detail(request, office_id: int):
             "current_month": timezone.localtime(timezone.now(), office.tz).strftime("%Y-%m"),
         },
     )
+
+
+# --- Counter sessions: the officer's own page ------------------------------------------
+
+
+def _officer_of(user) -> StaffMember | None:
+    """The active officer this login belongs to, if any."""
+    return (
+        StaffMember.objects.select_related("office__unit").filter(user=user, is_active=True).first()
+    )
+
+
+def _not_an_officer(request):
+    return render(request, "offices/not_an_officer.html", status=403)
+
+
+@login_required
+def serving(request):
+    """Start serving at a desk (POST) or see where one serves now (GET)."""
+    officer = _officer_of(request.user)
+    if officer is None:
+        return _not_an_officer(request)
+    form = StartServingForm(request.POST or None, officer=officer)
+    if request.method == "POST" and form.is_valid():
+        desk = form.cleaned_data["desk"]
+        try:
+            session = desk.start_serving(
+                officer, how=SessionStart.WEB, alone=form.cleaned_data["alone"], by=request.user
+            )
+        except CounterSessionError as error:
+            form.add_error(None, error.message)
+        else:
+            AuditEvent.record(request, "session.started", session, desk=desk.pk)
+            messages.success(request, _("You are serving at counter %(n)s.") % {"n": desk.number})
+            return redirect("offices:serving")
+    context = {
+        "officer": officer,
+        "session": officer.current_session(),
+        "form": form,
+        "history": CounterSession.objects.filter(staff=officer).select_related("desk")[:10],
+    }
+    return render(request, "offices/serving.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def stop_serving(request):
+    officer = _officer_of(request.user)
+    if officer is None:
+        return _not_an_officer(request)
+    session = CounterSession.stop(officer, how=SessionEnd.STOPPED, by=request.user)
+    if session is not None:
+        AuditEvent.record(request, "session.stopped", session, desk=session.desk_id)
+        messages.success(request, _("You have stopped serving."))
+    return redirect("offices:serving")

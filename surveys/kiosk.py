@@ -100,25 +100,28 @@ class KioskScreen:
 
     office: Office
     desk: Desk | None
-    staff: StaffMember | None
+    serving: list[StaffMember]
     core: VersionSpec | None
     extension: VersionSpec | None
     config: dict
     fingerprint: str
 
     @property
+    def staff(self) -> StaffMember | None:
+        """The one officer serving, when exactly one is (a rating then credits them)."""
+        return self.serving[0] if len(self.serving) == 1 else None
+
+    @property
     def staff_initials(self) -> str:
         return initials(self.staff.full_name) if self.staff else ""
 
 
-def fingerprint(kiosk: Kiosk | None, office, desk, staff, versions) -> str:
+def fingerprint(kiosk: Kiosk | None, office, desk, serving, versions) -> str:
     """Changes whenever what the page shows changes, so the kiosk knows to reload."""
     parts = [
         *(version.pk if version else None for version in versions),
         desk.pk if desk else None,
-        staff.pk if staff else None,
-        staff.full_name if staff else None,
-        staff.photo.name if staff and staff.photo else None,
+        [(s.pk, s.full_name, s.title, s.photo.name if s.photo else None) for s in serving],
         kiosk.idle_seconds if kiosk else None,
         office.name,
     ]
@@ -135,7 +138,8 @@ def screen_for(
     core_version, extension_version = versions or current_versions(office)
     core = load_spec(core_version.pk) if core_version else None
     extension = load_spec(extension_version.pk) if extension_version else None
-    staff = desk.serving_staff() if desk else None
+    serving = desk.serving_now() if desk and desk.pk else []
+    staff = serving[0] if len(serving) == 1 else None
     questions = {}
     for spec in (core, extension):
         if spec:
@@ -154,14 +158,14 @@ def screen_for(
     return KioskScreen(
         office=office,
         desk=desk,
-        staff=staff,
+        serving=serving,
         core=core,
         extension=extension,
         config=config,
-        fingerprint=fingerprint(kiosk, office, desk, staff, (core_version, extension_version)),
+        fingerprint=fingerprint(kiosk, office, desk, serving, (core_version, extension_version)),
     )
 
 
 def current_fingerprint(kiosk: Kiosk) -> str:
-    staff = kiosk.desk.serving_staff() if kiosk.desk else None
-    return fingerprint(kiosk, kiosk.office, kiosk.desk, staff, current_versions(kiosk.office))
+    serving = kiosk.desk.serving_now() if kiosk.desk else []
+    return fingerprint(kiosk, kiosk.office, kiosk.desk, serving, current_versions(kiosk.office))

@@ -48,6 +48,10 @@ KIOSK_API = dict.fromkeys(PERSONAS, 401)
 INSPECT_A = {"anonymous": 302, "alice": 403, "bob": 404, "dora": 403, "carol": 403, "admin": 200}
 INSPECT_DELETE = {**INSPECT_A, "admin": 302}
 INSPECT_NEW = {"anonymous": 302, "alice": 403, "bob": 403, "dora": 403, "carol": 403, "admin": 200}
+#   An officer's own counter session: only a login linked to a staff member (alice is
+#   Lan's login here); everyone else is told their login is not an officer's (403).
+OFFICER = {"anonymous": 302, "alice": 200, **dict.fromkeys(["bob", "dora", "carol", "admin"], 403)}
+OFFICER_ACT = {**OFFICER, "alice": 302}
 #   The before/after satisfaction page needs a unit membership; the superuser picks any.
 MEMBERS = {"anonymous": 302, **dict.fromkeys(PERSONAS[1:], 200)}
 
@@ -64,6 +68,8 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         # offices
         "offices:my_offices": ("GET", "/offices/", OWN_SCOPE),
         "offices:office_detail": ("GET", "/offices/{office}/", READ_A),
+        "offices:serving": ("GET", "/offices/serving/", OFFICER),
+        "offices:stop_serving": ("POST", "/offices/serving/stop/", OFFICER_ACT),
         # reports
         "reports:dashboard": ("GET", "/reports/", OWN_SCOPE),
         "reports:pick": ("GET", "/reports/monthly/", OWN_SCOPE),
@@ -179,6 +185,8 @@ def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
         person="Nguyễn Văn A", breach="Đi muộn", measure="reprimand", date=date(2026, 3, 2)
     )
     kiosk = Kiosk.objects.create(office=tree.office_a, name="Kiosk 1")
+    tree.staff_a.user = alice
+    tree.staff_a.save(update_fields=["user"])
     return {
         "office": tree.office_a.pk,
         "desk": tree.desk_a.pk,

@@ -102,10 +102,12 @@ def enrol(kiosk: Kiosk) -> EnrolledKiosk:
 
 @pytest.fixture
 def kiosk(tree, kiosk_version) -> EnrolledKiosk:
-    """An enrolled kiosk at desk A1 of office A that allows ratings 8 s apart."""
+    """An enrolled kiosk at desk A1 of office A that allows ratings 8 s apart; Lan has
+    signed in at the desk (a counter session), so the kiosk shows her."""
     device = Kiosk.objects.create(
         office=tree.office_a, desk=tree.desk_a, name="Kiosk 1", min_seconds_between_ratings=8
     )
+    tree.desk_a.start_serving(tree.staff_a, how="admin", at=timezone.now() - timedelta(minutes=1))
     return enrol(device)
 
 

@@ -26,7 +26,9 @@ def wait_until(condition, timeout=10.0, page=None):
 
 @pytest.fixture
 def device(tree, kiosk_version):
-    """A kiosk at desk A1, not yet enrolled; no misuse interval so tests may tap quickly."""
+    """A kiosk at desk A1, not yet enrolled; no misuse interval so tests may tap quickly.
+    Lan is signed in at the desk (a counter session)."""
+    tree.desk_a.start_serving(tree.staff_a, how="admin")
     return Kiosk.objects.create(
         office=tree.office_a, desk=tree.desk_a, name="Kiosk 1", min_seconds_between_ratings=0
     )
