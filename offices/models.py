@@ -614,6 +614,15 @@ class Kiosk(models.Model):
     enrolled_at = models.DateTimeField(_("enrolled at"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True, editable=False)
+    # What the kiosk last said about itself (heartbeat) and when the server last heard from
+    # it at all (heartbeat or rating): the alerts read these (docs/kiosk.md, "Heartbeat").
+    last_heard_at = models.DateTimeField(_("last heard"), null=True, blank=True, editable=False)
+    queue_length = models.PositiveIntegerField(
+        _("ratings waiting on the device"), null=True, blank=True, editable=False
+    )
+    queue_reported_at = models.DateTimeField(
+        _("queue reported at"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -726,10 +735,15 @@ class Kiosk(models.Model):
         self.save(update_fields=["credential_hash", "enrolled_at", "revoked_at"])
         return self.issue_enrolment_token(valid_hours)
 
-    def seen_now(self) -> None:
-        """Heartbeat: one UPDATE, no read."""
-        self.last_seen_at = timezone.now()
-        Kiosk.objects.filter(pk=self.pk).update(last_seen_at=self.last_seen_at)
+    def seen_now(self, queue_length: int | None = None) -> None:
+        """Heartbeat: one UPDATE, no read. `queue_length`: ratings the device still holds."""
+        now = timezone.now()
+        fields = {"last_seen_at": now, "last_heard_at": now}
+        if queue_length is not None:
+            fields.update(queue_length=queue_length, queue_reported_at=now)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        Kiosk.objects.filter(pk=self.pk).update(**fields)
 
     def is_silent(self, now=None) -> bool:
         """An enrolled kiosk with no heartbeat for 15 minutes while its office is open."""

@@ -19,6 +19,7 @@ from surveys.models import (
     Answer,
     Choice,
     Question,
+    RefusedSubmission,
     Response,
     Survey,
     SurveyItem,
@@ -229,6 +230,27 @@ class ResponseAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(RefusedSubmission)
+class RefusedSubmissionAdmin(admin.ModelAdmin):
+    """Ratings a kiosk sent that the server refused for good: evidence, read-only."""
+
+    list_display = ["refused_at", "kiosk", "rating_id", "code", "field", "reported_at"]
+    list_filter = ["code", "kiosk"]
+    search_fields = ["rating_id", "code", "message", "kiosk__name"]
+    list_select_related = ["kiosk__office"]
+    date_hierarchy = "refused_at"
+    readonly_fields = [f.name for f in RefusedSubmission._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # --- Kiosks -------------------------------------------------------------------------------
 
 
@@ -236,14 +258,41 @@ class ResponseAdmin(admin.ModelAdmin):
 class KioskAdmin(admin.ModelAdmin):
     """Create a kiosk → its one-time enrolment link and QR code; revoke; rotate."""
 
-    list_display = ["name", "office", "desk", "status", "seen", "idle_seconds"]
+    list_display = ["name", "office", "desk", "status", "seen", "queue", "refused", "idle_seconds"]
     list_filter = ["office__unit__level"]
     search_fields = ["name", "office__name", "office__unit__name"]
     list_select_related = ["office", "desk"]
     autocomplete_fields = ["office", "desk"]
     actions = ["rotate_credentials", "revoke_credentials"]
     fields = ["office", "desk", "name", "idle_seconds", "min_seconds_between_ratings"]
-    readonly_fields = ["enrolled_at", "revoked_at", "last_seen_at"]
+    readonly_fields = [
+        "enrolled_at",
+        "revoked_at",
+        "last_seen_at",
+        "last_heard_at",
+        "queue_length",
+        "queue_reported_at",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(refused_count=Count("refused_submissions", distinct=True))
+        )
+
+    @admin.display(description=_("waiting on the device"), ordering="queue_length")
+    def queue(self, kiosk):
+        return "—" if kiosk.queue_length is None else kiosk.queue_length
+
+    @admin.display(description=_("refused ratings"), ordering="refused_count")
+    def refused(self, kiosk):
+        if not kiosk.refused_count:
+            return 0
+        url = (
+            reverse("admin:surveys_refusedsubmission_changelist") + f"?kiosk__id__exact={kiosk.pk}"
+        )
+        return format_html('<a href="{}">{}</a>', url, kiosk.refused_count)
 
     def get_fields(self, request, obj=None):
         return self.fields + (self.readonly_fields if obj else [])

@@ -46,6 +46,9 @@ def ui_strings() -> dict[str, dict[str, str]]:
                 "thanks_body": _("Your rating helps this office serve citizens better."),
                 "thanks_back": _("Back to the start"),
                 "pending": _("Ratings waiting to be sent: {n}"),
+                "pending_large": _(
+                    "Ratings waiting to be sent: {n}. Staff: check this kiosk's network."
+                ),
                 "scale_5": str(SCALE_LABELS[5]),
                 "scale_4": str(SCALE_LABELS[4]),
                 "scale_3": str(SCALE_LABELS[3]),

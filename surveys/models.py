@@ -473,6 +473,89 @@ class Answer(models.Model):
         return f"{self.question.code}: {value}"
 
 
+def _storable(text: str) -> str:
+    """Text PostgreSQL can hold: no NUL, no lone surrogate (both arrive in hostile JSON)."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
+class RefusedSubmission(models.Model):
+    """A kiosk rating the server refused for good (a final refusal, docs/kiosk.md).
+
+    Kept with the body as it arrived, so nothing a citizen gave is lost even when it can
+    never be counted; the kiosk also reports the ids and codes it dropped with its next
+    heartbeat (`reported_at`). One row per kiosk and rating id.
+    """
+
+    kiosk = models.ForeignKey(
+        Kiosk,
+        on_delete=models.CASCADE,
+        related_name="refused_submissions",
+        verbose_name=_("kiosk"),
+    )
+    rating_id = models.UUIDField(_("rating id"), null=True, blank=True)
+    code = models.CharField(_("code"), max_length=40)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    field = models.CharField(_("field"), max_length=100, blank=True)
+    body = models.TextField(_("body as received"), blank=True)
+    refused_at = models.DateTimeField(_("refused at"), default=timezone.now, db_index=True)
+    reported_at = models.DateTimeField(_("reported by the kiosk at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refused submission")
+        verbose_name_plural = _("refused submissions")
+        ordering = ["-refused_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kiosk", "rating_id"],
+                condition=Q(rating_id__isnull=False),
+                name="refused_submission_once_per_kiosk",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kiosk_id} {self.rating_id or '?'} {self.code}"
+
+    @classmethod
+    def store(cls, kiosk: Kiosk, rating_id, *, code: str, message: str, field: str, body: str):
+        """Keep a refusal (the latest one wins when the same rating is refused again)."""
+        values = {
+            "code": _storable(code)[:40],
+            "message": _storable(message)[:300],
+            "field": _storable(field)[:100],
+            "body": _storable(body),
+            "refused_at": timezone.now(),
+        }
+        if rating_id is None:
+            return cls.objects.create(kiosk=kiosk, **values)
+        refusal, _created = cls.objects.update_or_create(
+            kiosk=kiosk, rating_id=rating_id, defaults=values
+        )
+        return refusal
+
+    @classmethod
+    def reported(cls, kiosk: Kiosk, entries: list[tuple[uuid.UUID, str]]) -> list[str]:
+        """The kiosk's heartbeat names the ratings it dropped: mark them, or keep the
+        report alone when the refusal itself never reached us. Returns the ids kept."""
+        now = timezone.now()
+        known = set(
+            cls.objects.filter(kiosk=kiosk, rating_id__in=[i for i, _c in entries]).values_list(
+                "rating_id", flat=True
+            )
+        )
+        cls.objects.filter(kiosk=kiosk, rating_id__in=known, reported_at__isnull=True).update(
+            reported_at=now
+        )
+        cls.objects.bulk_create(
+            [
+                cls(kiosk=kiosk, rating_id=i, code=c[:40], refused_at=now, reported_at=now)
+                for i, c in entries
+                if i not in known
+            ],
+            ignore_conflicts=True,
+        )
+        return [str(i) for i, _c in entries]
+
+
 # --- Roll-ups ------------------------------------------------------------------
 # Written only by `add_to_rollups` (same transaction as the response) and by the
 # `rebuild_rollups` command. Keys include NULL desk/staff, hence NULLS NOT DISTINCT.

@@ -16,6 +16,7 @@ amount so the time spent answering is preserved.
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -53,18 +54,24 @@ MIN_SECONDS_PER_ANSWER = 0.6
 MIN_SECONDS_PER_RATING = 1.0
 
 
-class SubmissionError(Exception):
-    """A rating refused as a whole; `message` is translated for the person who sent it."""
+# The one status of a final refusal (docs/kiosk.md, "Final refusals"): the kiosk drops a
+# queued rating only on this status *with* a JSON body carrying "final": true. Anything
+# else (another status, an HTML page from a proxy, a network error) is retried.
+FINAL_REFUSAL_STATUS = 422
 
-    def __init__(self, message: str, *, field: str = "", status: int = 400, code: str = "invalid"):
+
+class SubmissionError(Exception):
+    """A rating refused as a whole, for good; `message` is translated for the sender."""
+
+    def __init__(self, message: str, *, field: str = "", code: str = "invalid"):
         super().__init__(message)
         self.message = message
         self.field = field
-        self.status = status
+        self.status = FINAL_REFUSAL_STATUS
         self.code = code
 
     def as_json(self) -> dict:
-        body = {"error": self.code, "message": self.message}
+        body = {"error": self.message, "code": self.code, "final": True, "message": self.message}
         if self.field:
             body["field"] = self.field
         return body
@@ -492,6 +499,56 @@ def record_kiosk_rating(
     stored = Response.objects.record(response, answers)
     remember_frozen(*specs)
     return response, stored
+
+
+_ID_IN_BODY = re.compile(rb'"id"\s*:\s*"([0-9a-fA-F-]{32,36})"')
+
+
+def rating_id_of(body: bytes) -> uuid.UUID | None:
+    """The rating's own id from a refused body (even a cut one), when it has a readable one."""
+    try:
+        return uuid.UUID(json.loads(body).get("id"))
+    except (UnicodeDecodeError, ValueError, RecursionError, TypeError, AttributeError):
+        pass
+    found = _ID_IN_BODY.search(body)
+    try:
+        return uuid.UUID(found.group(1).decode()) if found else None
+    except ValueError:
+        return None
+
+
+MAX_REPORTED_REFUSALS = 50
+MAX_QUEUE_LENGTH = 1_000_000
+
+
+@dataclass(frozen=True)
+class HeartbeatReport:
+    queue_length: int | None
+    refused: list[tuple[uuid.UUID, str]]
+
+
+def heartbeat_report(body: bytes) -> HeartbeatReport:
+    """What a heartbeat says: {"pending": n, "refused": [{"id", "code"}, …]}; tolerant of
+    anything else (an older page sends only "pending", a script may send nothing)."""
+    try:
+        payload = json.loads(body) if body else {}
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        payload = {}
+    if not isinstance(payload, dict):
+        payload = {}
+    pending = payload.get("pending")
+    queue_length = pending if _is_int(pending) and 0 <= pending <= MAX_QUEUE_LENGTH else None
+    refused = []
+    entries = payload.get("refused")
+    for entry in entries[:MAX_REPORTED_REFUSALS] if isinstance(entries, list) else []:
+        code = entry.get("code") if isinstance(entry, dict) else None
+        try:
+            rating_id = uuid.UUID(entry.get("id"))
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if isinstance(code, str) and code.isascii() and code.strip():
+            refused.append((rating_id, code.strip()[:40]))
+    return HeartbeatReport(queue_length, refused)
 
 
 def client_ip(request) -> str | None:

@@ -17,14 +17,23 @@ from offices.models import AuditEvent, Desk, Kiosk, Office, hash_token
 from offices.scope import get_in_scope
 from surveys.forms import RatingForm, ReceiptForm, staff_choices
 from surveys.kiosk import current_fingerprint, current_versions, screen_for
-from surveys.models import Channel, DossierAlreadyRated, Response, SurveyVersion, Variant
+from surveys.models import (
+    Channel,
+    DossierAlreadyRated,
+    RefusedSubmission,
+    Response,
+    SurveyVersion,
+    Variant,
+)
 from surveys.qr import qr_svg
 from surveys.ratelimit import rate_limited
 from surveys.submission import (
     MAX_BODY_BYTES,
     SubmissionError,
     client_ip,
+    heartbeat_report,
     load_spec,
+    rating_id_of,
     record_kiosk_rating,
 )
 from surveys.tokens import FormToken, Receipt
@@ -153,7 +162,9 @@ def kiosk_preview(request, version_id: int):
 
 
 def _json_error(status: int, code: str, message: str, **headers) -> JsonResponse:
-    response = JsonResponse({"error": code, "message": message}, status=status)
+    """A refusal that is not final: the kiosk keeps the rating and tries again later."""
+    body = {"error": message, "code": code, "final": False, "message": message}
+    response = JsonResponse(body, status=status)
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
@@ -173,16 +184,15 @@ def _api_kiosk(request) -> tuple[Kiosk | None, JsonResponse | None]:
     return kiosk, None
 
 
-def _body(request) -> bytes | None:
-    """The request body, or None when larger than MAX_BODY_BYTES."""
+def _body(request) -> tuple[bytes, bool]:
+    """(the body, or its first MAX_BODY_BYTES when larger; whether it was larger)."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
-    if declared > MAX_BODY_BYTES:
-        return None
     body = request.read(MAX_BODY_BYTES + 1)
-    return None if len(body) > MAX_BODY_BYTES else body
+    too_large = declared > MAX_BODY_BYTES or len(body) > MAX_BODY_BYTES
+    return body[:MAX_BODY_BYTES], too_large
 
 
 @csrf_exempt
@@ -192,12 +202,13 @@ def api_rating(request):
     kiosk, refusal = _api_kiosk(request)
     if refusal:
         return refusal
-    body = _body(request)
-    if body is None:
-        return _json_error(413, "too_large", _("The rating is too large."))
+    body, too_large = _body(request)
     try:
+        if too_large:
+            raise SubmissionError(_("The rating is too large."), code="too_large")
         response, stored = record_kiosk_rating(body, kiosk, ip_address=client_ip(request))
     except SubmissionError as error:
+        _keep_refused(kiosk, body, error)
         return JsonResponse(error.as_json(), status=error.status)
     result = {"status": "stored" if stored else "duplicate", "id": str(response.pk)}
     if stored:
@@ -205,18 +216,36 @@ def api_rating(request):
     return JsonResponse(result, status=201 if stored else 200)
 
 
+def _keep_refused(kiosk: Kiosk, body: bytes, error: SubmissionError) -> None:
+    """A final refusal is stored with what arrived, for the admins (never a citizen's loss)."""
+    text = body.decode("utf-8", "replace")
+    RefusedSubmission.store(
+        kiosk,
+        rating_id_of(body),
+        code=error.code,
+        message=error.message,
+        field=error.field,
+        body=text,
+    )
+
+
 @csrf_exempt
 @never_cache
 def api_heartbeat(request):
+    """Marks the kiosk alive and takes its report: queue length and the ratings it dropped."""
     kiosk, refusal = _api_kiosk(request)
     if refusal:
         return refusal
-    kiosk.seen_now()
+    body, too_large = _body(request)
+    report = heartbeat_report(b"" if too_large else body)
+    kiosk.seen_now(report.queue_length)
+    acknowledged = RefusedSubmission.reported(kiosk, report.refused) if report.refused else []
     return JsonResponse(
         {
             "status": "ok",
             "config": current_fingerprint(kiosk),
             "server_time": timezone.now().isoformat(),
+            "refused_ack": acknowledged,
         }
     )
 

@@ -110,6 +110,7 @@
   }
 
   function start() {
+    if (queueFull()) return updatePending();
     rating = {
       id: uuid(),
       startedAt: now(),
@@ -338,27 +339,61 @@
   }
 
   // --- Queue ----------------------------------------------------------------------
+  // A rating leaves the queue only when the server stored it (201), already had it
+  // (200), or refused it for good: status 422 with a JSON body saying "final": true.
+  // Anything else (a proxy's HTML 404, a 400 or 413 without our JSON, a network error)
+  // is retried with capped backoff, for as long as it takes. A finally refused rating
+  // moves to a short refused list that the next heartbeat reports (ids and codes).
 
+  var REFUSED_KEY = "kiosk-refused:" + (config.kiosk || "preview");
+  var QUEUE_WARN = 50; // the staff corner turns into a warning from here on
+  var QUEUE_MAX = 2000; // beyond this the start screen stops taking ratings
+  var REFUSED_MAX = 20;
+  var FINAL_STATUS = 422;
   var memoryQueue = [];
+  var memoryRefused = [];
   var sending = false;
   var failures = 0;
   var retryTimer = null;
 
-  function loadQueue() {
+  function load(key, fallback) {
     try {
-      return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]");
+      var value = JSON.parse(localStorage.getItem(key) || "[]");
+      return Array.isArray(value) ? value : fallback.slice();
     } catch (error) {
-      return memoryQueue.slice();
+      return fallback.slice();
     }
+  }
+
+  function store(key, value) {
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+      return true;
+    } catch (error) {
+      return false; // storage full or disabled: the in-memory copy still gets sent
+    }
+  }
+
+  function loadQueue() {
+    return load(QUEUE_KEY, memoryQueue);
   }
 
   function saveQueue(queue) {
     memoryQueue = queue;
-    try {
-      localStorage.setItem(QUEUE_KEY, JSON.stringify(queue));
-    } catch (error) {
-      // Storage full or disabled: the in-memory copy still gets sent.
-    }
+    store(QUEUE_KEY, queue);
+  }
+
+  function loadRefused() {
+    return load(REFUSED_KEY, memoryRefused);
+  }
+
+  function saveRefused(list) {
+    memoryRefused = list;
+    store(REFUSED_KEY, list);
+  }
+
+  function queueFull() {
+    return loadQueue().length >= QUEUE_MAX;
   }
 
   function enqueue(payload) {
@@ -378,10 +413,28 @@
     updatePending();
   }
 
+  // The server keeps the refused body too; the kiosk keeps its own copy until the server
+  // has acknowledged the report, and only the last REFUSED_MAX of them.
+  function refuse(item, body) {
+    var list = loadRefused().filter(function (entry) {
+      return entry.id !== item.id;
+    });
+    list.push({ id: item.id, code: String(body.code).slice(0, 40), at: now(), rating: item });
+    saveRefused(list.slice(-REFUSED_MAX));
+    dequeue(item.id);
+    if (window.console) console.warn("Kiosk rating refused for good", item.id, body.code);
+  }
+
   function updatePending() {
     var count = loadQueue().length;
     pending.hidden = count === 0;
-    pending.textContent = count ? format(t("pending"), { n: count }) : "";
+    pending.classList.toggle("is-large", count >= QUEUE_WARN);
+    var text = count >= QUEUE_WARN ? t("pending_large") : t("pending");
+    pending.textContent = count ? format(text, { n: count }) : "";
+    var full = count >= QUEUE_MAX;
+    root.classList.toggle("is-full", full);
+    var notice = document.getElementById("queue-full");
+    if (notice) notice.hidden = !full;
   }
 
   function post(url, body) {
@@ -410,40 +463,62 @@
     retryTimer = setTimeout(flush, delay * (0.75 + Math.random() / 2));
   }
 
+  // The body of a final refusal, or null for anything else (HTML, other JSON, no body).
+  function finalRefusal(response) {
+    if (response.status !== FINAL_STATUS) return Promise.resolve(null);
+    return response.json().then(
+      function (body) {
+        return body && body.final === true && typeof body.code === "string" ? body : null;
+      },
+      function () {
+        return null;
+      }
+    );
+  }
+
   function flush() {
     if (sending || preview) return;
     var queue = loadQueue();
     if (!queue.length) return;
     var item = queue[0];
     sending = true;
-    post(ratingUrl, item).then(
-      function (response) {
-        sending = false;
-        if (response.ok) {
-          failures = 0;
-          dequeue(item.id);
-          flush();
-        } else if (response.status === 401 || response.status === 403) {
-          mustReload = true; // the server will show why (not enrolled or revoked)
-        } else if (response.status === 408 || response.status === 429 || response.status >= 500) {
+    post(ratingUrl, item)
+      .then(function (response) {
+        if (response.status === 200 || response.status === 201) return { stored: true };
+        return finalRefusal(response).then(function (body) {
+          return { refusal: body, status: response.status };
+        });
+      })
+      .then(
+        function (outcome) {
+          sending = false;
+          if (outcome.stored) {
+            failures = 0;
+            dequeue(item.id);
+            flush();
+          } else if (outcome.refusal) {
+            refuse(item, outcome.refusal);
+            flush();
+          } else {
+            // 401/403: not enrolled or revoked; the page reloads at its next idle start
+            // screen to show why, and the queue waits for a new enrolment.
+            if (outcome.status === 401 || outcome.status === 403) mustReload = true;
+            retryLater();
+          }
+        },
+        function () {
+          sending = false;
           retryLater();
-        } else {
-          // Refused as invalid: it never will be accepted, so it must not block the rest.
-          if (window.console) console.warn("Kiosk rating refused", response.status, item.id);
-          dequeue(item.id);
-          flush();
         }
-      },
-      function () {
-        sending = false;
-        retryLater();
-      }
-    );
+      );
   }
 
   function heartbeat() {
     if (preview) return;
-    post(heartbeatUrl, { pending: loadQueue().length, config: fingerprint })
+    var refused = loadRefused().map(function (entry) {
+      return { id: entry.id, code: entry.code };
+    });
+    post(heartbeatUrl, { pending: loadQueue().length, config: fingerprint, refused: refused })
       .then(function (response) {
         if (response.status === 401 || response.status === 403) mustReload = true;
         if (!response.ok) return null;
@@ -453,6 +528,13 @@
         if (!data) return;
         if (data.server_time) clockOffset = Date.parse(data.server_time) - Date.now();
         if (data.config !== fingerprint || Date.now() - loadedAt > RELOAD_AFTER_MS) mustReload = true;
+        if (Array.isArray(data.refused_ack) && data.refused_ack.length) {
+          saveRefused(
+            loadRefused().filter(function (entry) {
+              return data.refused_ack.indexOf(entry.id) < 0;
+            })
+          );
+        }
         failures = 0;
         flush();
       })
@@ -505,6 +587,7 @@
     failures = 0;
     clearTimeout(retryTimer);
     flush();
+    heartbeat();
   });
 
   updatePending();

@@ -144,6 +144,7 @@ class ProxyStats:
     connections: int = 0
     dropped_before_server: int = 0
     dropped_after_server: int = 0
+    html_404: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -175,17 +176,29 @@ def _read_http_message(sock: socket.socket, deadline: float) -> bytes:
     return head + b"\r\n\r\n" + body
 
 
+_NOT_FOUND_BODY = b"<html><body><h1>404 Not Found</h1><hr>proxy</body></html>\n"
+NOT_FOUND_PAGE = (
+    b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nConnection: close\r\n"
+    b"Content-Length: %d\r\n\r\n%s" % (len(_NOT_FOUND_BODY), _NOT_FOUND_BODY)
+)
+
+
 class LossyProxy:
     """Forwards one request per connection to the app; drops about `drop_rate` of them.
 
     Half of the drops cut the request before the server has all of it (nothing may be
     stored); the other half let the server answer and then cut the client off before
     the answer arrives (stored, but not acknowledged: the client must resend safely).
+    Another `html_404_rate` of the requests never reach the app: the proxy answers them
+    with an HTML 404 page, as a misrouted proxy or a maintenance page would.
     """
 
-    def __init__(self, upstream_port: int, drop_rate: float, seed: int = 1):
+    def __init__(
+        self, upstream_port: int, drop_rate: float, seed: int = 1, html_404_rate: float = 0.0
+    ):
         self.upstream_port = upstream_port
         self.drop_rate = drop_rate
+        self.html_404_rate = html_404_rate
         self.random = random.Random(seed)
         self.stats = ProxyStats()
         self.listener = socket.socket()
@@ -220,6 +233,11 @@ class LossyProxy:
         deadline = time.monotonic() + 30
         try:
             request = _read_http_message(client, deadline)
+            if roll >= 1 - self.html_404_rate:
+                client.sendall(NOT_FOUND_PAGE)
+                with self.stats.lock:
+                    self.stats.html_404 += 1
+                return
             with socket.create_connection(
                 ("127.0.0.1", self.upstream_port), timeout=30
             ) as upstream:
@@ -369,8 +387,9 @@ def run_fleet(port: int, fleet: dict, per_kiosk: int, *, deadline_s: float, on_p
                 with lock:
                     key = str(status or reply)
                     result.errors[key] = result.errors.get(key, 0) + 1
-                if status is not None and 400 <= status < 500:
-                    break  # a refusal is final: resending cannot help
+                if status == 422 and isinstance(reply, dict) and reply.get("final") is True:
+                    break  # a final refusal (docs/kiosk.md): resending cannot help
+                # Anything else, an HTML 404 from the proxy included, is tried again.
                 time.sleep(backoff + rng.random() * backoff)
                 backoff = min(backoff * 2, 0.5)
 
@@ -448,7 +467,15 @@ def database_facts(pg: ThrowawayPostgres) -> dict:
     }
 
 
-def fault_run(work_dir: Path, *, ratings: int, kiosks: int, drop_rate: float, deadline_s: float):
+def fault_run(
+    work_dir: Path,
+    *,
+    ratings: int,
+    kiosks: int,
+    drop_rate: float,
+    deadline_s: float,
+    html_404_rate: float = 0.05,
+):
     """The whole experiment; returns a dict of figures (printed by the test and `make chaos`)."""
     pg = ThrowawayPostgres(work_dir / "pg")
     try:
@@ -475,7 +502,10 @@ def fault_run(work_dir: Path, *, ratings: int, kiosks: int, drop_rate: float, de
         restarters: list[threading.Thread] = []
 
         log_path = work_dir / "gunicorn.log"
-        with gunicorn(pg.url, log_path) as app_port, LossyProxy(app_port, drop_rate) as proxy:
+        with (
+            gunicorn(pg.url, log_path) as app_port,
+            LossyProxy(app_port, drop_rate, html_404_rate=html_404_rate) as proxy,
+        ):
             started = time.monotonic()
             result = run_fleet(
                 proxy.port, fleet, per_kiosk, deadline_s=deadline_s, on_progress=restart_once
@@ -501,6 +531,7 @@ def fault_run(work_dir: Path, *, ratings: int, kiosks: int, drop_rate: float, de
         "connections": proxy_stats.connections,
         "dropped_before_server": proxy_stats.dropped_before_server,
         "dropped_after_server": proxy_stats.dropped_after_server,
+        "html_404_pages": proxy_stats.html_404,
         "database_restarts": len(restart_seconds),
         "restart_seconds": round(restart_seconds[0], 2) if restart_seconds else None,
         "restart_errors": restart_errors,

@@ -1,5 +1,6 @@
 """`make chaos`: the full fault run (10,000 ratings, 50 kiosks, ~10 % dropped connections,
-one PostgreSQL restart), printed as JSON and written to docs/reliability-last-run.json."""
+~5 % HTML 404 pages from the proxy, one PostgreSQL restart), printed as JSON and written
+to docs/reliability-last-run.json."""
 
 import argparse
 import json
@@ -15,6 +16,7 @@ def main() -> int:
     parser.add_argument("--ratings", type=int, default=10_000)
     parser.add_argument("--kiosks", type=int, default=50)
     parser.add_argument("--drop-rate", type=float, default=0.10)
+    parser.add_argument("--html-404-rate", type=float, default=0.05)
     parser.add_argument("--deadline", type=float, default=900, help="seconds, at most")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="onestop-chaos-", ignore_cleanup_errors=True) as tmp:
@@ -23,6 +25,7 @@ def main() -> int:
             ratings=args.ratings,
             kiosks=args.kiosks,
             drop_rate=args.drop_rate,
+            html_404_rate=args.html_404_rate,
             deadline_s=args.deadline,
         )
     figures["when"] = datetime.now(UTC).isoformat(timespec="seconds")

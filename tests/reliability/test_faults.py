@@ -1,4 +1,5 @@
-"""Nothing lost, nothing doubled: ratings through a lossy proxy, with a database restart.
+"""Nothing lost, nothing doubled: ratings through a lossy proxy (dropped connections and
+HTML 404 pages in place of the app's answer), with a database restart.
 
 A small run (1,000 ratings from 50 kiosks) here; the full 10,000 in `make chaos`.
 It starts its own PostgreSQL (so restarting it disturbs nothing) and the app under
@@ -37,4 +38,5 @@ def test_every_rating_is_stored_exactly_once_despite_drops_and_a_restart(work_di
     # The faults really happened: drops on both sides of the server, and one restart.
     assert figures["dropped_before_server"] > 10
     assert figures["dropped_after_server"] > 10
+    assert figures["html_404_pages"] > 10 and figures["client_errors"].get("404", 0) > 10
     assert figures["database_restarts"] == 1, figures["restart_errors"]

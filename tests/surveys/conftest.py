@@ -147,3 +147,27 @@ def post_rating(client):
         )
 
     return post
+
+
+# --- Browser tests of the kiosk -------------------------------------------------------
+
+
+@pytest.fixture
+def device(tree, kiosk_version):
+    """A kiosk at desk A1, not yet enrolled; no misuse interval so tests may tap quickly.
+    Lan is signed in at the desk (a counter session)."""
+    tree.desk_a.start_serving(tree.staff_a, how="admin")
+    return Kiosk.objects.create(
+        office=tree.office_a, desk=tree.desk_a, name="Kiosk 1", min_seconds_between_ratings=0
+    )
+
+
+@pytest.fixture
+def kiosk_page(page, live_server, device):
+    """The page, enrolled through its one-time link as an operator would."""
+    token = device.issue_enrolment_token()
+    page.goto(live_server.url + reverse("surveys:kiosk_enrol", args=[token]))
+    page.click("#enrol-device")
+    page.wait_for_url(live_server.url + reverse("surveys:kiosk"))
+    page.wait_for_selector("#screen-start.is-active")
+    return page

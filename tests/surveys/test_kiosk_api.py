@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from offices.models import Kiosk
-from surveys.models import Answer, AnswerRollup, Response, ResponseRollup
+from surveys.models import Answer, AnswerRollup, RefusedSubmission, Response, ResponseRollup
 from surveys.submission import MAX_TEXT_CHARS
 from tests.factories import DeskFactory, StaffFactory
 from tests.surveys.conftest import rating_payload, survey_version
@@ -248,8 +248,9 @@ BAD_ANSWERS = {
 @pytest.mark.parametrize("case", sorted(BAD_ANSWERS))
 def test_bad_answers_are_refused_whole(kiosk, kiosk_version, post_rating, case):
     reply = post_rating(kiosk.credential, _bad(kiosk_version, answers=BAD_ANSWERS[case]))
-    assert reply.status_code == 400, case
-    assert reply.json()["message"]
+    assert reply.status_code == 422, case
+    body = reply.json()
+    assert body["final"] is True and body["code"] == "invalid" and body["error"] == body["message"]
     assert nothing_stored()
 
 
@@ -274,8 +275,8 @@ BAD_FIELDS = {
 @pytest.mark.parametrize("case", sorted(BAD_FIELDS))
 def test_bad_fields_are_refused_whole(kiosk, kiosk_version, post_rating, case):
     reply = post_rating(kiosk.credential, _bad(kiosk_version, **BAD_FIELDS[case]))
-    assert reply.status_code == 400, case
-    assert reply.json()["error"] == "invalid"
+    assert reply.status_code == 422, case
+    assert reply.json()["code"] == "invalid" and reply.json()["final"] is True
     assert nothing_stored()
 
 
@@ -285,7 +286,7 @@ def test_a_version_that_does_not_apply_to_the_office_is_refused(kiosk, post_rati
     for version in (elsewhere, extension_of_b):
         payload = rating_payload(version, answers=[{"question": "overall", "value": 5}])
         reply = post_rating(kiosk.credential, payload)
-        assert reply.status_code == 400
+        assert reply.status_code == 422
         assert reply.json()["field"] == "version"
     assert nothing_stored()
 
@@ -295,7 +296,7 @@ def test_desk_or_staff_of_another_office_is_refused(kiosk, kiosk_version, post_r
     other_staff = StaffFactory(office=tree.office_b)
     for field, value in (("desk", other_desk.pk), ("staff", other_staff.pk)):
         reply = post_rating(kiosk.credential, _bad(kiosk_version, **{field: value}))
-        assert reply.status_code == 400 and reply.json()["field"] == field
+        assert reply.status_code == 422 and reply.json()["field"] == field
     assert nothing_stored()
 
 
@@ -305,16 +306,24 @@ def test_desk_or_staff_of_another_office_is_refused(kiosk, kiosk_version, post_r
 )
 def test_malformed_bodies_are_refused(kiosk, post_rating, kiosk_version, body):
     reply = post_rating(kiosk.credential, body)
-    assert reply.status_code == 400
-    assert reply.json()["error"] in {"malformed", "invalid"}
+    assert reply.status_code == 422
+    assert reply.json()["code"] in {"malformed", "invalid"} and reply.json()["final"] is True
     assert nothing_stored()
 
 
-def test_an_oversize_body_is_refused_with_413(kiosk, kiosk_version, post_rating):
+def test_an_oversize_body_is_refused_for_good_and_kept(kiosk, kiosk_version, post_rating):
     payload = _bad(kiosk_version, padding="x" * 70_000)
     reply = post_rating(kiosk.credential, payload)
-    assert reply.status_code == 413
+    assert reply.status_code == 422
+    assert (reply.json()["code"], reply.json()["final"]) == ("too_large", True)
     assert nothing_stored()
+    refusal = RefusedSubmission.objects.get()
+    assert (refusal.kiosk, str(refusal.rating_id), refusal.code) == (
+        kiosk.kiosk,
+        payload["id"],
+        "too_large",
+    )
+    assert len(refusal.body) == 64 * 1024 and refusal.body.startswith("{")
 
 
 def test_messages_are_translated_for_the_kiosk(kiosk, kiosk_version, post_rating):
@@ -367,7 +376,7 @@ def test_a_revoked_kiosk_is_refused_with_403(kiosk, kiosk_version, post_rating):
     kiosk.kiosk.revoke()
     reply = post_rating(kiosk.credential, rating_payload(kiosk_version))
     assert reply.status_code == 403
-    assert reply.json()["error"] == "revoked"
+    assert (reply.json()["code"], reply.json()["final"]) == ("revoked", False)
     assert nothing_stored()
 
 
@@ -390,7 +399,7 @@ def test_the_api_accepts_only_post(client, kiosk):
         reverse("surveys:kiosk_api_rating"), HTTP_AUTHORIZATION=f"Kiosk {kiosk.credential}"
     )
     assert reply.status_code == 405
-    assert reply.json()["error"] == "method"
+    assert (reply.json()["code"], reply.json()["final"]) == ("method", False)
 
 
 def test_the_api_needs_no_csrf_token_but_the_credential(kiosk, kiosk_version):
@@ -436,3 +445,86 @@ def test_heartbeat_without_credential_is_refused(client, kiosk):
     assert reply.status_code == 401
     kiosk.kiosk.refresh_from_db()
     assert kiosk.kiosk.last_seen_at is None
+
+
+# --- Final refusals and the heartbeat's report -----------------------------------------
+
+
+def test_a_final_refusal_is_stored_per_kiosk_with_the_body_and_code(
+    kiosk, kiosk_version, post_rating
+):
+    payload = _bad(
+        kiosk_version,
+        answers=[{"question": "overall", "value": 9}, {"question": "polite", "value": 1}],
+    )
+    reply = post_rating(kiosk.credential, payload)
+    assert reply.status_code == 422
+    body = reply.json()
+    assert body["final"] is True and body["code"] == "invalid" and body["field"] == "overall"
+    refusal = RefusedSubmission.objects.get()
+    assert refusal.kiosk == kiosk.kiosk and str(refusal.rating_id) == payload["id"]
+    assert json.loads(refusal.body) == payload and refusal.field == "overall"
+    assert refusal.reported_at is None
+    # Sent again (a kiosk that never got the answer): still one row.
+    assert post_rating(kiosk.credential, payload).status_code == 422
+    assert RefusedSubmission.objects.count() == 1
+    assert nothing_stored()
+
+
+def test_refusals_that_are_not_final_say_so_and_store_nothing(kiosk, client, kiosk_version):
+    reply = client.post(
+        reverse("surveys:kiosk_api_rating"),
+        data=json.dumps(rating_payload(kiosk_version)),
+        content_type="application/json",
+    )
+    assert reply.status_code == 401 and reply.json()["final"] is False
+    assert not RefusedSubmission.objects.exists() and nothing_stored()
+
+
+def test_heartbeat_stores_the_queue_length_and_the_refused_ratings_it_reports(
+    client, kiosk, kiosk_version, post_rating
+):
+    refused = _bad(
+        kiosk_version,
+        answers=[{"question": "overall", "value": 9}, {"question": "polite", "value": 1}],
+    )
+    post_rating(kiosk.credential, refused)
+    never_arrived = str(uuid.uuid4())  # refused, but the server's answer was the last we saw
+    report = {
+        "pending": 7,
+        "refused": [
+            {"id": refused["id"], "code": "invalid"},
+            {"id": never_arrived, "code": "invalid"},
+            {"id": "not-a-uuid", "code": "x"},
+        ],
+    }
+    reply = client.post(
+        reverse("surveys:kiosk_api_heartbeat"),
+        data=json.dumps(report),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Kiosk {kiosk.credential}",
+    )
+    assert reply.status_code == 200
+    assert sorted(reply.json()["refused_ack"]) == sorted([refused["id"], never_arrived])
+    device = Kiosk.objects.get(pk=kiosk.kiosk.pk)
+    assert device.queue_length == 7
+    assert timezone.now() - device.last_heard_at < timedelta(seconds=5)
+    assert device.queue_reported_at == device.last_heard_at == device.last_seen_at
+    rows = dict(RefusedSubmission.objects.values_list("rating_id", "body"))
+    assert set(map(str, rows)) == {refused["id"], never_arrived}
+    assert json.loads(rows[uuid.UUID(refused["id"])]) == refused
+    assert rows[uuid.UUID(never_arrived)] == ""
+    assert RefusedSubmission.objects.filter(reported_at__isnull=False).count() == 2
+
+
+@pytest.mark.parametrize("body", [b"", b"[]", b"{bad", b'{"pending": -1}', b'{"pending": "3"}'])
+def test_a_heartbeat_with_an_odd_body_still_counts_and_keeps_no_queue_figure(client, kiosk, body):
+    reply = client.post(
+        reverse("surveys:kiosk_api_heartbeat"),
+        data=body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Kiosk {kiosk.credential}",
+    )
+    assert reply.status_code == 200 and reply.json()["refused_ack"] == []
+    device = Kiosk.objects.get(pk=kiosk.kiosk.pk)
+    assert device.last_heard_at is not None and device.queue_length is None

@@ -1,66 +1,13 @@
 """The kiosk in Chromium: enrol, rate by tapping, idle reset, Persian, offline, page weight."""
 
-import time
-
 import pytest
 from django.urls import reverse
 
 from offices.models import Kiosk
 from surveys.models import Answer, Response
+from tests.surveys.browser import rate, tap, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def wait_until(condition, timeout=10.0, page=None):
-    """Poll `condition`; with `page`, let Playwright dispatch its events while waiting."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        if page is not None:
-            page.wait_for_timeout(100)
-        else:
-            time.sleep(0.1)
-    return condition()
-
-
-@pytest.fixture
-def device(tree, kiosk_version):
-    """A kiosk at desk A1, not yet enrolled; no misuse interval so tests may tap quickly.
-    Lan is signed in at the desk (a counter session)."""
-    tree.desk_a.start_serving(tree.staff_a, how="admin")
-    return Kiosk.objects.create(
-        office=tree.office_a, desk=tree.desk_a, name="Kiosk 1", min_seconds_between_ratings=0
-    )
-
-
-@pytest.fixture
-def kiosk_page(page, live_server, device):
-    """The page, enrolled through its one-time link as an operator would."""
-    token = device.issue_enrolment_token()
-    page.goto(live_server.url + reverse("surveys:kiosk_enrol", args=[token]))
-    page.click("#enrol-device")
-    page.wait_for_url(live_server.url + reverse("surveys:kiosk"))
-    page.wait_for_selector("#screen-start.is-active")
-    return page
-
-
-def tap(page, selector):
-    page.locator(f"#screen-question.is-active {selector}").first.click()
-
-
-def rate(page, *, overall=4, polite="yes", reasons=(), comment=""):
-    page.click("[data-action=start]")
-    tap(page, f".face-{overall}")
-    for reason in reasons:
-        tap(page, f".option.toggle:has-text('{reason}')")
-    if reasons or overall <= 2:
-        tap(page, "[data-action=next]")
-    tap(page, f".option.{polite}")
-    if comment:
-        page.fill("#answer-text", comment)
-    tap(page, "[data-action=next]")
-    page.wait_for_selector("#screen-thanks.is-active")
 
 
 def measure_load(page, live_server, device):

@@ -67,7 +67,7 @@ def test_build_answers_names_the_question_that_is_wrong(kiosk_version):
     spec = load_spec(kiosk_version.pk)
     with pytest.raises(SubmissionError) as error:
         build_answers([spec], {"overall": 3, "polite": 7}, "en")
-    assert error.value.field == "polite" and error.value.status == 400
+    assert error.value.field == "polite" and error.value.status == 422
 
 
 @pytest.mark.django_db
