@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('offices', '0002_kiosk_heartbeat_report'),
-        ('surveys', '0003_monthly_rollups'),
+        ('surveys', '0004_monthly_desk_rollups'),
     ]
 
     operations = [
