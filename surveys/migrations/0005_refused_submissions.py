@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offices', '0002_kiosk_heartbeat_report'),
+        ('offices', '0003_kiosk_heartbeat_report'),
         ('surveys', '0004_monthly_desk_rollups'),
     ]
 
