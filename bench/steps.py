@@ -26,6 +26,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from common.months import Month, instant_window  # noqa: E402
 from offices.models import AdministrativeUnit, Kiosk, Office  # noqa: E402
 from reports.indices import (  # noqa: E402
     QuestionTally,
@@ -33,7 +34,6 @@ from reports.indices import (  # noqa: E402
     summarise,
 )
 from reports.monthly import TREND_MONTHS, build_monthly_report  # noqa: E402
-from reports.months import Month, instant_window  # noqa: E402
 from reports.subjects import resolve_subject  # noqa: E402
 from surveys.models import Response, SurveyItem  # noqa: E402
 

@@ -14,6 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from common.net import parse_trusted_proxies
 from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -162,6 +163,13 @@ elif PRODUCTION:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Client addresses behind a proxy ------------------------------------------
+# Which hops in front of this server may be believed about the client's address
+# (common.net.client_ip): none by default, so X-Forwarded-For is ignored; a count of
+# proxies ("1" for one nginx), or comma-separated networks ("127.0.0.1/32,10.0.0.0/8").
+# Rate limits, lock-outs and audit events all use that one answer. See deployment.md.
+TRUSTED_PROXIES = parse_trusted_proxies(env_str("TRUSTED_PROXIES", "0"))
+
 # --- Authentication and lock-out -------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -187,6 +195,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "common.net.client_ip"
 
 # Officials' sessions end after inactivity and after an absolute lifetime.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
@@ -286,10 +295,35 @@ LOGGING = {
 # (`manage.py purge_personal_data`, run nightly); anonymous scores are kept.
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 180)
 
+# Every product setting is declared here with its default and read the same way,
+# `settings.GROUP["KEY"]`; tests override a whole group: `{**settings.GROUP, "KEY": 1}`.
 SURVEY = {
     # Reports warn below this many ratings; per-staff rows are hidden below the second.
     "SMALL_SAMPLE_N": env_int("SURVEY_SMALL_SAMPLE_N", 30),
     "STAFF_MIN_N": env_int("SURVEY_STAFF_MIN_N", 10),
+    # A phone rating sent faster than this after the form opened is a script's.
+    "PUBLIC_MIN_SECONDS": env_int("SURVEY_PUBLIC_MIN_SECONDS", 5),
+}
+
+SUGGESTIONS = {
+    # Deadlines, in working days (Monday to Friday) after the day a suggestion arrives.
+    "SEEN_WITHIN_WORKING_DAYS": env_int("SUGGESTIONS_SEEN_WITHIN_WORKING_DAYS", 2),
+    "ANSWER_WITHIN_WORKING_DAYS": env_int("SUGGESTIONS_ANSWER_WITHIN_WORKING_DAYS", 10),
+    # A person needs at least this long to write a suggestion; faster means a script.
+    "MIN_FILL_SECONDS": env_int("SUGGESTIONS_MIN_FILL_SECONDS", 3),
+    # The signed form timestamp expires after this long (the form is then shown again).
+    "FORM_MAX_AGE_SECONDS": env_int("SUGGESTIONS_FORM_MAX_AGE_SECONDS", 12 * 3600),
+}
+
+# Rate limits per client address (common.ratelimit), as (requests, window in seconds),
+# counted in the shared cache. A kiosk's whole office may share one address.
+RATE_LIMITS = {
+    # The public rating pages (/r/…): form posts and page views.
+    "survey_post": (env_int("RATE_LIMIT_SURVEY_POSTS", 20), 600),
+    "survey_view": (env_int("RATE_LIMIT_SURVEY_VIEWS", 120), 600),
+    # The suggestion book: new suggestions, and look-ups of a tracking code.
+    "suggestion_submit": (env_int("RATE_LIMIT_SUGGESTION_SUBMITS", 20), 3600),
+    "suggestion_lookup": (env_int("RATE_LIMIT_SUGGESTION_LOOKUPS", 30), 600),
 }
 
 # HSTS preload is a commitment for the whole domain that the city's IT department

@@ -14,6 +14,7 @@ from django.db.models import Count, DateField, Q
 from django.db.models.functions import Substr, Trunc
 from django.utils.translation import gettext as _
 
+from common.months import add_months
 from inspections.models import (
     DisciplinaryCase,
     InspectingLevel,
@@ -96,19 +97,6 @@ def _row(label: str, values: dict | None, **extra) -> CountRow:
         by_level={level: values.get(f"level_{level}", 0) for level in LEVELS},
         **extra,
     )
-
-
-def add_months(day: date, months: int) -> date:
-    """`day` moved by whole months, clamped to the end of shorter months."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def period_start(day: date, group: str) -> date:

@@ -1,74 +1,16 @@
-"""CSV and XLSX files from tables: headers plus rows. Every text cell is made
-formula-injection safe, so a finding typed as "=HYPERLINK(…)" stays text."""
+"""The inspection register and its counts as CSV and XLSX (common.exports writes them).
+
+Every text cell is made formula-injection safe there, so a finding typed as
+"=HYPERLINK(…)" stays text."""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterator
 
-from django.http import HttpResponse
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Control characters XML 1.0 cannot carry: openpyxl refuses a cell holding one.
-XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would run as a formula gets a leading single quote."""
-    if isinstance(value, Promise):
-        value = str(value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-@dataclass
-class Table:
-    title: str
-    headers: list[str]
-    rows: Iterable[list]
-
-
-def csv_response(table: Table, filename: str) -> HttpResponse:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
-    writer = csv.writer(buffer)
-    writer.writerow([safe_cell(h) for h in table.headers])
-    for row in table.rows:
-        writer.writerow(["" if v is None else safe_cell(v) for v in row])
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def xlsx_cell(value):
-    """safe_cell for XLSX: control characters pasted into a finding are dropped first
-    (openpyxl refuses them), then the formula check runs on what is left."""
-    if isinstance(value, str):
-        value = XLSX_ILLEGAL.sub("", value)
-    return safe_cell(value)
-
-
-def xlsx_response(tables: list[Table], filename: str) -> HttpResponse:
-    workbook = Workbook(write_only=True)
-    for table in tables:
-        sheet = workbook.create_sheet(title=table.title[:31])
-        sheet.append([xlsx_cell(h) for h in table.headers])
-        for row in table.rows:
-            sheet.append([xlsx_cell(v) for v in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
+from common.exports import Exporter, Table
+from inspections.counts import InspectionCounts, count_headers
 
 # --- The register -----------------------------------------------------------------
 
@@ -135,3 +77,49 @@ def cases_table(cases, title: str) -> Table:
         )
     )
     return Table(title, headers, rows)
+
+
+class RegisterExporter(Exporter):
+    """The register (CSV: that table alone; XLSX: also the disciplinary cases)."""
+
+    several_tables = False
+    filename = "inspections"
+
+    def __init__(self, inspections, cases=None):
+        self.inspections, self.cases = inspections, cases
+
+    def tables(self) -> Iterator[Table]:
+        yield register_table(self.inspections, _("Inspections"))
+        if self.cases is not None:
+            yield cases_table(self.cases, _("Disciplinary cases"))
+
+
+COUNT_TABLES = ("period", "unit", "measure")
+
+
+def counts_tables(counts: InspectionCounts) -> dict[str, Table]:
+    headers = count_headers()
+    measure_headers = [_("Measure taken"), _("Cases disciplined")]
+    return {
+        "period": Table(
+            _("By period"), headers, [r.cells() for r in [*counts.by_period, counts.total]]
+        ),
+        "unit": Table(_("By unit"), headers, [r.cells() for r in counts.by_unit]),
+        "measure": Table(
+            _("By measure"), measure_headers, [[label, n] for _code, label, n in counts.by_measure]
+        ),
+    }
+
+
+class CountsExporter(Exporter):
+    """The counts: one table (`only`, for CSV) or all three (XLSX)."""
+
+    several_tables = False
+
+    def __init__(self, counts: InspectionCounts, only: str | None = None):
+        self.counts, self.only = counts, only
+        self.filename = f"inspection-counts-{only}" if only else "inspection-counts"
+
+    def tables(self) -> Iterator[Table]:
+        tables = counts_tables(self.counts)
+        yield from [tables[self.only]] if self.only else tables.values()

@@ -15,11 +15,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from offices.models import AdministrativeUnit, Office, StaffMember, memberships_of
+from offices.models import (
+    AdministrativeUnit,
+    Office,
+    StaffMember,
+    is_active_superuser,
+    memberships_of,
+    subtree_filter,
+)
 
 ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "jpg", "jpeg", "png"]
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -90,30 +97,21 @@ def inspector_paths(user) -> list[str]:
 
 
 def is_inspector_over(user, unit: AdministrativeUnit) -> bool:
-    if user.is_authenticated and user.is_active and user.is_superuser:
+    if is_active_superuser(user):
         return True
     return any(unit.path.startswith(path) for path in inspector_paths(user))
 
 
 def may_record_any(user) -> bool:
-    return bool(user.is_active and user.is_superuser) or bool(inspector_paths(user))
-
-
-def _paths_filter(paths: list[str], field: str) -> Q:
-    if not paths:
-        return Q(pk__in=[])
-    condition = Q()
-    for path in paths:
-        condition |= Q(**{f"{field}__startswith": path})
-    return condition
+    return is_active_superuser(user) or bool(inspector_paths(user))
 
 
 def reader_paths(user) -> list[str] | None:
     """Roots of the subtrees whose inspections the user may read; None means everything."""
+    if is_active_superuser(user):
+        return None
     if not user.is_authenticated or not user.is_active:
         return []
-    if user.is_superuser:
-        return None
     paths = {m.unit.path for m in memberships_of(user)} | set(inspector_paths(user))
     # Keep only the highest roots: a path under another adds nothing.
     return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
@@ -123,15 +121,15 @@ def readable_units(user):
     """Units whose inspections the user may read (for filters and report pickers)."""
     paths = reader_paths(user)
     units = AdministrativeUnit.objects.all()
-    return units if paths is None else units.filter(_paths_filter(paths, "path"))
+    return units if paths is None else units.filter(subtree_filter(paths, "path"))
 
 
 def recordable_units(user):
     """Units the user may record inspections for."""
     units = AdministrativeUnit.objects.all()
-    if user.is_active and user.is_superuser:
+    if is_active_superuser(user):
         return units
-    return units.filter(_paths_filter(inspector_paths(user), "path"))
+    return units.filter(subtree_filter(inspector_paths(user), "path"))
 
 
 # --- Inspections ----------------------------------------------------------------------
@@ -140,7 +138,7 @@ def recordable_units(user):
 class InspectionQuerySet(models.QuerySet):
     def visible_to(self, user):
         paths = reader_paths(user)
-        return self if paths is None else self.filter(_paths_filter(paths, "unit__path"))
+        return self if paths is None else self.filter(subtree_filter(paths, "unit__path"))
 
     def in_subtree(self, unit: AdministrativeUnit):
         return self.filter(unit__path__startswith=unit.path)

@@ -6,17 +6,14 @@ reads and records over their subtree without holding an office membership there.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 
 from inspections.models import Inspection, is_inspector_over
+from offices.scope import fetch_visible
 
 
 def get_inspection(user, pk, *, change: bool = False, queryset=None) -> Inspection:
     queryset = Inspection.objects.all() if queryset is None else queryset
-    try:
-        inspection = queryset.visible_to(user).select_related("unit", "office").get(pk=pk)
-    except (Inspection.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
+    inspection = fetch_visible(user, queryset.select_related("unit", "office"), pk=pk)
     if change and not is_inspector_over(user, inspection.unit):
         raise PermissionDenied
     return inspection

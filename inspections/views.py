@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inspections.counts import LEVELS, build_counts, count_headers
-from inspections.exports import Table, cases_table, csv_response, register_table, xlsx_response
+from inspections.counts import LEVELS, build_counts
+from inspections.exports import COUNT_TABLES, CountsExporter, RegisterExporter
 from inspections.forms import CaseForm, InspectionForm, RegisterFilterForm, ReportForm
 from inspections.models import DisciplinaryCase, Inspection, is_inspector_over, may_record_any
 from inspections.scope import get_inspection
@@ -157,40 +157,22 @@ def export_register(request, fmt: str):
     if fmt not in FORMATS or inspections is None:
         return HttpResponseBadRequest(_("Check the filters: some values are not valid."))
     AuditEvent.record(request, "inspection.export", fmt=fmt, filters=request.GET.dict())
-    register = register_table(inspections, _("Inspections"))
     if fmt == "csv":
-        return csv_response(register, "inspections.csv")
+        return RegisterExporter(inspections).csv_response()
     cases = DisciplinaryCase.objects.filter(inspection__in=inspections.values("pk"))
-    return xlsx_response(
-        [register, cases_table(cases, _("Disciplinary cases"))], "inspections.xlsx"
-    )
-
-
-def counts_tables(counts) -> dict[str, Table]:
-    headers = count_headers()
-    measure_headers = [_("Measure taken"), _("Cases disciplined")]
-    return {
-        "period": Table(
-            _("By period"), headers, [r.cells() for r in [*counts.by_period, counts.total]]
-        ),
-        "unit": Table(_("By unit"), headers, [r.cells() for r in counts.by_unit]),
-        "measure": Table(
-            _("By measure"), measure_headers, [[label, n] for _code, label, n in counts.by_measure]
-        ),
-    }
+    return RegisterExporter(inspections, cases).xlsx_response()
 
 
 @login_required
 def export_counts(request, fmt: str):
     form = ReportForm(request.GET, user=request.user)
     table = request.GET.get("table", "period")
-    if fmt not in FORMATS or table not in ("period", "unit", "measure") or not form.is_valid():
+    if fmt not in FORMATS or table not in COUNT_TABLES or not form.is_valid():
         return HttpResponseBadRequest(_("Check the filters: some values are not valid."))
     data = form.cleaned_data
     counts = build_counts(
         request.user, data["unit"], data["date_from"], form.end_exclusive, data["group"]
     )
-    tables = counts_tables(counts)
     if fmt == "csv":
-        return csv_response(tables[table], f"inspection-counts-{table}.csv")
-    return xlsx_response(list(tables.values()), "inspection-counts.xlsx")
+        return CountsExporter(counts, only=table).csv_response()
+    return CountsExporter(counts).xlsx_response()

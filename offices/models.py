@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -20,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
+from common.net import client_ip
+
 
 class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer (reads reports)")
@@ -30,8 +33,17 @@ class Role(models.TextChoices):
 ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.ADMIN: 3}
 
 
+def is_active_superuser(user) -> bool:
+    """A superuser counts only while logged in and active: an inactive one is nobody."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
 def memberships_of(user, min_role: str = Role.VIEWER) -> list[Membership]:
-    """The user's memberships with at least `min_role`, loaded once per user object."""
+    """The user's memberships with at least `min_role`, loaded once per user object.
+
+    Anonymous and inactive users hold none."""
+    if not user.is_authenticated or not user.is_active:
+        return []
     cached = getattr(user, "_memberships_cache", None)
     if cached is None:
         cached = list(Membership.objects.filter(user=user).select_related("unit"))
@@ -39,40 +51,60 @@ def memberships_of(user, min_role: str = Role.VIEWER) -> list[Membership]:
     return [m for m in cached if ROLE_RANK[m.role] >= ROLE_RANK[min_role]]
 
 
+def memberships_over(user, unit: AdministrativeUnit) -> list[Membership]:
+    """The user's memberships that cover `unit` (held on it or on an ancestor)."""
+    return [m for m in memberships_of(user) if unit.path.startswith(m.unit.path)]
+
+
 def role_over(user, unit: AdministrativeUnit) -> str | None:
     """The strongest role the user holds over `unit` (through it or an ancestor)."""
-    if user.is_superuser:
+    if is_active_superuser(user):
         return Role.ADMIN
-    roles = [m.role for m in memberships_of(user) if unit.path.startswith(m.unit.path)]
+    roles = [m.role for m in memberships_over(user, unit)]
     return max(roles, key=ROLE_RANK.__getitem__, default=None)
+
+
+def has_role(user, unit: AdministrativeUnit, min_role: str = Role.VIEWER) -> bool:
+    """Whether the user holds at least `min_role` over `unit`: the one role check."""
+    role = role_over(user, unit)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[min_role]
+
+
+def holds_role_anywhere(user, min_role: str = Role.VIEWER) -> bool:
+    """Whether the user holds at least `min_role` over some unit (e.g. to show a menu)."""
+    return is_active_superuser(user) or bool(memberships_of(user, min_role))
 
 
 def visible_lineage(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     """The breadcrumb from the highest unit the user may see down to `unit`."""
     lineage = unit.lineage()
-    if user.is_superuser:
+    if is_active_superuser(user):
         return lineage
     roots = [m.unit.path for m in memberships_of(user)]
     return [u for u in lineage if any(u.path.startswith(root) for root in roots)]
 
 
+def subtree_filter(paths: Iterable[str], field: str = "path") -> Q:
+    """A Q matching rows whose unit path `field` lies under one of `paths` (a unit's path
+    is a prefix of its whole subtree's); no paths match nothing."""
+    conditions = [Q(**{f"{field}__startswith": path}) for path in paths]
+    if not conditions:
+        return Q(pk__in=[])
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition |= other
+    return condition
+
+
 def _scope_filter(user, path_field: str, min_role: str = Role.VIEWER) -> Q | None:
     """A Q matching rows whose unit path lies under one of the user's memberships.
 
-    Returns None for superusers (no restriction). A user without memberships
-    gets a Q that matches nothing.
+    Returns None for (active) superusers: no restriction. Anyone else without
+    memberships, inactive or anonymous gets a Q that matches nothing.
     """
-    if not user.is_authenticated or not user.is_active:
-        return Q(pk__in=[])
-    if user.is_superuser:
+    if is_active_superuser(user):
         return None
-    paths = [m.unit.path for m in memberships_of(user, min_role)]
-    if not paths:
-        return Q(pk__in=[])
-    condition = Q()
-    for path in paths:
-        condition |= Q(**{f"{path_field}__startswith": path})
-    return condition
+    return subtree_filter((m.unit.path for m in memberships_of(user, min_role)), path_field)
 
 
 class UnitLevel(models.TextChoices):
@@ -864,5 +896,5 @@ class AuditEvent(models.Model):
             action=action,
             object_repr=str(obj)[:300] if obj is not None else "",
             detail=detail,
-            ip_address=request.META.get("REMOTE_ADDR") or None if request is not None else None,
+            ip_address=client_ip(request) if request is not None else None,
         )

@@ -7,7 +7,7 @@ from `Model.objects.visible_to(user)`.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from offices.models import ROLE_RANK, AdministrativeUnit, Role, role_over
+from offices.models import AdministrativeUnit, Role, has_role
 
 
 def unit_of(obj) -> AdministrativeUnit:
@@ -21,6 +21,16 @@ def unit_of(obj) -> AdministrativeUnit:
     raise TypeError(f"{type(obj).__name__} is not attached to an administrative unit")
 
 
+def fetch_visible(user, queryset, **lookup):
+    """The object matching `lookup` among those the user may see, or 404 (so the existence
+    of an object outside the user's subtrees does not leak)."""
+    visible = queryset.visible_to(user) if hasattr(queryset, "visible_to") else queryset
+    try:
+        return visible.get(**lookup)
+    except (visible.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
 def get_in_scope(user, queryset, *, min_role: str = Role.VIEWER, **lookup):
     """Return the object matching `lookup` if the user may see it.
 
@@ -28,14 +38,10 @@ def get_in_scope(user, queryset, *, min_role: str = Role.VIEWER, **lookup):
     existence does not leak; visible objects for which the user's role is below
     `min_role` give 403.
     """
-    visible = queryset.visible_to(user) if hasattr(queryset, "visible_to") else queryset
-    try:
-        obj = visible.get(**lookup)
-    except (visible.model.DoesNotExist, ValueError, TypeError):
-        raise Http404 from None
-    role = role_over(user, unit_of(obj))
-    if role is None:
+    obj = fetch_visible(user, queryset, **lookup)
+    unit = unit_of(obj)
+    if not has_role(user, unit):
         raise Http404
-    if ROLE_RANK[role] < ROLE_RANK[min_role]:
+    if not has_role(user, unit, min_role):
         raise PermissionDenied
     return obj

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from offices.models import ROLE_RANK, Role, role_over
+from common.months import Month
+from offices.models import Role, has_role
 from reports.exports import answers_in_month
-from reports.months import Month
 from reports.subjects import Subject
 
 
 def can_moderate(user, subject: Subject) -> bool:
     """Managers and above over the subject's unit may hide and show comments."""
     unit = subject.obj if subject.kind == "unit" else subject.office.unit
-    role = role_over(user, unit)
-    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.MANAGER]
+    return has_role(user, unit, Role.MANAGER)
 
 
 def comments_for(subject: Subject, month: Month, *, include_hidden: bool, search: str = ""):

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from common.months import Month, MonthError
 from offices.models import DossierCount, Office
-from reports.months import Month, MonthError
 
 HEADER = ["month", "office", "dossiers_handled"]
 MAX_DOSSIERS = 10_000_000

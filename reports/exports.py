@@ -1,128 +1,19 @@
-"""Exporters: tables (headers + a row generator) written as CSV or XLSX.
+"""The report's exporters: every table of a monthly report, and the raw responses.
 
-CSV streams (StreamingHttpResponse); XLSX is written row by row with openpyxl's
-write-only workbook into a spooled temporary file, so neither format builds the
-whole export in memory. Every text cell goes through `safe_cell`: a citizen's
-comment such as "=HYPERLINK(…)" must not become a formula in a spreadsheet.
+common.exports writes them (CSV streamed, XLSX row by row, every cell formula-safe).
 """
 
 from __future__ import annotations
 
-import csv
-import re
-import tempfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 
+from common.exports import Exporter, Table
+from common.months import Month, instant_window, local_date
 from reports.indices import RankedRow, SatisfactionSummary, staff_min_n
-from reports.months import Month, instant_window, local_date
-
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Control characters XML 1.0 cannot carry: openpyxl refuses a cell holding one.
-XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def safe_cell(value):
-    """Neutralise text that a spreadsheet would run as a formula (prefix a quote)."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def xlsx_cell(value):
-    """safe_cell for XLSX: a citizen's comment may hold control characters (the kiosk
-    takes any text but NUL); they are dropped first, so "\x01=1+1" is neutralised too."""
-    if isinstance(value, str):
-        value = XLSX_ILLEGAL.sub("", value)
-    return safe_cell(value)
-
-
-@dataclass
-class Table:
-    title: str
-    headers: list[str]
-    rows: Iterable[list]
-
-
-class _Echo:
-    """A file-like object whose write() returns the line, for csv.writer streaming."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-class Exporter:
-    """Subclasses give a file name stem and tables; the base writes CSV or XLSX."""
-
-    filename = "export"
-
-    def tables(self) -> Iterator[Table]:
-        raise NotImplementedError
-
-    def csv_lines(self) -> Iterator[str]:
-        writer = csv.writer(_Echo())
-        yield "\ufeff"  # BOM: Excel then reads the UTF-8 (Vietnamese) correctly
-        for index, table in enumerate(self.tables()):
-            if index:
-                yield writer.writerow([])
-            if self.several_tables:
-                yield writer.writerow([safe_cell(table.title)])
-            yield writer.writerow([safe_cell(h) for h in table.headers])
-            for row in table.rows:
-                yield writer.writerow([safe_cell(v) for v in row])
-
-    several_tables = True
-
-    def csv_response(self) -> StreamingHttpResponse:
-        response = StreamingHttpResponse(self.csv_lines(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self.filename}.csv"'
-        return response
-
-    def xlsx_file(self):
-        from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
-
-        workbook = Workbook(write_only=True)
-        used: set[str] = set()
-        for table in self.tables():
-            sheet = workbook.create_sheet(_sheet_title(table.title, used))
-            header_cells = []
-            for header in table.headers:
-                cell = WriteOnlyCell(sheet, value=xlsx_cell(header))
-                cell.font = Font(bold=True)
-                header_cells.append(cell)
-            sheet.append(header_cells)
-            for row in table.rows:
-                sheet.append([xlsx_cell(v) for v in row])
-        handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-        workbook.save(handle)
-        handle.seek(0)
-        return handle
-
-    def xlsx_response(self) -> FileResponse:
-        return FileResponse(
-            self.xlsx_file(),
-            as_attachment=True,
-            filename=f"{self.filename}.xlsx",
-            content_type=XLSX_TYPE,
-        )
-
-
-def _sheet_title(title: str, used: set[str]) -> str:
-    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
-    clean = "".join("_" if c in "[]:*?/\\" else c for c in title)[:28] or "Sheet"
-    name, number = clean, 2
-    while name in used:
-        name, number = f"{clean[:25]} {number}", number + 1
-    used.add(name)
-    return name
 
 
 def _share(value: float | None):

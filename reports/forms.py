@@ -6,8 +6,8 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.months import Month, MonthError
 from offices.models import AdministrativeUnit, Office
-from reports.months import Month, MonthError
 
 
 class MonthField(forms.CharField):

@@ -429,7 +429,7 @@ def satisfaction_summary(
 
 
 def monthly_summaries(offices, months: list, *, where: Q | None = None) -> list:
-    """[(month, summary)] for consecutive `months` (reports.months.Month), two queries."""
+    """[(month, summary)] for consecutive `months` (common.months.Month), two queries."""
     by_month = grouped_summaries(
         offices, months[0].start, months[-1].end, where=where, group={"month": TruncMonth("day")}
     )

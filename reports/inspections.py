@@ -27,6 +27,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from common.months import Month
 from inspections.counts import LEVELS, CountRow, cases_by_measure, counts_by_period
 from inspections.forms import ReportForm
 from inspections.models import Inspection
@@ -38,7 +39,6 @@ from reports.indices import (
     rating_counts,
     summarise,
 )
-from reports.months import Month
 
 WINDOW_MONTHS = 3
 PAGE_SIZE = 25

@@ -13,6 +13,7 @@ from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
+from common.months import Month
 from offices.models import AdministrativeUnit, Desk, ProcedureField, StaffMember
 from reports import charts
 from reports.indices import (
@@ -30,7 +31,6 @@ from reports.indices import (
     top_reasons,
     weekday_hour_counts,
 )
-from reports.months import Month
 from reports.subjects import Subject
 
 TREND_MONTHS = 13  # this month and the same month last year

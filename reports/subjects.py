@@ -17,9 +17,9 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from common.months import Month
 from offices.models import AdministrativeUnit, Desk, Office, StaffMember, visible_lineage
 from offices.scope import get_in_scope
-from reports.months import Month
 
 KINDS = {
     "unit": _("Unit"),

@@ -14,14 +14,22 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from offices.models import AdministrativeUnit, AuditEvent, Office, Role, memberships_of
+from common.months import Month, MonthError
+from offices.models import (
+    AdministrativeUnit,
+    AuditEvent,
+    Office,
+    Role,
+    holds_role_anywhere,
+    is_active_superuser,
+    memberships_of,
+)
 from offices.scope import get_in_scope
 from reports.comments import can_moderate, comments_for
 from reports.dossiers import save_dossier_rows
 from reports.exports import RawResponsesExporter, ReportTablesExporter
 from reports.forms import CommentSearchForm, DossierImportForm, HideCommentForm, ReportPickForm
 from reports.monthly import build_dashboard, build_monthly_report
-from reports.months import Month, MonthError
 from reports.subjects import resolve_subject
 from surveys.models import Answer
 
@@ -34,7 +42,7 @@ def _month_or_404(text: str, subject) -> Month:
 
 
 def _default_unit_id(user) -> int | None:
-    if user.is_superuser:
+    if is_active_superuser(user):
         root = AdministrativeUnit.objects.get_first_root_node()
         return root.pk if root else None
     units = sorted((m.unit for m in memberships_of(user)), key=lambda u: u.path)
@@ -52,7 +60,7 @@ def dashboard(request):
     context = {
         "dashboard": build_dashboard(subject),
         "scope_roots": [m.unit for m in memberships_of(request.user)],
-        "can_import": request.user.is_superuser or bool(memberships_of(request.user, Role.MANAGER)),
+        "can_import": holds_role_anywhere(request.user, Role.MANAGER),
     }
     return render(request, "reports/dashboard.html", context)
 
@@ -166,7 +174,7 @@ def export_pdf(request, kind: str, pk: int, month: str):
 @login_required
 def import_dossiers(request):
     """Managers upload dossiers-handled figures for the offices they manage."""
-    if not (request.user.is_superuser or memberships_of(request.user, Role.MANAGER)):
+    if not holds_role_anywhere(request.user, Role.MANAGER):
         raise PermissionDenied
     offices = Office.objects.visible_to(request.user, min_role=Role.MANAGER)
     form = DossierImportForm(request.POST or None, request.FILES or None, offices=offices)

@@ -8,6 +8,7 @@ import time
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout, Submit
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -15,7 +16,6 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Office
-from suggestions.conf import setting
 from suggestions.models import Category, Channel, Status, Suggestion, normalise_code
 
 _STARTED_SALT = "suggestions.form-started"
@@ -147,11 +147,11 @@ class SuggestionForm(forms.ModelForm):
         if cleaned.get("website"):
             raise ValidationError(_("This form could not be accepted. Please try again."))
         elapsed = seconds_since(cleaned.get("started", ""))
-        if elapsed is None or elapsed > setting("FORM_MAX_AGE_SECONDS"):
+        if elapsed is None or elapsed > settings.SUGGESTIONS["FORM_MAX_AGE_SECONDS"]:
             raise ValidationError(
                 _("This form was open too long or could not be checked. Please send it again.")
             )
-        if elapsed < setting("MIN_FILL_SECONDS"):
+        if elapsed < settings.SUGGESTIONS["MIN_FILL_SECONDS"]:
             raise ValidationError(
                 _("That was very quick. Please check your suggestion and send it again.")
             )

@@ -22,8 +22,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from offices.models import ROLE_RANK, AdministrativeUnit, Membership, Office, Role, memberships_of
-from suggestions.conf import setting
+from common.choices import Channel
+from offices.models import (
+    ROLE_RANK,
+    AdministrativeUnit,
+    Membership,
+    Office,
+    Role,
+    has_role,
+    is_active_superuser,
+    memberships_over,
+)
 from suggestions.deadlines import due_at
 
 # No 0/O, 1/I/L: a code read off a screen or a receipt is typed back without doubt.
@@ -64,12 +73,6 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-class Channel(models.TextChoices):
-    KIOSK = "kiosk", _("Kiosk")
-    QR = "qr", _("QR code (own phone)")
-    WEB = "web", _("Web")
-
-
 # How a stamp or reply is signed for citizens: the role at the time, never a person's name.
 PUBLIC_ROLE_LABELS = {
     Role.VIEWER: _("Official"),
@@ -84,9 +87,9 @@ class SuggestionClosed(Exception):
 
 def signing_role(user, unit: AdministrativeUnit) -> tuple[str, str]:
     """(role, unit name) through which `user` acts on `unit`: the strongest, nearest first."""
-    holding = [m for m in memberships_of(user) if unit.path.startswith(m.unit.path)]
+    holding = memberships_over(user, unit)
     best = max(holding, key=lambda m: (ROLE_RANK[m.role], m.unit.depth), default=None)
-    if user.is_superuser:
+    if is_active_superuser(user):
         return Role.ADMIN, best.unit.name if best else ""
     if best is None:
         raise PermissionDenied
@@ -94,10 +97,9 @@ def signing_role(user, unit: AdministrativeUnit) -> tuple[str, str]:
 
 
 def _require_manager(user, office: Office) -> tuple[str, str]:
-    role, unit_name = signing_role(user, office.unit)
-    if ROLE_RANK[role] < ROLE_RANK[Role.MANAGER]:
+    if not has_role(user, office.unit, Role.MANAGER):
         raise PermissionDenied
-    return role, unit_name
+    return signing_role(user, office.unit)
 
 
 class SuggestionQuerySet(models.QuerySet):
@@ -248,8 +250,12 @@ class Suggestion(models.Model):
 
     def set_deadlines(self) -> None:
         tz = self.office.tz
-        self.seen_due_at = due_at(self.created_at, setting("SEEN_WITHIN_WORKING_DAYS"), tz)
-        self.answer_due_at = due_at(self.created_at, setting("ANSWER_WITHIN_WORKING_DAYS"), tz)
+        self.seen_due_at = due_at(
+            self.created_at, settings.SUGGESTIONS["SEEN_WITHIN_WORKING_DAYS"], tz
+        )
+        self.answer_due_at = due_at(
+            self.created_at, settings.SUGGESTIONS["ANSWER_WITHIN_WORKING_DAYS"], tz
+        )
 
     # --- State -------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,15 +12,16 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from offices.models import ROLE_RANK, AuditEvent, Office, Role, role_over
+from common.net import client_ip
+from common.qr import qr_svg
+from common.ratelimit import hit, too_many_requests
+from offices.models import AuditEvent, Office, Role, has_role
 from offices.scope import get_in_scope
-from suggestions.conf import setting
 from suggestions.forms import (
     AssignForm,
     PublishForm,
@@ -38,7 +38,6 @@ from suggestions.models import (
     SuggestionClosed,
     normalise_code,
 )
-from suggestions.ratelimit import allow, client_ip
 
 SENT_SESSION_KEY = "suggestions_sent"
 KIOSK_HOME = "/kiosk/"
@@ -69,8 +68,10 @@ def _on_kiosk(request) -> bool:
     return request.GET.get("channel") == Channel.KIOSK
 
 
-def _rate_limited(request, kiosk: bool = False):
-    return render(request, "suggestions/rate_limited.html", {"kiosk": kiosk}, status=429)
+def _rate_limited(request, retry_after: int, kiosk: bool = False):
+    return too_many_requests(
+        request, retry_after, "suggestions/rate_limited.html", {"kiosk": kiosk}
+    )
 
 
 def _locked_office(raw: str | None) -> Office | None:
@@ -93,15 +94,14 @@ def new(request):
         return render(request, "suggestions/office_missing.html", {"kiosk": kiosk}, status=404)
     form = SuggestionForm(request.POST or None, locked_office=office, large=kiosk)
     if request.method == "POST":
-        if not allow(request, "submit", setting("SUBMIT_LIMIT"), setting("SUBMIT_WINDOW_SECONDS")):
-            return _rate_limited(request, kiosk)
+        wait = hit(request, "suggestion_submit")
+        if wait is not None:
+            return _rate_limited(request, wait, kiosk)
         if form.is_valid():
             suggestion = form.save(commit=False)
             suggestion.channel = channel
             suggestion.language = (get_language() or "")[:8]
-            suggestion.submitter_ip = (
-                client_ip(request) if client_ip(request) != "unknown" else None
-            )
+            suggestion.submitter_ip = client_ip(request)
             suggestion.save()
             request.session[SENT_SESSION_KEY] = [
                 suggestion.code,
@@ -132,18 +132,8 @@ def _kiosk_languages(request) -> list[dict]:
 
 
 def _qr_svg(url: str) -> str:
-    qr = segno.make(url, error="m")
-    return mark_safe(  # noqa: S308 — segno's own markup around a URL we built
-        qr.svg_inline(
-            scale=1,
-            border=2,
-            dark="#000",
-            light="#fff",
-            omitsize=True,
-            svgclass="sg-qr",
-            title=_("QR code of your suggestion's status page"),
-        )
-    )
+    title = _("QR code of your suggestion's status page")
+    return qr_svg(url, css_class="sg-qr", border=2, title=title)
 
 
 @never_cache
@@ -192,8 +182,9 @@ def _lookup(code: str):
 def status(request, code: str):
     """What happened to a suggestion: received → seen (by role and date) → answered → closed."""
     lang, kiosk = _language_from_link(request), _on_kiosk(request)
-    if not allow(request, "lookup", setting("LOOKUP_LIMIT"), setting("LOOKUP_WINDOW_SECONDS")):
-        return _rate_limited(request, kiosk)
+    wait = hit(request, "suggestion_lookup")
+    if wait is not None:
+        return _rate_limited(request, wait, kiosk)
     suggestion, stamps, replies = _lookup(normalise_code(code) or "")
     if suggestion is None:
         form = TrackForm(initial={"code": code[:20]})
@@ -240,8 +231,7 @@ def board(request, office_id: int):
 
 
 def _can_act(user, suggestion: Suggestion) -> bool:
-    role = role_over(user, suggestion.office.unit)
-    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.MANAGER]
+    return has_role(user, suggestion.office.unit, Role.MANAGER)
 
 
 @login_required
@@ -257,8 +247,8 @@ def suggestion_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     deadlines = {
-        "seen": setting("SEEN_WITHIN_WORKING_DAYS"),
-        "answer": setting("ANSWER_WITHIN_WORKING_DAYS"),
+        "seen": settings.SUGGESTIONS["SEEN_WITHIN_WORKING_DAYS"],
+        "answer": settings.SUGGESTIONS["ANSWER_WITHIN_WORKING_DAYS"],
     }
     context = {"form": form, "page": page, "query": query.urlencode(), "deadlines": deadlines}
     status = 400 if form.is_bound and not form.is_valid() else 200

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.qr import qr_svg
 from offices.models import AuditEvent, Kiosk
 from surveys.models import (
     Answer,
@@ -25,7 +26,6 @@ from surveys.models import (
     SurveyItem,
     SurveyVersion,
 )
-from surveys.qr import qr_svg
 
 # --- Question bank ------------------------------------------------------------------
 

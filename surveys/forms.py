@@ -5,6 +5,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -18,7 +19,6 @@ from surveys.submission import (
     SubmissionError,
     VersionSpec,
     build_answers,
-    survey_settings,
 )
 from surveys.tokens import FormToken
 
@@ -131,7 +131,7 @@ class RatingForm(forms.Form):
             raise forms.ValidationError(
                 _("Your rating could not be accepted. Please try again."), code="bot"
             )
-        minimum = survey_settings("PUBLIC_MIN_SECONDS", 5)
+        minimum = settings.SURVEY["PUBLIC_MIN_SECONDS"]
         if self.token.seconds_open() < minimum:
             raise forms.ValidationError(
                 _(

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common.choices import Channel
 from offices.models import AdministrativeUnit, Desk, Kiosk, Office, StaffMember
 
 
@@ -296,12 +297,6 @@ class SurveyItem(models.Model):
         if self.version.is_frozen:
             raise FrozenVersionError(str(self.version))
         return super().delete(*args, **kwargs)
-
-
-class Channel(models.TextChoices):
-    KIOSK = "kiosk", _("Kiosk")
-    QR = "qr", _("QR code (own phone)")
-    WEB = "web", _("Web")
 
 
 class DossierAlreadyRated(Exception):

@@ -22,7 +22,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
@@ -549,12 +548,3 @@ def heartbeat_report(body: bytes) -> HeartbeatReport:
         if isinstance(code, str) and code.isascii() and code.strip():
             refused.append((rating_id, code.strip()[:40]))
     return HeartbeatReport(queue_length, refused)
-
-
-def client_ip(request) -> str | None:
-    """REMOTE_ADDR; behind a proxy it must be set to the client's address (deployment.md)."""
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def survey_settings(key: str, default: int) -> int:
-    return int(getattr(settings, "SURVEY", {}).get(key, default))

@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from common.net import client_ip
+from common.qr import qr_svg
+from common.ratelimit import rate_limited
 from offices.models import AuditEvent, Desk, Kiosk, Office, hash_token
 from offices.scope import get_in_scope
 from surveys.forms import RatingForm, ReceiptForm, staff_choices
@@ -25,12 +28,9 @@ from surveys.models import (
     SurveyVersion,
     Variant,
 )
-from surveys.qr import qr_svg
-from surveys.ratelimit import rate_limited
 from surveys.submission import (
     MAX_BODY_BYTES,
     SubmissionError,
-    client_ip,
     heartbeat_report,
     load_spec,
     rating_id_of,
@@ -39,6 +39,14 @@ from surveys.submission import (
 from surveys.tokens import FormToken, Receipt
 
 KIOSK_COOKIE = "kiosk_credential"
+
+
+def _public_limit(request) -> str:
+    """Page views and form posts of the public rating pages are limited apart."""
+    return "survey_view" if request.method == "GET" else "survey_post"
+
+
+public_rate_limit = rate_limited(_public_limit, template="surveys/too_many_requests.html")
 KIOSK_COOKIE_AGE = 400 * 24 * 3600  # Chromium's ceiling; refreshed on every page load
 
 
@@ -298,7 +306,7 @@ def receipt_qr(request, office_id: int):
     return render(request, "surveys/receipt_qr.html", context)
 
 
-@rate_limited("rate")
+@public_rate_limit
 def choose_office(request):
     """Rate from a browser without a QR code: find the office by name."""
     # PostgreSQL cannot hold NUL in a string: searching for one would be a 500.
@@ -311,7 +319,7 @@ def choose_office(request):
     return render(request, "surveys/choose_office.html", {"offices": offices[:30], "query": query})
 
 
-@rate_limited("rate")
+@public_rate_limit
 def rate(request, office_id: int, desk_id: int | None = None):
     office = get_object_or_404(Office.objects.select_related("unit"), pk=office_id, is_active=True)
     desk = None
@@ -321,7 +329,7 @@ def rate(request, office_id: int, desk_id: int | None = None):
     return _rating_flow(request, office, desk, channel=channel)
 
 
-@rate_limited("rate")
+@public_rate_limit
 def rate_receipt(request, token: str):
     try:
         receipt = Receipt.loads(token)

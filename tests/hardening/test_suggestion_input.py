@@ -14,11 +14,11 @@ import time
 from urllib.parse import quote, urlencode
 
 import pytest
+from django.conf import settings as django_settings
 from django.core import signing
 from hypothesis import given
 from hypothesis import strategies as st
 
-from suggestions.conf import DEFAULTS
 from suggestions.forms import SuggestionForm, TrackForm
 from suggestions.models import CODE_ALPHABET, Suggestion, format_code, normalise_code
 from tests.hardening.checks import NOTHING, refused_with_form_error
@@ -43,7 +43,8 @@ GOOD_CONTACTS = ["0912345678", "0912 345 678", "+84 (912) 345-678", "mai@example
 GOOD_CONTACTS += ["Tran.Mai@Example.VN", "user+tag@sub.example.com", "02438.123.456"]
 BAD_CONTACTS = ["12", "call me", "not-an-email@", "@@", "a@b", "+84 12", "0" * 19, "09-12"]
 BAD_CONTACTS += ["mai@", "<script>@x.vn", "0912345678\x00", "mai@example..vn", "+"]
-MIN_FILL, MAX_AGE = DEFAULTS["MIN_FILL_SECONDS"], DEFAULTS["FORM_MAX_AGE_SECONDS"]
+MIN_FILL = django_settings.SUGGESTIONS["MIN_FILL_SECONDS"]
+MAX_AGE = django_settings.SUGGESTIONS["FORM_MAX_AGE_SECONDS"]
 
 SUGGESTION = clean_text(max_size=2000)
 NAME = clean_text(max_size=100)

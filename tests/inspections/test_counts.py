@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from inspections.counts import add_months, build_counts, period_label, period_starts
+from common.months import add_months
+from inspections.counts import build_counts, period_label, period_starts
 from tests.inspections.conftest import make_case, make_inspection
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

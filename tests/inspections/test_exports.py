@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from inspections.exports import safe_cell
+from common.exports import safe_cell
 from offices.models import AuditEvent
 from tests.inspections.conftest import make_case, make_inspection
 
@@ -29,13 +29,13 @@ def register(tree):
 
 
 def read_csv(response) -> list[list[str]]:
-    text = response.content.decode("utf-8")
+    text = response.getvalue().decode("utf-8")
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:])))
 
 
 def read_xlsx(response) -> dict[str, list[tuple]]:
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(response.getvalue()))
     return {ws.title: list(ws.iter_rows(values_only=True)) for ws in workbook.worksheets}
 
 

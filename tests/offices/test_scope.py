@@ -96,3 +96,48 @@ def test_breadcrumb_stops_at_the_users_highest_unit(client_for, tree, dora):
     response = client_for(dora).get(reverse("offices:office_detail", args=[tree.office_a.pk]))
     assert "Quận Cầu Giấy" in response.text
     assert "Thành phố Hà Nội" not in response.text
+
+
+# --- The one primitive: subtree filter and "at least role R here" ---------------------------
+
+
+def test_has_role_is_at_least_the_role_over_the_unit_or_an_ancestor(tree, alice, dora, carol):
+    from offices.models import has_role
+
+    assert has_role(alice, tree.ward_a, Role.MANAGER)
+    assert not has_role(alice, tree.ward_b)
+    assert has_role(dora, tree.ward_a) and not has_role(dora, tree.ward_a, Role.MANAGER)
+    assert not has_role(dora, tree.district_b)
+    assert has_role(carol, tree.ward_b) and not has_role(carol, tree.city, Role.MANAGER)
+
+
+def test_an_inactive_superuser_is_nobody(tree, admin_user):
+    from offices.models import has_role, is_active_superuser, role_over
+
+    assert is_active_superuser(admin_user) and has_role(admin_user, tree.ward_a, Role.ADMIN)
+    admin_user.is_active = False
+    assert not is_active_superuser(admin_user)
+    assert role_over(admin_user, tree.ward_a) is None
+    assert visible_names(admin_user) == set()
+    with pytest.raises(Http404):
+        get_in_scope(admin_user, Office.objects.all(), pk=tree.office_a.pk)
+
+
+def test_an_inactive_member_holds_no_role(tree, alice):
+    from offices.models import has_role
+
+    alice.is_active = False
+    assert not has_role(alice, tree.ward_a)
+    assert visible_names(alice) == set()
+
+
+def test_subtree_filter_matches_units_under_any_path_and_nothing_for_none(tree):
+    from offices.models import subtree_filter
+
+    def codes(paths):
+        units = AdministrativeUnit.objects.filter(subtree_filter(paths, "path"))
+        return set(units.values_list("code", flat=True))
+
+    assert codes([tree.district_a.path]) == {"HN-CG", "HN-CG-NT"}
+    assert codes([tree.ward_a.path, tree.ward_b.path]) == {"HN-CG-NT", "HN-NTL-MD1"}
+    assert codes([]) == set()

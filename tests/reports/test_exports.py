@@ -9,8 +9,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from common.exports import safe_cell
 from offices.models import AuditEvent
-from reports.exports import safe_cell
 
 pytestmark = pytest.mark.django_db
 MONTH = "2026-03"

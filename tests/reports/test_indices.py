@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
+from common.months import Month, MonthError
 from reports.indices import (
     QuestionTally,
     RankedRow,
@@ -16,7 +17,6 @@ from reports.indices import (
     weekday_hour_counts,
     wilson_interval,
 )
-from reports.months import Month, MonthError
 from tests.factories import QuestionFactory, make_response
 from tests.reports.conftest import HANOI
 
@@ -235,8 +235,8 @@ def test_whole_months_read_the_monthly_grain_with_the_same_figures(tree):
     from django.db.models import Q
     from django.test.utils import CaptureQueriesContext
 
+    from common.months import Month
     from reports.indices import monthly_summaries, satisfaction_summary, top_reasons
-    from reports.months import Month
     from tests.factories import ChoiceFactory, QuestionFactory, make_response, make_survey
 
     reasons = QuestionFactory(code="why-grain", kind="multi", factor="")

@@ -9,9 +9,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from common.months import Month
 from inspections.models import DisciplinaryCase, Inspection
 from reports.inspections import before_after_rows, monthly_section, windows
-from reports.months import Month
 from tests.factories import QuestionFactory, make_response, make_survey
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.test import Client
 
-from reports.months import Month
+from common.months import Month
 from tests.reports.conftest import HANOI
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

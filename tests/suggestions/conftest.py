@@ -19,7 +19,7 @@ def _fresh_rate_limits():
 @pytest.fixture(autouse=True)
 def _no_minimum_fill_time(settings):
     """Tests post at once; the minimum fill time has its own tests."""
-    settings.SUGGESTIONS = {"MIN_FILL_SECONDS": 0}
+    settings.SUGGESTIONS = {**settings.SUGGESTIONS, "MIN_FILL_SECONDS": 0}
 
 
 def make_suggestion(office, *, when=None, **fields) -> Suggestion:

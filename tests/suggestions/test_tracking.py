@@ -72,7 +72,7 @@ def test_found_and_not_found_run_the_same_queries(client, tree, suggestion_a):
 
 
 def test_lookups_are_rate_limited_per_address(client, tree, suggestion_a, settings):
-    settings.SUGGESTIONS = {"LOOKUP_LIMIT": 3}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "suggestion_lookup": (3, 600)}
     for code in ["ZZZZZZZZ", "YYYYYYYY", "XXXXXXXX"]:
         assert client.get(status_url(code)).status_code == 404
     blocked = client.get(status_url(suggestion_a.code))

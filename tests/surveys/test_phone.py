@@ -153,7 +153,7 @@ def test_an_office_without_a_survey_says_so(client, tree):
 
 
 def test_public_pages_are_rate_limited_per_address(client, tree, full_version, settings):
-    settings.SURVEY = {**settings.SURVEY, "PUBLIC_POSTS_PER_WINDOW": 2}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "survey_post": (2, 600)}
     url = reverse("surveys:rate", args=[tree.office_a.pk])
     for _ in range(2):
         assert client.post(url, answers(form_token=token_for(full_version))).status_code == 302
@@ -170,7 +170,7 @@ def test_public_pages_are_rate_limited_per_address(client, tree, full_version, s
 
 
 def test_page_views_have_their_own_higher_limit(client, tree, full_version, settings):
-    settings.SURVEY = {**settings.SURVEY, "PUBLIC_VIEWS_PER_WINDOW": 3}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "survey_view": (3, 600)}
     url = reverse("surveys:choose_office")
     assert [client.get(url).status_code for _ in range(4)] == [200, 200, 200, 429]
 

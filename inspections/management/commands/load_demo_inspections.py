@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from inspections.counts import add_months
+from common.months import add_months
 from inspections.models import DisciplinaryCase, Inspection, Inspector, describe_staff
 from offices.management.commands.load_demo import DEMO_PASSWORD, HANOI
 from offices.models import AdministrativeUnit, Office, StaffMember

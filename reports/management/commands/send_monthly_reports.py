@@ -14,10 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from common.months import Month, MonthError
 from offices.models import AuditEvent, Office
 from reports.comments import comments_for
 from reports.monthly import build_monthly_report
-from reports.months import Month, MonthError
 from reports.pdf import PDF_COMMENTS, render_pdf
 from reports.subjects import Crumb, Subject
 

@@ -8,6 +8,7 @@ comments use exactly the same boundaries as the roll-ups.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -91,6 +92,14 @@ class Month:
     def label(self) -> str:
         """Short numeric label used in every language (charts, tables): 03/2026."""
         return f"{self.number:02d}/{self.year:04d}"
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` moved by whole months, clamped to the end of shorter months (31 Jan + 1 → 28 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last_day))
 
 
 def instant_window(start: date, end_exclusive: date) -> tuple[datetime, datetime]:
