@@ -153,8 +153,7 @@ def load_database(cluster: Cluster, name: str, ratings: int) -> dict:
     output = run(
         [
             PY,
-            "manage.py",
-            "generate_ratings",
+            "bench/generate_ratings.py",
             "--offices",
             str(OFFICES),
             "--months",

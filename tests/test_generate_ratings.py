@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from bench.generate_ratings import Command
 from offices.models import AdministrativeUnit, Desk, Office, StaffMember
 from surveys.models import Answer, AnswerRollup, Response, ResponseRollup, rollup_rows
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def generate(**options):
     defaults = {"offices": 6, "months": 2, "ratings": 300, "seed": 3, "end_month": "2026-03"}
-    call_command("generate_ratings", **{**defaults, **options}, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command(Command(), **{**defaults, **options}, stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 
 def rollups_recomputed_with_record_rules() -> tuple[Counter, Counter]:

@@ -1,6 +1,8 @@
 """Fill the database with realistic synthetic ratings, fast, for benchmarks at national scale.
 
-    python manage.py generate_ratings --offices 3321 --months 12 --ratings 1000000 --seed 7
+    .venv/bin/python bench/generate_ratings.py --offices 3321 --months 12 --ratings 1000000 --seed 7
+
+(a benchmark tool, not part of the product: bench/run.py calls it; tests import `Command`)
 
 What it makes:
 
@@ -27,7 +29,9 @@ rebuilt after, and the tables are analysed. Data is never generated in productio
 from __future__ import annotations
 
 import math
+import os
 import random
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -35,13 +39,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections, transaction
+import django
 
-from offices.importing import ImportError_, import_units, read_rows
-from offices.models import AdministrativeUnit, Desk, Kiosk, Office, StaffMember
-from surveys.models import (
+if __name__ == "__main__":  # run as a script: set Django up before the app imports below
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management.base import BaseCommand, CommandError  # noqa: E402
+from django.db import connection, connections, transaction  # noqa: E402
+
+from offices.importing import ImportError_, import_units, read_rows  # noqa: E402
+from offices.models import AdministrativeUnit, Desk, Kiosk, Office, StaffMember  # noqa: E402
+from surveys.models import (  # noqa: E402
     Choice,
     Factor,
     Question,
@@ -939,3 +950,7 @@ GROUP BY 1, 2, 3, 4, 5
         MONTHLY_ANSWER_ROLLUP_CONFLICT,
     ),
 ]
+
+
+if __name__ == "__main__":
+    Command().run_from_argv(["bench/generate_ratings.py", "generate_ratings", *sys.argv[1:]])
