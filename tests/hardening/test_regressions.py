@@ -121,6 +121,6 @@ def test_inspections_xlsx_export_survives_control_characters(client_for, tree):
     make_case(inspection, breach="\x08@SUM(1)")
     reply = client_for(ivan).get("/inspections/export/register.xlsx")
     assert reply.status_code == 200
-    workbook = load_workbook(io.BytesIO(reply.content))
+    workbook = load_workbook(io.BytesIO(reply.getvalue()))
     cells = [c for sheet in workbook for row in sheet.iter_rows(values_only=True) for c in row]
     assert "Sổsách =1+1" in cells and "'@SUM(1)" in cells
