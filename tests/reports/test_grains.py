@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from common.months import Month
 from reports import indices
-from reports.months import Month
 from tests.reports.conftest import HANOI
 
 pytestmark = pytest.mark.django_db
