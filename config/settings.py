@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "treebeard",
     "axes",
     "csp",
+    "ninja",  # its templates and static files: the API docs page served from here
     "offices",
     "surveys",
     "suggestions",
@@ -294,6 +295,24 @@ LOGGING = {
 # Citizens' IP addresses and contact details are removed after this many days
 # (`manage.py purge_personal_data`, run nightly); anonymous scores are kept.
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 180)
+
+# The integration API (/api/v1/, docs/api.md).
+API = {
+    # Requests per minute per API client (fixed window in the shared cache).
+    "REQUESTS_PER_MINUTE": env_int("API_REQUESTS_PER_MINUTE", 120),
+    # How long a "dossier returned" event keeps the desk's kiosk armed for that dossier.
+    "ARMING_SECONDS": env_int("API_ARMING_SECONDS", 180),
+}
+
+# The public transparency board of an office (opt-in, /board/<office>/).
+BOARD = {
+    # A month's index, n and response rate are published only from this many ratings.
+    "MIN_N": env_int("BOARD_MIN_N", env_int("SURVEY_SMALL_SAMPLE_N", 30)),
+    # The share of suggestions answered on time, only from this many assessable ones.
+    "SUGGESTIONS_MIN_N": env_int("BOARD_SUGGESTIONS_MIN_N", 5),
+    # A rendered board is kept this long: a popular board costs no database work per view.
+    "CACHE_SECONDS": env_int("BOARD_CACHE_SECONDS", 600),
+}
 
 # Every product setting is declared here with its default and read the same way,
 # `settings.GROUP["KEY"]`; tests override a whole group: `{**settings.GROUP, "KEY": 1}`.

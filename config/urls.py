@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from config import views
+from config.api import api
 from config.forms import LoginForm
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
     path("offices/", include("offices.urls")),
     path("reports/", include("reports.urls")),
     path("suggestions/", include("suggestions.urls")),

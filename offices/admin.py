@@ -1,13 +1,16 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from offices.models import (
     WEEKDAY_NAMES,
     AdministrativeUnit,
+    ApiClient,
     AuditEvent,
     CounterSession,
     Desk,
@@ -65,8 +68,16 @@ class OfficeForm(forms.ModelForm):
 @admin.register(Office)
 class OfficeAdmin(admin.ModelAdmin):
     form = OfficeForm
-    list_display = ["name", "unit", "time_zone", "opening_hours", "head_email", "is_active"]
-    list_filter = ["is_active", "unit__level"]
+    list_display = [
+        "name",
+        "unit",
+        "time_zone",
+        "opening_hours",
+        "head_email",
+        "transparency_board",
+        "is_active",
+    ]
+    list_filter = ["is_active", "transparency_board", "unit__level"]
     search_fields = ["name", "unit__name", "unit__code"]
     autocomplete_fields = ["unit"]
     inlines = [DeskInline, StaffInline]
@@ -243,3 +254,75 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Create an API client → its token, shown once; revoke; issue a new token."""
+
+    list_display = [
+        "name",
+        "unit",
+        "can_read",
+        "can_ingest",
+        "status",
+        "token_hint",
+        "last_used_at",
+    ]
+    list_filter = ["can_read", "can_ingest", "unit__level"]
+    search_fields = ["name", "unit__name", "unit__code"]
+    list_select_related = ["unit"]
+    autocomplete_fields = ["unit"]
+    actions = ["new_tokens", "revoke_clients"]
+    fields = ["name", "unit", "can_read", "can_ingest"]
+    readonly_fields = ["token_hint", "created_at", "created_by", "revoked_at", "last_used_at"]
+
+    def get_fields(self, request, obj=None):
+        return self.fields + (self.readonly_fields if obj else [])
+
+    @admin.display(description=_("status"))
+    def status(self, client):
+        return _("revoked") if client.revoked_at else _("active")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+            request._new_api_token = obj.issue_token()
+        super().save_model(request, obj, form, change)
+        AuditEvent.record(request, "api_client.changed" if change else "api_client.created", obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """Right after creating a client, show its token: the only time it is visible."""
+        return self._token_page(request, [(obj, request._new_api_token)])
+
+    @admin.action(description=_("Issue a new token (the old one stops working at once)"))
+    def new_tokens(self, request, queryset):
+        issued = []
+        for client in queryset.select_related("unit"):
+            issued.append((client, client.issue_token()))
+            AuditEvent.record(request, "api_client.new_token", client)
+        return self._token_page(request, issued)
+
+    @admin.action(description=_("Revoke: refuse every request of the selected clients"))
+    def revoke_clients(self, request, queryset):
+        clients = list(queryset.filter(revoked_at=None))
+        for client in clients:
+            client.revoke()
+            AuditEvent.record(request, "api_client.revoked", client)
+        self.message_user(
+            request,
+            ngettext("%(n)d API client revoked.", "%(n)d API clients revoked.", len(clients))
+            % {"n": len(clients)},
+            messages.SUCCESS,
+        )
+
+    def _token_page(self, request, issued):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("API tokens"),
+            "tokens": [{"client": client, "token": token} for client, token in issued],
+            "opts": self.model._meta,
+        }
+        response = TemplateResponse(request, "admin/offices/apiclient/token.html", context)
+        response["Cache-Control"] = "no-store"
+        return response

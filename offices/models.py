@@ -41,10 +41,15 @@ def is_active_superuser(user) -> bool:
 def memberships_of(user, min_role: str = Role.VIEWER) -> list[Membership]:
     """The user's memberships with at least `min_role`, loaded once per user object.
 
-    Anonymous and inactive users hold none."""
+    Anonymous and inactive users hold none. An API client (ApiClient) is a principal
+    too: its grant is one viewer membership over its unit, so every scope check treats
+    it exactly like an official there (a revoked client is inactive: none).
+    """
     if not user.is_authenticated or not user.is_active:
         return []
     cached = getattr(user, "_memberships_cache", None)
+    if cached is None and isinstance(user, ApiClient):
+        cached = user._memberships_cache = [Membership(unit=user.unit, role=Role.VIEWER)]
     if cached is None:
         cached = list(Membership.objects.filter(user=user).select_related("unit"))
         user._memberships_cache = cached
@@ -228,6 +233,15 @@ class Office(models.Model):
         _("public suggestion board"),
         default=False,
         help_text=_("Show suggestions marked public, with their replies, on a public page."),
+    )
+    transparency_board = models.BooleanField(
+        _("public transparency board"),
+        default=False,
+        help_text=_(
+            "Publish this office's satisfaction index (13 months), response rate and "
+            "answered suggestions on a public page with a printable QR poster. Figures "
+            "below the minimum number of ratings and staff names are never shown."
+        ),
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -812,6 +826,106 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class ApiClientQuerySet(models.QuerySet):
+    def visible_to(self, user, min_role: str = Role.ADMIN):
+        condition = _scope_filter(user, "unit__path", min_role)
+        return self if condition is None else self.filter(condition)
+
+
+class ApiClient(models.Model):
+    """An outside system calling the integration API (/api/v1/): a dossier system, a
+    queue system, a counter tablet, a city BI tool.
+
+    Created by an administrator per integration. It sees exactly what an official with
+    a viewer membership over `unit` sees (the unit's whole subtree) and may do what its
+    abilities allow. Its bearer token is shown once when issued; only its SHA-256 is
+    stored, so a database leak does not let anyone call the API as the client.
+    """
+
+    TOKEN_PREFIX = "osk_"  # noqa: S105 — a public marker, not a secret
+
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("The integration, e.g. “iQMS Nghĩa Tân”.")
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+        verbose_name=_("unit"),
+        help_text=_("The client reaches this unit and its whole subtree."),
+    )
+    can_read = models.BooleanField(
+        _("may read"), default=True, help_text=_("Units, offices and monthly figures.")
+    )
+    can_ingest = models.BooleanField(
+        _("may send data"),
+        default=False,
+        help_text=_("Service events, ratings and dossiers handled."),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(_("token begins"), max_length=12, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+
+    objects = ApiClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("API client")
+        verbose_name_plural = _("API clients")
+        ordering = ["unit__path", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # A principal for the scope primitive (memberships_of, _scope_filter, role_over).
+    is_superuser = False
+    is_authenticated = True
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def get_username(self) -> str:
+        return f"api:{self.name}"[:150]
+
+    def issue_token(self) -> str:
+        """A new bearer token (the previous one stops working); returned once, kept hashed."""
+        raw = self.TOKEN_PREFIX + secrets.token_urlsafe(32)
+        self.token_hash = hash_token(raw)
+        self.token_hint = raw[:10]
+        if self.pk:
+            self.save(update_fields=["token_hash", "token_hint"])
+        return raw
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+    @classmethod
+    def for_token(cls, raw: str) -> ApiClient | None:
+        """The client holding `raw` (revoked ones included: the caller tells them apart)."""
+        if not raw or len(raw) > 200 or not raw.startswith(cls.TOKEN_PREFIX):
+            return None
+        return cls.objects.select_related("unit").filter(token_hash=hash_token(raw)).first()
+
+    def used_now(self) -> None:
+        """At most one UPDATE a minute per client: reading must not write on every call."""
+        now = timezone.now()
+        if self.last_used_at is None or now - self.last_used_at > timezone.timedelta(minutes=1):
+            self.last_used_at = now
+            ApiClient.objects.filter(pk=self.pk).update(last_used_at=now)
 
 
 def first_of_month(day: date) -> date:

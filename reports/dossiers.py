@@ -45,7 +45,7 @@ def _is_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def _office_lookup(offices, keys: set[str]) -> dict[str, Office]:
+def office_lookup(offices, keys: set[str]) -> dict[str, Office]:
     """Offices by id and by unit code (codes with exactly one office), two queries."""
     ids = [int(k) for k in keys if _is_number(k)]
     found = {str(o.pk): o for o in offices.filter(pk__in=ids)}
@@ -64,7 +64,15 @@ def read_dossier_rows(lines, offices) -> list[DossierRow]:
     if header != HEADER:
         raise DossierImportError([_("The first line must be: %s") % ",".join(HEADER)])
     raw = [(n, [c.strip() for c in row]) for n, row in enumerate(reader, start=2) if any(row)]
-    lookup = _office_lookup(offices, {r[1] for _n, r in raw if len(r) == 3})
+    return check_dossier_cells(raw, offices)
+
+
+def check_dossier_cells(raw: list[tuple[int, list[str]]], offices) -> list[DossierRow]:
+    """Check (line number, [month, office, count]) rows against `offices`; all or nothing.
+
+    The CSV import and the integration API (POST /api/v1/dossiers/) both end here.
+    """
+    lookup = office_lookup(offices, {r[1] for _n, r in raw if len(r) == 3})
     rows, errors, seen = [], [], set()
     for line, cells in raw:
         if len(cells) != 3:

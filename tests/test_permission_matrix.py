@@ -52,6 +52,10 @@ INSPECT_NEW = {"anonymous": 302, "alice": 403, "bob": 403, "dora": 403, "carol":
 #   Lan's login here); everyone else is told their login is not an officer's (403).
 OFFICER = {"anonymous": 302, "alice": 200, **dict.fromkeys(["bob", "dora", "carol", "admin"], 403)}
 OFFICER_ACT = {**OFFICER, "alice": 302}
+#   The integration API answers a session (however privileged) 401: it takes API tokens only
+#   (their scope is tested in tests/api/). Its schema and docs are public.
+API_TOKEN_ONLY = dict.fromkeys(PERSONAS, 401)
+NOT_FOUND = dict.fromkeys(PERSONAS, 404)
 #   The before/after satisfaction page needs a unit membership; the superuser picks any.
 MEMBERS = {"anonymous": 302, **dict.fromkeys(PERSONAS[1:], 200)}
 
@@ -125,6 +129,21 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
             "/inspections/{inspection}/cases/{case}/delete/",
             INSPECT_DELETE,
         ),
+        # integration API
+        "api:api-root": ("GET", "/api/v1/", NOT_FOUND),
+        "api:openapi-json": ("GET", "/api/v1/schema/", PUBLIC),
+        "api:openapi-view": ("GET", "/api/v1/docs/", PUBLIC),
+        "api:units": ("GET", "/api/v1/units/", API_TOKEN_ONLY),
+        "api:offices": ("GET", "/api/v1/offices/", API_TOKEN_ONLY),
+        "api:figures_offices": ("GET", "/api/v1/figures/offices/", API_TOKEN_ONLY),
+        "api:figures_units": ("GET", "/api/v1/figures/units/", API_TOKEN_ONLY),
+        "api:figures_desks": ("GET", "/api/v1/figures/desks/?office={office}", API_TOKEN_ONLY),
+        "api:figures_officers": (
+            "GET",
+            "/api/v1/figures/officers/?office={office}",
+            API_TOKEN_ONLY,
+        ),
+        "api:dossiers": ("POST", "/api/v1/dossiers/", API_TOKEN_ONLY),
         # surveys: kiosk
         "surveys:kiosk": ("GET", "/kiosk/", NOT_A_KIOSK),
         "surveys:kiosk_enrol": ("GET", "/kiosk/enrol/{enrol_token}/", PUBLIC),
