@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("offices/", include("offices.urls")),
     path("reports/", include("reports.urls")),
+    path("board/", include("reports.board_urls")),
     path("suggestions/", include("suggestions.urls")),
     path("inspections/", include("inspections.urls")),
     path("", include("surveys.urls")),

@@ -177,15 +177,22 @@ def distribution_bars(summary: SatisfactionSummary, chart_id: str = "chart-level
     return canvas.render()
 
 
-def trend_chart(trend: list, chart_id: str = "chart-trend") -> SafeString:
-    """The overall index month by month with its 95 % band; months without data are gaps."""
+def _n_label(summary: SatisfactionSummary) -> str:
+    return f"n={summary.n}"
+
+
+def trend_chart(trend: list, chart_id: str = "chart-trend", n_label=_n_label) -> SafeString:
+    """The overall index month by month with its 95 % band; months without data are gaps.
+
+    `n_label(summary)` writes the count under each month (the public board writes
+    "n<30" for a month it does not publish)."""
     left, top, plot_w, plot_h = 48, 12, 560, 180
     canvas = Canvas(
         left + plot_w + 20,
         top + plot_h + 44,
         chart_id,
         _("Satisfaction index, last 13 months"),
-        "; ".join(f"{m.label}: {percent(s.overall)} (n={s.n})" for m, s in trend),
+        "; ".join(f"{m.label}: {percent(s.overall)} ({n_label(s)})" for m, s in trend),
     )
     if not any(s.has_index for _m, s in trend):
         return _empty(canvas)
@@ -213,9 +220,9 @@ def trend_chart(trend: list, chart_id: str = "chart-trend") -> SafeString:
         canvas.text(
             x, top + plot_h + 18, month.label[:3] + month.label[5:], anchor="middle", size=9
         )
-        canvas.text(x, top + plot_h + 32, f"n={summary.n}", anchor="middle", size=8, fill=MUTED)
+        canvas.text(x, top + plot_h + 32, n_label(summary), anchor="middle", size=8, fill=MUTED)
         if summary.has_index:
-            label = f"{month.label}: {percent(summary.overall, 1)} (n={summary.n})"
+            label = f"{month.label}: {percent(summary.overall, 1)} ({n_label(summary)})"
             canvas.circle(x, y_of(summary.overall), 4 if summary.small_sample else 5, ACCENT, label)
     return canvas.render()
 

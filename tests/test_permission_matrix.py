@@ -129,6 +129,9 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
             "/inspections/{inspection}/cases/{case}/delete/",
             INSPECT_DELETE,
         ),
+        # the public transparency board (office A opted in)
+        "board:board": ("GET", "/board/{office}/", PUBLIC),
+        "board:poster": ("GET", "/board/{office}/poster/", PUBLIC),
         # integration API
         "api:api-root": ("GET", "/api/v1/", NOT_FOUND),
         "api:openapi-json": ("GET", "/api/v1/schema/", PUBLIC),
@@ -183,7 +186,8 @@ def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
     """One object of each kind in ward A, for the URLs to address."""
     settings.MEDIA_ROOT = tmp_path
     tree.office_a.public_board = True
-    tree.office_a.save(update_fields=["public_board"])
+    tree.office_a.transparency_board = True
+    tree.office_a.save(update_fields=["public_board", "transparency_board"])
     version = make_survey(tree.city, [QuestionFactory(code="overall")])
     comment_q = QuestionFactory(code="comment", kind="text", factor="")
     question = version.ordered_items()[0].question

@@ -195,7 +195,10 @@ class Command(BaseCommand):
         users = {u.username: u for u in get_user_model().objects.all()}
         created = 0
         with transaction.atomic():
-            Office.objects.filter(unit__code__in=PUBLIC_BOARDS).update(public_board=True)
+            # These offices also publish the transparency board (/board/<id>/, docs/board.md).
+            Office.objects.filter(unit__code__in=PUBLIC_BOARDS).update(
+                public_board=True, transparency_board=True
+            )
             now = timezone.now()
             for demo in DEMOS:
                 if normalise_code(demo.code) != demo.code:
