@@ -3,7 +3,6 @@
 import pytest
 from django.core.cache import cache
 
-from reports.months import Month
 from tests.factories import QuestionFactory, make_response, make_survey
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
