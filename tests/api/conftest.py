@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 
 from offices.models import ApiClient
 
@@ -29,6 +31,13 @@ class Caller:
         return self.client.post(
             url, payload or {}, content_type="application/json", **self._headers(extra)
         )
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """API calls activate the request's language (LocaleMiddleware): restore the default."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def make_api_client(unit, *, name="Hệ thống một cửa", read=True, ingest=False):

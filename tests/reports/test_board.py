@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.utils import translation
 
 from offices.models import DossierCount
 from reports.months import Month
@@ -22,6 +24,7 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+    translation.activate(django_settings.LANGUAGE_CODE)  # pages activate the request's
 
 
 @pytest.fixture
