@@ -35,12 +35,15 @@ def limit_of(name: str) -> tuple[int, int]:
     return int(requests), int(window)
 
 
-def hit(request: HttpRequest, name: str) -> int | None:
-    """Count one request against limit `name`; None when allowed, else seconds to wait."""
+def hit(request: HttpRequest, name: str, *, who: str | None = None) -> int | None:
+    """Count one request against limit `name`; None when allowed, else seconds to wait.
+
+    Counted per client address, or per `who` when the caller knows who is asking (an
+    API client's id: many clients may share one address, one client many addresses)."""
     limit, window = limit_of(name)
     now = time.time()
     number = int(now // window)
-    key = f"rl:{name}:{client_ip(request) or 'unknown'}:{number}"
+    key = f"rl:{name}:{who or client_ip(request) or 'unknown'}:{number}"
     if cache.add(key, 1, window + 5):
         count = 1
     else:

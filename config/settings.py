@@ -298,8 +298,6 @@ PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 180)
 
 # The integration API (/api/v1/, docs/api.md).
 API = {
-    # Requests per minute per API client (fixed window in the shared cache).
-    "REQUESTS_PER_MINUTE": env_int("API_REQUESTS_PER_MINUTE", 120),
     # How long a "dossier returned" event keeps the desk's kiosk armed for that dossier.
     "ARMING_SECONDS": env_int("API_ARMING_SECONDS", 180),
 }
@@ -343,6 +341,8 @@ RATE_LIMITS = {
     # The suggestion book: new suggestions, and look-ups of a tracking code.
     "suggestion_submit": (env_int("RATE_LIMIT_SUGGESTION_SUBMITS", 20), 3600),
     "suggestion_lookup": (env_int("RATE_LIMIT_SUGGESTION_LOOKUPS", 30), 600),
+    # The integration API (/api/v1/): requests per API client, whatever its address.
+    "api_client": (env_int("RATE_LIMIT_API_CLIENT", 120), 60),
 }
 
 # HSTS preload is a commitment for the whole domain that the city's IT department

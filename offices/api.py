@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import csv
 import io
-import math
-import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import EmptyPage, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.security import HttpBearer
 
+from common.ratelimit import hit
 from offices.models import AdministrativeUnit, ApiClient, Office
 from offices.scope import get_in_scope
 
@@ -73,7 +71,7 @@ class ClientAuth(HttpBearer):
             return None
         if client.revoked_at is not None:
             raise ApiError(401, "revoked", _("This API client has been revoked."))
-        wait = over_limit(client)
+        wait = over_limit(request, client)
         if wait is not None:
             raise ApiError(
                 429,
@@ -93,22 +91,9 @@ class ClientAuth(HttpBearer):
         return client
 
 
-def over_limit(client: ApiClient) -> int | None:
-    """Seconds to wait when the client is over its limit (fixed window in the shared
-    cache, settings.API["REQUESTS_PER_MINUTE"]), else None."""
-    limit, window = api_settings("REQUESTS_PER_MINUTE"), 60
-    now = time.time()
-    number = int(now // window)
-    key = f"api:rl:{client.pk}:{number}"
-    if cache.add(key, 1, window + 5):
-        count = 1
-    else:
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, window + 5)
-            count = 1
-    return None if count <= limit else max(1, math.ceil((number + 1) * window - now))
+def over_limit(request: HttpRequest, client: ApiClient) -> int | None:
+    """Seconds to wait when the client is over its limit (RATE_LIMITS["api_client"])."""
+    return hit(request, "api_client", who=f"api-client:{client.pk}")
 
 
 # --- Paging and CSV ----------------------------------------------------------------

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from common.months import Month, MonthError
 from offices.api import (
     FORMAT_DESCRIPTION,
     INGEST,
@@ -27,7 +28,6 @@ from reports.dossiers import (
     save_dossier_rows,
 )
 from reports.figures import MonthFigures, office_figures, part_figures, unit_figures
-from reports.months import Month, MonthError
 from surveys.models import SIPAS_FACTORS
 
 MAX_MONTHS = 36

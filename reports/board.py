@@ -18,10 +18,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
 
+from common.months import Month
 from offices.models import Office
 from reports.figures import MonthFigures, office_figures
 from reports.indices import SatisfactionSummary, empty_summary
-from reports.months import Month
 from suggestions.models import Reply, Suggestion
 from suggestions.stats import monthly_figures
 

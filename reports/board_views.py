@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
+from common.qr import qr_svg
 from reports import board
 from reports.charts import trend_chart
 from suggestions.models import PUBLIC_ROLE_LABELS, Category, Status
-from surveys.qr import qr_svg
 
 LANGUAGES = ("vi", "en", "fa")
 

@@ -15,6 +15,7 @@ from datetime import date
 from django.db.models import F, Q
 from django.db.models.functions import TruncMonth
 
+from common.months import Month
 from offices.models import AdministrativeUnit, DossierCount
 from reports.indices import (
     QuestionTally,
@@ -24,7 +25,6 @@ from reports.indices import (
     staff_min_n,
     summarise,
 )
-from reports.months import Month
 
 MONTH_GROUP = {"month": TruncMonth("day")}
 

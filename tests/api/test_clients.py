@@ -83,7 +83,7 @@ def test_error_messages_follow_accept_language(revoked_api):
 
 def test_rate_limit_answers_429_with_retry_after(ward_a_reader, settings):
     cache.clear()
-    settings.API = {**settings.API, "REQUESTS_PER_MINUTE": 3}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "api_client": (3, 60)}
     statuses = [ward_a_reader.get("/api/v1/units/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     refused = ward_a_reader.get("/api/v1/units/")

@@ -14,7 +14,7 @@ from django.contrib.staticfiles import finders
 from django.urls import URLPattern, URLResolver, get_resolver
 from openapi_spec_validator import validate
 
-from reports.months import Month
+from common.months import Month
 from tests.api.conftest import make_api_client
 from tests.factories import QuestionFactory, make_response, make_survey
 

@@ -8,9 +8,9 @@ import io
 
 import pytest
 
+from common.months import Month
 from offices.models import DossierCount
 from reports.indices import satisfaction_summary
-from reports.months import Month
 from tests.factories import QuestionFactory, make_response, make_survey
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.utils import translation
 
+from common.months import Month
 from offices.models import DossierCount
-from reports.months import Month
 from suggestions.models import Suggestion
 from tests.factories import QuestionFactory, make_response, make_survey
 
