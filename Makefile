@@ -31,7 +31,7 @@ demo: migrate
 run: demo
 	$(PY) manage.py demo_info --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py load_demo_surveys --link-only --base-url http://$(HOST):$(PORT)
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) manage.py devserver $(HOST):$(PORT)  # the server and the job worker (qcluster)
 
 test: install
 	$(VENV)/bin/pytest

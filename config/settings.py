@@ -61,7 +61,9 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "ninja",  # its templates and static files: the API docs page served from here
+    "django_q",
     "offices",
+    "scheduling",
     "surveys",
     "suggestions",
     "inspections",
@@ -295,6 +297,50 @@ LOGGING = {
 # Citizens' IP addresses and contact details are removed after this many days
 # (`manage.py purge_personal_data`, run nightly); anonymous scores are kept.
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 180)
+
+# The address officials open links in e-mails at (alerts, monthly reports).
+# Production defaults to https:// and the first of ALLOWED_HOSTS.
+SITE_URL = env_str(
+    "SITE_URL", f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
+).rstrip("/")
+
+# --- Scheduled jobs (django-q2, docs/deployment.md "Scheduled jobs") ----------------
+# The queue and the schedules live in PostgreSQL (the ORM broker): no Redis or other
+# service. `manage.py qcluster` is the worker (`make run` starts one). Delivery is at
+# least once, so every job is idempotent in our own tables (scheduling.JobRun,
+# reports.ReportDelivery, reports.Alert); two workers are safe.
+JOB_TIMEOUT_SECONDS = env_int("JOB_TIMEOUT_SECONDS", 3600)
+Q_CLUSTER = {
+    "name": "onestop",
+    "orm": "default",
+    "workers": env_int("JOB_WORKERS", 2),
+    "timeout": JOB_TIMEOUT_SECONDS,
+    # A task not acknowledged after this long is handed out again: longer than the timeout,
+    # so a job still running is never given to a second worker.
+    "retry": JOB_TIMEOUT_SECONDS + 300,
+    "max_attempts": 3,
+    # After downtime a schedule runs once, not once per missed interval.
+    "catch_up": False,
+    # Keep each schedule's own recent successes (failures are always kept).
+    "save_limit": 50,
+    "save_limit_per": "group",
+    "poll": 2,
+    "label": _("Scheduled jobs"),
+    # Tests call the jobs directly, or run the scheduler in-process with a controlled clock.
+    "sync": TESTING,
+}
+# name → (function, cron in TIME_ZONE). Created or re-pointed in the database on every
+# `migrate` (scheduling.schedules); an admin may change the timing in /admin/.
+SCHEDULED_JOBS = {
+    "monthly-reports": ("reports.tasks.send_monthly_reports", "15 * * * *"),
+    "purge-personal-data": ("scheduling.tasks.purge_personal_data", "30 2 * * *"),
+}
+# The monthly report of a month goes out from this day and local hour of the next month.
+MONTHLY_REPORT_DAY = env_int("MONTHLY_REPORT_DAY", 1)
+MONTHLY_REPORT_HOUR = env_int("MONTHLY_REPORT_HOUR", 7)
+# A monthly e-mail that fails is tried again at the next run, this many times in all.
+MONTHLY_REPORT_ATTEMPTS = env_int("MONTHLY_REPORT_ATTEMPTS", 3)
+
 
 # The integration API (/api/v1/, docs/api.md).
 API = {

@@ -27,7 +27,7 @@ class AdministrativeUnitAdmin(TreeAdmin):
     """The tree, shown indented (treebeard's TreeAdmin), searchable by code and name."""
 
     form = movenodeform_factory(AdministrativeUnit)
-    list_display = ["name", "code", "level"]
+    list_display = ["name", "code", "level", "head_email"]
     list_filter = ["level", "depth"]
     search_fields = ["code", "name"]
 

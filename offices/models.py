@@ -145,6 +145,14 @@ class AdministrativeUnit(MP_Node):
     code = models.CharField(_("official code"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=200)
     level = models.CharField(_("level"), max_length=16, choices=UnitLevel.choices)
+    head_email = models.EmailField(
+        _("head's e-mail"),
+        blank=True,
+        help_text=_(
+            "Receives the monthly report of the whole unit. Empty: the unit's managers "
+            "receive it (units with sub-units only; an office's head gets the office's)."
+        ),
+    )
 
     # No node_order_by: children are appended, so a unit's path never changes when a
     # sibling is added (sorted insertion would renumber siblings' whole subtrees).

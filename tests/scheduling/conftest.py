@@ -1,0 +1,1 @@
+from tests.reports.conftest import questions, rate, version  # noqa: F401  (shared survey fixtures)
