@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "reports.context_processors.alerts",
             ],
         },
     },
@@ -332,6 +333,10 @@ Q_CLUSTER = {
 # name → (function, cron in TIME_ZONE). Created or re-pointed in the database on every
 # `migrate` (scheduling.schedules); an admin may change the timing in /admin/.
 SCHEDULED_JOBS = {
+    # Rating-driven alerts and kiosks, every minute: an alert within a minute or two.
+    "alerts-minute": ("reports.tasks.evaluate_recent_alerts", "* * * * *"),
+    # Index drops, suggestions past deadline, best months, and a wider look at ratings.
+    "alerts-sweep": ("reports.tasks.evaluate_all_alerts", "*/15 * * * *"),
     "monthly-reports": ("reports.tasks.send_monthly_reports", "15 * * * *"),
     "purge-personal-data": ("scheduling.tasks.purge_personal_data", "30 2 * * *"),
 }
@@ -356,6 +361,20 @@ BOARD = {
     "SUGGESTIONS_MIN_N": env_int("BOARD_SUGGESTIONS_MIN_N", 5),
     # A rendered board is kept this long: a popular board costs no database work per view.
     "CACHE_SECONDS": env_int("BOARD_CACHE_SECONDS", 600),
+}
+
+# Alert thresholds (docs/alerts.md). A unit may override each one for its subtree in the
+# admin (Alert settings); 0 switches a rule off.
+ALERTS = {
+    "low_streak": env_int("ALERT_LOW_STREAK", 5),
+    "low_window": env_int("ALERT_LOW_WINDOW", 20),
+    "low_share_percent": env_int("ALERT_LOW_SHARE_PERCENT", 40),
+    "index_drop_min_n": env_int("ALERT_INDEX_DROP_MIN_N", 30),
+    "kiosk_silent_minutes": env_int("ALERT_KIOSK_SILENT_MINUTES", 30),
+    "kiosk_queue_max": env_int("ALERT_KIOSK_QUEUE_MAX", 50),
+    "kiosk_refused_max": env_int("ALERT_KIOSK_REFUSED_MAX", 1),
+    "suggestions_overdue": env_int("ALERT_SUGGESTIONS_OVERDUE", 1),
+    "best_month_min_n": env_int("ALERT_BEST_MONTH_MIN_N", 30),
 }
 
 # Every product setting is declared here with its default and read the same way,

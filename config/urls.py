@@ -24,6 +24,7 @@ urlpatterns = [
     path("offices/", include("offices.urls")),
     path("reports/", include("reports.urls")),
     path("board/", include("reports.board_urls")),
+    path("alerts/", include("reports.alert_urls")),
     path("suggestions/", include("suggestions.urls")),
     path("inspections/", include("inspections.urls")),
     path("", include("surveys.urls")),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import ReportDelivery
+from reports.models import Alert, AlertSettings, ReportDelivery
 from scheduling.admin import SuperuserOnly
 
 
@@ -12,6 +12,31 @@ class ReportDeliveryAdmin(SuperuserOnly, admin.ModelAdmin):
     list_filter = ["status", "month"]
     search_fields = ["recipient", "office__name", "unit__name"]
     readonly_fields = [f.name for f in ReportDelivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AlertSettings)
+class AlertSettingsAdmin(SuperuserOnly, admin.ModelAdmin):
+    """Thresholds per unit; empty fields inherit from the unit above (docs/alerts.md)."""
+
+    list_display = ["unit", "low_streak", "low_share_percent", "kiosk_silent_minutes"]
+    search_fields = ["unit__name", "unit__code"]
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(Alert)
+class AlertAdmin(SuperuserOnly, admin.ModelAdmin):
+    """Read-only: alerts open and resolve themselves; managers acknowledge them in the app."""
+
+    list_display = ["rule", "office", "status", "opened_at", "resolved_at", "acknowledged_at"]
+    list_filter = ["rule", "status"]
+    search_fields = ["office__name"]
+    readonly_fields = [f.name for f in Alert._meta.fields]
 
     def has_add_permission(self, request):
         return False

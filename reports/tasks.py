@@ -17,3 +17,17 @@ def send_monthly_reports(now: datetime | None = None) -> str:
     if outcome.failed:
         raise JobFailed(str(outcome))
     return str(outcome)
+
+
+def evaluate_recent_alerts(now: datetime | None = None) -> str:
+    """Every minute: the rating-driven and kiosk alerts (reports.alerts)."""
+    from reports.alerts import evaluate_recent
+
+    return str(evaluate_recent(now))
+
+
+def evaluate_all_alerts(now: datetime | None = None) -> str:
+    """Every quarter of an hour: every alert rule (reports.alerts)."""
+    from reports.alerts import evaluate_all
+
+    return str(evaluate_all(now))

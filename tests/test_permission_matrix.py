@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from inspections.models import Inspection
 from offices.models import Kiosk
+from reports.models import Alert, AlertRule
 from suggestions.models import Suggestion
 from surveys.tokens import Receipt
 from tests.factories import QuestionFactory, make_response, make_survey
@@ -94,6 +95,11 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "reports:export_pdf": ("GET", f"/reports/office/{{office}}/{month}/report.pdf", READ_A),
         "reports:hide_comment": ("POST", "/reports/comments/{comment}/visibility/", ACT_A),
         "reports:inspections": ("GET", "/reports/inspections/", MEMBERS),
+        # alerts: the list of the user's scope, one alert, acknowledging it (managers; an
+        # empty comment is refused as invalid for those who may acknowledge)
+        "alerts:list": ("GET", "/alerts/", OWN_SCOPE),
+        "alerts:detail": ("GET", "/alerts/{alert}/", READ_A),
+        "alerts:acknowledge": ("POST", "/alerts/{alert}/acknowledge/", REPLY_A),
         # suggestions: citizens
         "suggestions:new": ("GET", "/suggestions/new/?office={office}", PUBLIC),
         "suggestions:sent": ("GET", "/suggestions/sent/{code}/", SENT_ELSEWHERE),
@@ -208,6 +214,12 @@ def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
         person="Nguyễn Văn A", breach="Đi muộn", measure="reprimand", date=date(2026, 3, 2)
     )
     kiosk = Kiosk.objects.create(office=tree.office_a, name="Kiosk 1")
+    alert = Alert.objects.create(
+        rule=AlertRule.LOW_STREAK,
+        subject_key=f"office:{tree.office_a.pk}",
+        office=tree.office_a,
+        detail={"n": 5},
+    )
     tree.staff_a.user = alice
     tree.staff_a.save(update_fields=["user"])
     return {
@@ -216,6 +228,7 @@ def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
         "month": response.local_day().strftime("%Y-%m"),
         "comment": response.answers.get(question=comment_q).pk,
         "suggestion": suggestion.pk,
+        "alert": alert.pk,
         "code": suggestion.code,
         "inspection": inspection.pk,
         "case": case.pk,

@@ -1,0 +1,553 @@
+"""Alerts: the rules, their evaluation, and the e-mail to the office head.
+
+Each rule turns what it reads into *findings* (rule, subject, figures) for the
+subjects it evaluated; `apply` opens an alert for a finding not already open (the
+partial unique constraint makes that safe from two workers at once) and resolves the
+open alerts of evaluated subjects whose condition no longer holds.
+
+What the rules read, and what it costs:
+* low ratings (streak, share): the latest `low_window` valid ratings of each office and
+  desk that received a rating in the look-back, one LATERAL query over
+  `response_office_time_idx` (never a scan of all responses);
+* index drop: this month and last month per office from the monthly roll-ups (2 queries);
+* best month: the desks' last 13 months from the monthly desk roll-ups, once a month;
+* kiosks: the kiosk rows (last heard, reported queue) and refused submissions of 24 h;
+* suggestions past their deadline: one grouped query.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from offices.models import AdministrativeUnit, AuditEvent, Desk, Kiosk, Membership, Office, Role
+from reports.indices import grouped_summaries
+from reports.models import Alert, AlertRule, AlertSettings, AlertStatus
+from reports.months import Month
+from scheduling.runs import run_once
+from suggestions.models import Suggestion
+from surveys.models import LOW_MAX, RefusedSubmission, Response
+
+logger = logging.getLogger(__name__)
+
+RECENT_LOOKBACK = timedelta(minutes=10)  # the minute job: ratings since then
+SWEEP_LOOKBACK = timedelta(days=1)  # the sweep: late (queued) ratings too
+REFUSED_WINDOW = timedelta(hours=24)
+BEST_MONTH_HISTORY = 12  # months a best month is compared with
+BEST_MONTH_MIN_PRIOR = 3  # of which at least this many with an index
+NOTIFY_ATTEMPTS = 3
+
+
+# --- Thresholds, per unit and inherited ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    low_streak: int
+    low_window: int
+    low_share_percent: int
+    index_drop_min_n: int
+    kiosk_silent_minutes: int
+    kiosk_queue_max: int
+    kiosk_refused_max: int
+    suggestions_overdue: int
+    best_month_min_n: int
+
+
+NAMES = [f.name for f in fields(Thresholds)]
+
+
+class Policies:
+    """Every unit's alert settings, read once; `for_path` resolves inheritance."""
+
+    def __init__(self) -> None:
+        self.rows = {s.unit.path: s for s in AlertSettings.objects.select_related("unit")}
+        self._cache: dict[str, Thresholds] = {}
+
+    def for_path(self, path: str) -> Thresholds:
+        if path not in self._cache:
+            step = AdministrativeUnit.steplen
+            lineage = [self.rows.get(path[:i]) for i in range(len(path), 0, -step)]
+            values = {}
+            for name in NAMES:
+                chosen = next(
+                    (getattr(r, name) for r in lineage if r and getattr(r, name) is not None),
+                    None,
+                )
+                values[name] = settings.ALERTS[name] if chosen is None else chosen
+            self._cache[path] = Thresholds(**values)
+        return self._cache[path]
+
+    def largest(self, name: str) -> int:
+        values = [getattr(r, name) for r in self.rows.values() if getattr(r, name) is not None]
+        return max([settings.ALERTS[name], *values])
+
+
+# --- Findings and their application ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    office_id: int
+    subject_key: str
+    desk_id: int | None = None
+    kiosk_id: int | None = None
+    detail: dict = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass
+class Outcome:
+    opened: list[int] = field(default_factory=list)
+    resolved: list[int] = field(default_factory=list)
+    notified: int = 0
+
+    def __str__(self) -> str:
+        return f"{len(self.opened)} opened, {len(self.resolved)} resolved, {self.notified} e-mailed"
+
+
+def apply(rule: str, findings: list[Finding], resolvable: Q, now: datetime, out: Outcome) -> None:
+    """Open what is newly true, resolve what `resolvable` covers and is no longer true."""
+    keys = {f.subject_key for f in findings}
+    stale = list(
+        Alert.objects.open()
+        .filter(resolvable, rule=rule)
+        .exclude(subject_key__in=keys)
+        .select_related("office")
+    )
+    if stale:
+        Alert.objects.filter(pk__in=[a.pk for a in stale], status=AlertStatus.OPEN).update(
+            status=AlertStatus.RESOLVED, resolved_at=now
+        )
+        for alert in stale:
+            AuditEvent.record(None, "alert_resolved", alert.office, alert=alert.pk, rule=rule)
+        out.resolved += [a.pk for a in stale]
+    already = set(
+        Alert.objects.open()
+        .filter(rule=rule, subject_key__in=keys)
+        .values_list("subject_key", flat=True)
+    )
+    for finding in findings:
+        if finding.subject_key in already:
+            continue
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    rule=rule,
+                    subject_key=finding.subject_key,
+                    office_id=finding.office_id,
+                    desk_id=finding.desk_id,
+                    kiosk_id=finding.kiosk_id,
+                    detail=finding.detail,
+                    opened_at=now,
+                )
+        except IntegrityError:  # another worker opened it a moment ago
+            continue
+        AuditEvent.record(None, "alert_opened", alert.office, alert=alert.pk, rule=rule)
+        out.opened.append(alert.pk)
+
+
+def _office_paths(office_ids) -> dict[int, str]:
+    return dict(Office.objects.filter(pk__in=office_ids).values_list("pk", "unit__path"))
+
+
+# --- Low ratings at a desk or office --------------------------------------------------------
+
+# The latest valid ratings of each (office, desk) pair (desk NULL: the whole office), each
+# as the mean of its five-level answers; ratings without one are not satisfaction ratings.
+LATEST_RATINGS_SQL = """
+SELECT s.office_id, s.desk_id, r.mean
+FROM unnest(%s::bigint[], %s::bigint[]) AS s(office_id, desk_id)
+CROSS JOIN LATERAL (
+    SELECT m.mean, resp.submitted_at
+    FROM surveys_response resp
+    CROSS JOIN LATERAL (
+        SELECT avg(a.score)::float AS mean
+        FROM surveys_answer a JOIN surveys_question q ON q.id = a.question_id
+        WHERE a.response_id = resp.id AND q.kind = 'scale5' AND a.score IS NOT NULL
+    ) m
+    WHERE resp.office_id = s.office_id AND NOT resp.is_misuse
+      AND (s.desk_id IS NULL OR resp.desk_id = s.desk_id) AND m.mean IS NOT NULL
+    ORDER BY resp.submitted_at DESC
+    LIMIT %s
+) r
+ORDER BY s.office_id, s.desk_id, r.submitted_at DESC
+"""
+
+
+def latest_ratings(pairs: list[tuple[int, int | None]], limit: int) -> dict[tuple, list[float]]:
+    """(office, desk or None) → the means of its latest `limit` valid ratings, newest first."""
+    if not pairs:
+        return {}
+    result: dict[tuple, list[float]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(LATEST_RATINGS_SQL, [[p[0] for p in pairs], [p[1] for p in pairs], limit])
+        for office_id, desk_id, mean in cursor.fetchall():
+            result[(office_id, desk_id)].append(mean)
+    return result
+
+
+def low_rating_findings(pairs, policies: Policies) -> tuple[list[Finding], list[Finding]]:
+    """(streak findings, share findings) for the given (office, desk or None) pairs."""
+    limit = max(policies.largest("low_window"), policies.largest("low_streak"), 1)
+    ratings = latest_ratings(pairs, limit)
+    paths = _office_paths({p[0] for p in pairs})
+    streaks, shares = [], []
+    for (office_id, desk_id), means in ratings.items():
+        t = policies.for_path(paths[office_id])
+        key = f"desk:{desk_id}" if desk_id else f"office:{office_id}"
+        low = [m <= LOW_MAX for m in means]
+        if t.low_streak and len(low) >= t.low_streak and all(low[: t.low_streak]):
+            streaks.append(
+                Finding(AlertRule.LOW_STREAK, office_id, key, desk_id, None, {"n": t.low_streak})
+            )
+        window = t.low_window
+        if t.low_share_percent and window and len(low) >= window:
+            count = sum(low[:window])
+            if count * 100 >= t.low_share_percent * window:
+                detail = {"low": count, "of": window}
+                shares.append(Finding(AlertRule.LOW_SHARE, office_id, key, desk_id, None, detail))
+    return streaks, shares
+
+
+def evaluate_low_ratings(now: datetime, lookback: timedelta, policies: Policies, out: Outcome):
+    rated = (
+        Response.objects.filter(submitted_at__gte=now - lookback, submitted_at__lte=now)
+        .values_list("office_id", "desk_id")
+        .distinct()
+    )
+    pairs = {(office_id, None) for office_id, _desk in rated}
+    pairs |= {(office_id, desk_id) for office_id, desk_id in rated if desk_id}
+    pairs = sorted(pairs, key=lambda p: (p[0], p[1] or 0))
+    streaks, shares = low_rating_findings(pairs, policies)
+    evaluated = Q(subject_key__in=[f"desk:{d}" if d else f"office:{o}" for o, d in pairs])
+    apply(AlertRule.LOW_STREAK, streaks, evaluated, now, out)
+    apply(AlertRule.LOW_SHARE, shares, evaluated, now, out)
+
+
+# --- The month's index against last month's ------------------------------------------------
+
+
+def evaluate_index_drop(now: datetime, policies: Policies, out: Outcome) -> None:
+    month = Month.of(timezone.localtime(now).date())
+    previous = month.previous()
+    offices = Office.objects.filter(is_active=True)
+    summaries = grouped_summaries(
+        offices,
+        previous.start,
+        month.end,
+        group={"office": F("office_id"), "month": TruncMonth("day")},
+    )
+    paths = dict(offices.values_list("pk", "unit__path"))
+    findings = []
+    for office_id, path in paths.items():
+        current = summaries.get((office_id, month.start))
+        before = summaries.get((office_id, previous.start))
+        min_n = policies.for_path(path).index_drop_min_n
+        if not (min_n and current and before and current.has_index and before.has_index):
+            continue
+        if current.n < min_n or before.n < min_n:
+            continue
+        if current.overall < before.overall and not current.overlaps(before):
+            detail = {
+                "month": str(month),
+                "index": current.overall,
+                "ci": [current.ci_low, current.ci_high],
+                "n": current.n,
+                "previous": before.overall,
+                "previous_ci": [before.ci_low, before.ci_high],
+                "previous_n": before.n,
+            }
+            findings.append(
+                Finding(AlertRule.INDEX_DROP, office_id, f"office:{office_id}", None, None, detail)
+            )
+    apply(AlertRule.INDEX_DROP, findings, Q(), now, out)
+
+
+# --- Kiosks -------------------------------------------------------------------------------
+
+
+def evaluate_kiosks(now: datetime, policies: Policies, out: Outcome) -> None:
+    kiosks = list(
+        Kiosk.objects.filter(office__is_active=True, revoked_at__isnull=True)
+        .exclude(credential_hash="")
+        .select_related("office__unit")
+    )
+    refused = dict(
+        RefusedSubmission.objects.filter(refused_at__gte=now - REFUSED_WINDOW, refused_at__lte=now)
+        .values("kiosk_id")
+        .annotate(n=Count("pk"))
+        .values_list("kiosk_id", "n")
+    )
+    silent, queued, refusals, left_alone = [], [], [], []
+    for kiosk in kiosks:
+        t = policies.for_path(kiosk.office.unit.path)
+        key = f"kiosk:{kiosk.pk}"
+        base = {"office_id": kiosk.office_id, "subject_key": key, "kiosk_id": kiosk.pk}
+        last = kiosk.last_heard_at or kiosk.last_seen_at or kiosk.enrolled_at
+        quiet = t.kiosk_silent_minutes and (
+            last is None or now - last > timedelta(minutes=t.kiosk_silent_minutes)
+        )
+        if quiet and kiosk.office.is_open_at(now):
+            detail = {"last_heard": last.isoformat() if last else None}
+            silent.append(Finding(AlertRule.KIOSK_SILENT, detail=detail, **base))
+        elif quiet:
+            left_alone.append(key)  # closed now: neither raised nor cleared until it opens
+        if t.kiosk_queue_max and (kiosk.queue_length or 0) >= t.kiosk_queue_max:
+            detail = {"queue": kiosk.queue_length}
+            queued.append(Finding(AlertRule.KIOSK_QUEUE, detail=detail, **base))
+        count = refused.get(kiosk.pk, 0)
+        if t.kiosk_refused_max and count >= t.kiosk_refused_max:
+            refusals.append(Finding(AlertRule.KIOSK_REFUSED, detail={"refused": count}, **base))
+    apply(AlertRule.KIOSK_SILENT, silent, ~Q(subject_key__in=left_alone), now, out)
+    apply(AlertRule.KIOSK_QUEUE, queued, Q(), now, out)
+    apply(AlertRule.KIOSK_REFUSED, refusals, Q(), now, out)
+
+
+# --- Suggestions past their deadline ----------------------------------------------------------
+
+
+def evaluate_overdue_suggestions(now: datetime, policies: Policies, out: Outcome) -> None:
+    rows = (
+        Suggestion.objects.overdue(now)
+        .filter(office__is_active=True)
+        .values("office_id", "office__unit__path")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    findings = []
+    for row in rows:
+        threshold = policies.for_path(row["office__unit__path"]).suggestions_overdue
+        if threshold and row["n"] >= threshold:
+            key = f"office:{row['office_id']}"
+            detail = {"count": row["n"]}
+            findings.append(
+                Finding(AlertRule.SUGGESTIONS_OVERDUE, row["office_id"], key, None, None, detail)
+            )
+    apply(AlertRule.SUGGESTIONS_OVERDUE, findings, Q(), now, out)
+
+
+# --- A desk's best month (positive) ---------------------------------------------------------------
+
+
+def evaluate_best_month(now: datetime, policies: Policies, out: Outcome) -> None:
+    """Last month against each desk's previous twelve: the best with enough ratings."""
+    last = Month.of(timezone.localtime(now).date()).previous()
+    months = last.last(BEST_MONTH_HISTORY + 1)
+    offices = Office.objects.filter(is_active=True)
+    summaries = grouped_summaries(
+        offices,
+        months[0].start,
+        last.end,
+        group={"desk": F("desk_id"), "month": TruncMonth("day")},
+    )
+    history: dict[int, dict] = defaultdict(dict)
+    for (desk_id, month_start), summary in summaries.items():
+        if desk_id is not None:
+            history[desk_id][month_start] = summary
+    desks = Desk.objects.filter(pk__in=list(history), office__in=offices).values_list(
+        "pk", "office_id", "office__unit__path"
+    )
+    findings = []
+    for desk_id, office_id, path in desks:
+        min_n = policies.for_path(path).best_month_min_n
+        current = history[desk_id].get(last.start)
+        if not (min_n and current and current.has_index and current.n >= min_n):
+            continue
+        prior = [
+            s
+            for m in months[:-1]
+            if (s := history[desk_id].get(m.start)) and s.has_index and s.n >= min_n
+        ]
+        if len(prior) >= BEST_MONTH_MIN_PRIOR and current.overall > max(s.overall for s in prior):
+            detail = {
+                "month": str(last),
+                "index": current.overall,
+                "n": current.n,
+                "previous_best": max(s.overall for s in prior),
+            }
+            key = f"desk:{desk_id}:{last}"
+            findings.append(Finding(AlertRule.BEST_MONTH, office_id, key, desk_id, None, detail))
+    apply(AlertRule.BEST_MONTH, findings, Q(), now, out)
+
+
+# --- The two jobs ----------------------------------------------------------------------------
+
+
+def evaluate_recent(now: datetime | None = None) -> Outcome:
+    """Every minute: ratings of the last minutes, and the kiosks; then e-mail what opened."""
+    now = now or timezone.now()
+    policies, out = Policies(), Outcome()
+    evaluate_low_ratings(now, RECENT_LOOKBACK, policies, out)
+    evaluate_kiosks(now, policies, out)
+    out.notified = notify_pending(now)
+    return out
+
+
+def evaluate_all(now: datetime | None = None) -> Outcome:
+    """Every quarter of an hour: everything, ratings of the last day included."""
+    now = now or timezone.now()
+    policies, out = Policies(), Outcome()
+    evaluate_low_ratings(now, SWEEP_LOOKBACK, policies, out)
+    evaluate_index_drop(now, policies, out)
+    evaluate_kiosks(now, policies, out)
+    evaluate_overdue_suggestions(now, policies, out)
+    last = Month.of(timezone.localtime(now).date()).previous()
+    run_once("alerts-best-month", str(last), lambda: evaluate_best_month(now, policies, out))
+    out.notified = notify_pending(now)
+    return out
+
+
+# --- Words and e-mail ---------------------------------------------------------------------------
+
+
+def _percent(value) -> str:
+    return "—" if value is None else formats.number_format(value * 100, 1) + " %"
+
+
+def describe(alert: Alert) -> str:
+    """One translated sentence with the alert's figures (never a citizen's words)."""
+    d = alert.detail
+    where = _("desk %(desk)s") % {"desk": alert.desk} if alert.desk_id else alert.office.name
+    kiosk = alert.kiosk.name if alert.kiosk_id else ""
+    rule = alert.rule
+    if rule == AlertRule.LOW_STREAK:
+        return _("The last %(n)s ratings at %(where)s were all at 1–2.") % {
+            "n": d["n"],
+            "where": where,
+        }
+    if rule == AlertRule.LOW_SHARE:
+        return _("%(low)s of the last %(of)s ratings at %(where)s were at 1–2.") % {
+            "low": d["low"],
+            "of": d["of"],
+            "where": where,
+        }
+    if rule == AlertRule.INDEX_DROP:
+        return _(
+            "The index of %(month)s is %(index)s (95 %% interval %(low)s–%(high)s, %(n)s ratings), "
+            "below last month's %(previous)s (%(plow)s–%(phigh)s): more than chance explains."
+        ) % {
+            "month": Month.parse(d["month"], latest=Month(9999, 12)).label,
+            "index": _percent(d["index"]),
+            "low": _percent(d["ci"][0]),
+            "high": _percent(d["ci"][1]),
+            "n": d["n"],
+            "previous": _percent(d["previous"]),
+            "plow": _percent(d["previous_ci"][0]),
+            "phigh": _percent(d["previous_ci"][1]),
+        }
+    if rule == AlertRule.KIOSK_SILENT:
+        if not d.get("last_heard"):
+            return _("Kiosk %(kiosk)s has never been heard from while the office is open.") % {
+                "kiosk": kiosk
+            }
+        since = timezone.localtime(datetime.fromisoformat(d["last_heard"]), alert.office.tz)
+        return _(
+            "Kiosk %(kiosk)s has not been heard from since %(since)s, while the office is open."
+        ) % {
+            "kiosk": kiosk,
+            "since": formats.date_format(since, "SHORT_DATETIME_FORMAT"),
+        }
+    if rule == AlertRule.KIOSK_QUEUE:
+        return _("Kiosk %(kiosk)s holds %(n)s ratings it has not been able to send.") % {
+            "kiosk": kiosk,
+            "n": d["queue"],
+        }
+    if rule == AlertRule.KIOSK_REFUSED:
+        return _("%(n)s ratings from kiosk %(kiosk)s were refused in the last 24 hours.") % {
+            "kiosk": kiosk,
+            "n": d["refused"],
+        }
+    if rule == AlertRule.SUGGESTIONS_OVERDUE:
+        return _("%(n)s suggestions are past their deadline.") % {"n": d["count"]}
+    if rule == AlertRule.BEST_MONTH:
+        return _("%(month)s was the best month of %(where)s: index %(index)s (%(n)s ratings).") % {
+            "month": Month.parse(d["month"], latest=Month(9999, 12)).label,
+            "where": where,
+            "index": _percent(d["index"]),
+            "n": d["n"],
+        }
+    return alert.get_rule_display()
+
+
+def recipients(alert: Alert) -> list[str]:
+    """The office head and the managers of the office's own unit (with an e-mail)."""
+    addresses = [alert.office.head_email] if alert.office.head_email else []
+    managers = (
+        Membership.objects.filter(
+            unit_id=alert.office.unit_id,
+            role__in=[Role.MANAGER, Role.ADMIN],
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+        .order_by("user__email")
+    )
+    return addresses + [m for m in managers if m not in addresses]
+
+
+def alert_url(alert: Alert) -> str:
+    return settings.SITE_URL + reverse("alerts:detail", kwargs={"pk": alert.pk})
+
+
+def alert_message(alert: Alert, to: list[str]) -> EmailMessage:
+    title = _("Alert at %(office)s: %(rule)s") % {
+        "office": alert.office.name,
+        "rule": alert.get_rule_display(),
+    }
+    body = "\n\n".join(
+        [
+            describe(alert),
+            _("See the alert and acknowledge it: %(link)s") % {"link": alert_url(alert)},
+            _("This e-mail carries no citizen's comment; read them in the app."),
+        ]
+    )
+    return EmailMessage(subject=title, body=body + "\n", to=to)
+
+
+def notify_pending(now: datetime) -> int:
+    """E-mail every open alert not yet e-mailed (each once, even with two workers)."""
+    pending = list(
+        Alert.objects.open()
+        .filter(notified_at__isnull=True, notify_attempts__lt=NOTIFY_ATTEMPTS)
+        .values_list("pk", flat=True)
+    )
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk in pending:
+            with transaction.atomic():
+                alert = (
+                    Alert.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("office__unit", "desk", "kiosk")
+                    .filter(pk=pk, notified_at__isnull=True)
+                    .first()
+                )
+                if alert is None:
+                    continue
+                to = recipients(alert)
+                alert.notify_attempts += 1
+                try:
+                    if to:
+                        alert_message(alert, to).send()
+                except Exception as exc:  # retried at the next run, NOTIFY_ATTEMPTS in all
+                    logger.exception("Alert %s e-mail failed", alert.pk)
+                    alert.notify_error = f"{type(exc).__name__}: {exc}"[:500]
+                    alert.save(update_fields=["notify_attempts", "notify_error"])
+                    continue
+                alert.notified_at = now
+                alert.notify_error = "" if to else "no recipient"
+                alert.save(update_fields=["notify_attempts", "notify_error", "notified_at"])
+                AuditEvent.record(None, "alert_emailed", alert.office, alert=alert.pk, to=to)
+                sent += bool(to)
+    return sent
