@@ -31,10 +31,10 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from common.months import Month
 from offices.models import AdministrativeUnit, AuditEvent, Desk, Kiosk, Membership, Office, Role
 from reports.indices import grouped_summaries
 from reports.models import Alert, AlertRule, AlertSettings, AlertStatus
-from reports.months import Month
 from scheduling.runs import run_once
 from suggestions.models import Suggestion
 from surveys.models import LOW_MAX, RefusedSubmission, Response

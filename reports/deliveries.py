@@ -25,11 +25,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.months import Month
 from offices.models import AdministrativeUnit, AuditEvent, Membership, Office, Role
 from reports.comments import comments_for
 from reports.models import DeliveryStatus, ReportDelivery
 from reports.monthly import build_monthly_report
-from common.months import Month
 from reports.subjects import Crumb, Subject
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('offices', '0004_unit_head_email'),
+        ('offices', '0005_unit_head_email'),
     ]
 
     operations = [

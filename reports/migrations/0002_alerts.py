@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offices', '0004_unit_head_email'),
+        ('offices', '0005_unit_head_email'),
         ('reports', '0001_report_delivery'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

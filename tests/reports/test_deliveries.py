@@ -10,10 +10,10 @@ from django.core import mail
 from django.db import connection
 from pypdf import PdfReader
 
+from common.months import Month
 from offices.models import AuditEvent, Membership, Role
 from reports.deliveries import report_month, send_due_reports
 from reports.models import DeliveryStatus, ReportDelivery
-from common.months import Month
 from reports.tasks import JobFailed, send_monthly_reports
 from tests.factories import MembershipFactory, UserFactory
 from tests.mail_backends import RefusingBackend

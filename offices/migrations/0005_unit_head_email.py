@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offices', '0003_kiosk_heartbeat_report'),
+        ('offices', '0004_api_clients_transparency_board'),
     ]
 
     operations = [
