@@ -35,6 +35,10 @@ def at(*args) -> datetime:
     return datetime(*args, tzinfo=HANOI)
 
 
+def reports_sent() -> list:
+    return [m for m in mail.outbox if m.attachments]
+
+
 @pytest.fixture
 def monthly_setup(tree, rate, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -68,25 +72,26 @@ def test_purge_and_monthly_jobs_run_on_schedule_with_a_controlled_clock(monthly_
         sync_schedules()
         scheduler()  # nothing is due yet
         assert not Success.objects.exists() and not mail.outbox
+        # (The alert jobs run too: the old unseen suggestion is overdue, and alerted.)
 
         clock.move_to(at(2026, 4, 1, 2, 31))  # the nightly purge is due, March's report not yet
         scheduler()
         assert JobRun.objects.filter(job="purge-personal-data", period="2026-04-01").exists()
         suggestion.refresh_from_db()
         assert suggestion.submitter_ip is None
-        assert not mail.outbox  # 02:15: before the 07:00 send hour
+        assert not reports_sent()  # 02:31: before the 07:00 send hour
 
         clock.move_to(at(2026, 4, 1, 7, 16))  # the hourly monthly job after 07:00
         scheduler()
-        (message,) = mail.outbox
+        (message,) = reports_sent()
         assert message.to == ["truong@nghiatan.example.vn"] and "03/2026" in message.subject
         scheduler()  # the same minute again: nothing is due twice
         clock.move_to(at(2026, 4, 1, 8, 16))
         scheduler()  # the next hour's run finds March sent
-        assert len(mail.outbox) == 1 and ReportDelivery.objects.count() == 1
+        assert len(reports_sent()) == 1 and ReportDelivery.objects.count() == 1
 
     done = set(Success.objects.values_list("group", flat=True))
-    assert {"monthly-reports", "purge-personal-data"} <= done
+    assert {"monthly-reports", "purge-personal-data", "alerts-minute", "alerts-sweep"} <= done
     assert AuditEvent.objects.filter(action="purge_personal_data").count() == 1
     monthly = Schedule.objects.get(name="monthly-reports")
     assert monthly.success() and monthly.next_run == at(2026, 4, 1, 9, 15)
