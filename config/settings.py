@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "surveys",
     "suggestions",
     "inspections",
+    "reform",
     "reports",
 ]
 
@@ -226,6 +227,9 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Files that only a scoped view may serve (PAR INDEX evidence): outside MEDIA_ROOT, so
+# neither the web server nor the DEBUG static route can hand them out.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
