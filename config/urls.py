@@ -27,6 +27,7 @@ urlpatterns = [
     path("alerts/", include("reports.alert_urls")),
     path("suggestions/", include("suggestions.urls")),
     path("inspections/", include("inspections.urls")),
+    path("reform/", include("reform.urls")),
     path("", include("surveys.urls")),
     path("admin/", admin.site.urls),
 ]
