@@ -46,6 +46,7 @@ urlpatterns = [
     path("method/", views.method, name="method"),
     path("dossiers/import/", views.import_dossiers, name="import_dossiers"),
     path("inspections/", include("reports.inspections")),
+    path("reform/", include("reports.reform")),
     path("<kind:kind>/<int:pk>/<month:month>/", views.report, name="report"),
     path("<kind:kind>/<int:pk>/<month:month>/comments/", views.comments, name="comments"),
     path(

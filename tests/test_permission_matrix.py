@@ -18,6 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from inspections.models import Inspection
 from offices.models import Kiosk
 from reports.models import Alert, AlertRule
+from reform.models import Assessment, CriteriaSet, Evidence
 from suggestions.models import Suggestion
 from surveys.tokens import Receipt
 from tests.factories import QuestionFactory, make_response, make_survey
@@ -59,6 +60,13 @@ API_TOKEN_ONLY = dict.fromkeys(PERSONAS, 401)
 NOT_FOUND = dict.fromkeys(PERSONAS, 404)
 #   The before/after satisfaction page needs a unit membership; the superuser picks any.
 MEMBERS = {"anonymous": 302, **dict.fromkeys(PERSONAS[1:], 200)}
+#   PAR INDEX: ward A's own managers self-assess (alice), its admin submits (nobody here but
+#   the superuser); appraisal needs an Appraiser entry above the unit (the superuser only),
+#   and only once submitted (409 before); after submission the self-assessment is closed.
+SUBMIT_A = {"anonymous": 302, "alice": 403, "bob": 404, "dora": 403, "carol": 403, "admin": 302}
+APPRAISE_A = {**SUBMIT_A, "admin": 409}
+AFTER_SUBMIT_A = {**APPRAISE_A, "alice": 409}
+SET_IMPORT = INSPECT_NEW
 
 
 def expected_matrix() -> dict[str, tuple[str, str, dict]]:
@@ -100,6 +108,11 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "alerts:list": ("GET", "/alerts/", OWN_SCOPE),
         "alerts:detail": ("GET", "/alerts/{alert}/", READ_A),
         "alerts:acknowledge": ("POST", "/alerts/{alert}/acknowledge/", REPLY_A),
+        "reports:reform_ranking": ("GET", "/reports/reform/", MEMBERS),
+        "reports:reform_ranking_export": ("GET", "/reports/reform/ranking.csv", OWN_SCOPE),
+        "reports:reform_unit": ("GET", "/reports/reform/unit/{ward}/", READ_A),
+        "reports:reform_unit_export": ("GET", "/reports/reform/unit/{ward}/tables.xlsx", READ_A),
+        "reports:reform_unit_pdf": ("GET", "/reports/reform/unit/{ward}/report.pdf", READ_A),
         # suggestions: citizens
         "suggestions:new": ("GET", "/suggestions/new/?office={office}", PUBLIC),
         "suggestions:sent": ("GET", "/suggestions/sent/{code}/", SENT_ELSEWHERE),
@@ -153,6 +166,26 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
             API_TOKEN_ONLY,
         ),
         "api:dossiers": ("POST", "/api/v1/dossiers/", API_TOKEN_ONLY),
+        # reform (PAR INDEX)
+        "reform:home": ("GET", "/reform/", OWN_SCOPE),
+        "reform:method": ("GET", "/reform/method/", PUBLIC),
+        "reform:set_import": ("GET", "/reform/sets/import/", SET_IMPORT),
+        "reform:set_export": ("GET", "/reform/sets/{par_set}/criteria.xlsx", OWN_SCOPE),
+        "reform:assessment": ("GET", "/reform/sets/{par_set}/units/{ward}/", READ_A),
+        "reform:self_assess": ("POST", "/reform/sets/{par_set}/units/{ward}/self/", ACT_A),
+        "reform:upload_evidence": (
+            "POST",
+            "/reform/sets/{par_set}/units/{ward}/evidence/",
+            AFTER_SUBMIT_A,
+        ),
+        "reform:submit": ("POST", "/reform/sets/{par_set}/units/{ward}/submit/", SUBMIT_A),
+        "reform:appraise": ("POST", "/reform/sets/{par_set}/units/{ward}/appraise/", APPRAISE_A),
+        "reform:finish_appraisal": (
+            "POST",
+            "/reform/sets/{par_set}/units/{ward}/appraise/finish/",
+            APPRAISE_A,
+        ),
+        "reform:evidence": ("GET", "/reform/evidence/{evidence}/", READ_A),
         # surveys: kiosk
         "surveys:kiosk": ("GET", "/kiosk/", NOT_A_KIOSK),
         "surveys:kiosk_enrol": ("GET", "/kiosk/enrol/{enrol_token}/", PUBLIC),
@@ -222,6 +255,14 @@ def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
     )
     tree.staff_a.user = alice
     tree.staff_a.save(update_fields=["user"])
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    par_set = CriteriaSet.objects.create(issuer=tree.city, year=2025, level="commune", name="PAR")
+    area = par_set.areas.create(code="1", name="Chỉ đạo", max_points=2)
+    criterion = area.criteria.create(code="1.1", name="Kế hoạch", max_points=2, rule="yesno")
+    assessment = Assessment.start(par_set, tree.ward_a)
+    assessment.scores.create(criterion=criterion, self_value=1)
+    evidence = Evidence(assessment=assessment, criterion=criterion)
+    evidence.file.save("ke-hoach.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
     return {
         "office": tree.office_a.pk,
         "desk": tree.desk_a.pk,
@@ -233,6 +274,9 @@ def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
         "inspection": inspection.pk,
         "case": case.pk,
         "version": version.pk,
+        "ward": tree.ward_a.pk,
+        "par_set": par_set.pk,
+        "evidence": evidence.pk,
         "enrol_token": kiosk.issue_enrolment_token(),
         "receipt": Receipt(office_id=tree.office_a.pk, dossier_code="HS-2026-001").dumps(),
         "personas": {
