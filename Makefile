@@ -27,6 +27,7 @@ demo: migrate
 	$(PY) manage.py load_demo_ratings
 	$(PY) manage.py load_demo_suggestions
 	$(PY) manage.py load_demo_inspections
+	$(PY) manage.py load_demo_reform
 
 run: demo
 	$(PY) manage.py demo_info --base-url http://$(HOST):$(PORT)
