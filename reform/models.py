@@ -400,7 +400,7 @@ class Criterion(FrozenGuard):
         _("figure"),
         max_length=100,
         blank=True,
-        help_text=_("What the figure is, e.g. “% of dossiers on time”."),
+        help_text=_("What the figure is, e.g. “dossiers on time, in percent”."),
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 

@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
                 ('source', models.CharField(choices=[('self', 'Self-assessment'), ('survey', "Satisfaction survey (filled from this product's index)")], default='self', max_length=16, verbose_name='source')),
                 ('target', models.DecimalField(blank=True, decimal_places=2, help_text='Proportional rule: the figure that earns the maximum (e.g. 100 for %).', max_digits=12, null=True, verbose_name='figure for full points')),
                 ('thresholds', models.JSONField(blank=True, default=list, help_text='Threshold rule: [[lowest figure, points], …], e.g. [[95, 2], [80, 1]].', verbose_name='thresholds')),
-                ('figure_label', models.CharField(blank=True, help_text='What the figure is, e.g. “% of dossiers on time”.', max_length=100, verbose_name='figure')),
+                ('figure_label', models.CharField(blank=True, help_text='What the figure is, e.g. “dossiers on time, in percent”.', max_length=100, verbose_name='figure')),
                 ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
                 ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='criteria', to='reform.area', verbose_name='area')),
                 ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='reform.criterion', verbose_name='criterion (for a sub-criterion)')),
