@@ -50,6 +50,7 @@ class MonthlyReport:
     fields: list[RankedRow] = field(default_factory=list)
     suggestions: object | None = None
     inspections: dict | None = None
+    reform: dict | None = None
 
     @property
     def summary(self) -> SatisfactionSummary:
@@ -232,6 +233,17 @@ def inspection_section(subject: Subject, month: Month) -> dict | None:
     return monthly_section(subject.office.unit, month.start, office=subject.office)
 
 
+def reform_section(subject: Subject, month: Month) -> dict | None:
+    """The PAR INDEX section (reports/reform.py) for unit reports."""
+    if subject.kind != "unit":
+        return None
+    try:
+        from reports.reform import monthly_section
+    except ImportError:  # the reform app is optional for reports
+        return None
+    return monthly_section(subject.obj, month.year)
+
+
 def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
     start, end = month.start, month.end
     report = MonthlyReport(
@@ -252,6 +264,7 @@ def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
         report.fields = field_rows(subject, start, end)
     report.suggestions = suggestion_figures(subject, month)
     report.inspections = inspection_section(subject, month)
+    report.reform = reform_section(subject, month)
     return report
 
 

@@ -602,6 +602,41 @@ def unit_pdf(request, pk: int):
     return response
 
 
+# --- The monthly report's section -----------------------------------------------------
+
+SECTION_ROWS = 10
+
+
+def monthly_section(unit: AdministrativeUnit, year: int) -> dict | None:
+    """The PAR INDEX section of a unit's monthly report (HTML and PDF:
+    templates/reports/partials/reform_section.html): the latest set scored in the unit's
+    subtree up to the report's year (the one most units used), its submitted and
+    appraised units ranked, at most SECTION_ROWS. None when nothing was submitted.
+    The caller is responsible for scope: readers of a unit's monthly report hold a
+    membership over it, and so read its PAR INDEX too."""
+    scored = Assessment.objects.filter(
+        unit__path__startswith=unit.path, criteria_set__year__lte=year
+    ).exclude(status=Status.DRAFT)
+    latest = (
+        scored.values("criteria_set_id", "criteria_set__year")
+        .annotate(units=Count("pk"))
+        .order_by("-criteria_set__year", "-units", "criteria_set_id")
+        .first()
+    )
+    if latest is None:
+        return None
+    chosen = scored.filter(criteria_set_id=latest["criteria_set_id"]).select_related(
+        "unit", "criteria_set"
+    )
+    results = rank(par_results(list(chosen)))
+    return {
+        "criteria_set": results[0].assessment.criteria_set,
+        "rows": results[:SECTION_ROWS],
+        "more": max(len(results) - SECTION_ROWS, 0),
+        "unit": unit,
+    }
+
+
 # Included from reports/urls.py: path("reform/", include("reports.reform")).
 urlpatterns = [
     path("", ranking, name="reform_ranking"),

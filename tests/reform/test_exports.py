@@ -164,3 +164,19 @@ def test_exports_are_scoped(client_for, bob, tree, par_set, appraised_a):
     assert client.get(reverse("reports:reform_unit_pdf", args=[tree.ward_a.pk])).status_code == 404
     rows = read_csv(client.get(reverse("reports:reform_ranking_export", args=["csv"])))
     assert "HN-CG-NT" not in str(rows)
+
+
+def test_the_monthly_report_of_a_unit_carries_a_par_section(
+    client_for, carol, bob, tree, par_set, appraised_a
+):
+    url = reverse("reports:export_pdf", args=["unit", tree.city.pk, "2025-12"])
+    pdf = client_for(carol).get(url, **EN)
+    assert pdf.status_code == 200
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Administrative reform index" in text
+    assert "Phường Nghĩa Tân" in text and "8.00" in text
+    page = client_for(bob).get(
+        reverse("reports:report", args=["unit", tree.ward_b.pk, "2025-12"]), **EN
+    )
+    assert page.status_code == 200 and page.context["report"].reform is None
+    assert "Phường Nghĩa Tân" not in page.content.decode()
