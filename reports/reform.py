@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from common.exports import Exporter, Table
 from inspections.models import Inspection
+from inspections.models import reader_paths as inspection_readers
 from offices.models import AdministrativeUnit, AuditEvent, Office
 from reform.models import (
     Assessment,
@@ -47,7 +48,13 @@ from reform.models import (
     reader_paths,
 )
 from reform.scoring import CriterionScore, SetScore, SetTree
-from reports.indices import SatisfactionSummary, answer_tallies, grouped_summaries, rating_counts
+from reports.indices import (
+    SatisfactionSummary,
+    answer_tallies,
+    empty_summary,
+    grouped_summaries,
+    rating_counts,
+)
 from reports.inspections import _merge as merge_groups
 
 YEARS_SHOWN = 6
@@ -453,14 +460,14 @@ def build_unit_page(user, unit: AdministrativeUnit, year: int | None) -> UnitPag
     offices = Office.objects.visible_to(user).in_subtree(unit)
     sees_ratings = offices.exists()
     inspections = Inspection.objects.visible_to(user).in_subtree(unit)
-    sees_inspections = user.is_superuser or bool(_inspection_reader(user, unit))
+    sees_inspections = _inspection_reader(user, unit)
     ratings = _yearly_satisfaction(offices, years) if sees_ratings else {}
     counted = _yearly_inspections(inspections, years) if sees_inspections else {}
     rows = [
         YearRow(
             y,
             results.get(y),
-            ratings.get(y, _empty()) if sees_ratings else None,
+            ratings.get(y, empty_summary()) if sees_ratings else None,
             counted.get(y, (0, 0))[0] if sees_inspections else None,
             counted.get(y, (0, 0))[1] if sees_inspections else None,
         )
@@ -474,16 +481,8 @@ def build_unit_page(user, unit: AdministrativeUnit, year: int | None) -> UnitPag
                     sees_inspections)  # fmt: skip
 
 
-def _empty() -> SatisfactionSummary:
-    from reports.indices import empty_summary
-
-    return empty_summary()
-
-
 def _inspection_reader(user, unit) -> bool:
-    from inspections.models import reader_paths as inspection_paths
-
-    paths = inspection_paths(user)
+    paths = inspection_readers(user)
     return paths is None or any(unit.path.startswith(p) for p in paths)
 
 

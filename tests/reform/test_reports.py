@@ -165,3 +165,14 @@ def test_the_ranking_is_scoped(client_for, alice, yuri, tree, par_set, siblings)
         .status_code
         == 404
     )
+
+
+def test_the_unit_page_reads_in_a_fixed_number_of_queries(
+    client_for, carol, tree, par_set, siblings, ratings, django_assert_max_num_queries
+):
+    # Measured: 21 with one year scored; a second scored year adds the trees and scores
+    # of its set, not a query per criterion or per year shown.
+    url = reverse("reports:reform_unit", args=[tree.ward_a.pk])
+    client = client_for(carol)
+    with django_assert_max_num_queries(30):
+        assert client.get(url, {"year": 2025}).status_code == 200
