@@ -30,11 +30,18 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from offices.models import ROLE_RANK, AdministrativeUnit, Role, UnitLevel, memberships_of
+from offices.models import (
+    ROLE_RANK,
+    AdministrativeUnit,
+    Role,
+    UnitLevel,
+    is_active_superuser,
+    memberships_of,
+    subtree_filter,
+)
 
 EVIDENCE_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "jpg", "jpeg", "png"]
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
@@ -129,7 +136,7 @@ def appraiser_paths(user) -> list[str]:
 
 def may_appraise(user, unit: AdministrativeUnit) -> bool:
     """An appraiser entry at a unit strictly above `unit` (a unit never appraises itself)."""
-    if user.is_authenticated and user.is_active and user.is_superuser:
+    if is_active_superuser(user):
         return True
     return any(unit.path.startswith(p) and unit.path != p for p in appraiser_paths(user))
 
@@ -137,7 +144,7 @@ def may_appraise(user, unit: AdministrativeUnit) -> bool:
 def unit_role(user, unit: AdministrativeUnit) -> str | None:
     """The role the user holds at `unit` itself (not through an ancestor): the unit's own
     managers self-assess and its own admin submits, not the district above it."""
-    if user.is_authenticated and user.is_active and user.is_superuser:
+    if is_active_superuser(user):
         return Role.ADMIN
     roles = [m.role for m in memberships_of(user) if m.unit_id == unit.pk]
     return max(roles, key=ROLE_RANK.__getitem__, default=None)
@@ -145,28 +152,19 @@ def unit_role(user, unit: AdministrativeUnit) -> str | None:
 
 def reader_paths(user) -> list[str] | None:
     """Roots of the subtrees whose scores the user may read; None means everything."""
+    if is_active_superuser(user):
+        return None
     if not user.is_authenticated or not user.is_active:
         return []
-    if user.is_superuser:
-        return None
     paths = {m.unit.path for m in memberships_of(user)} | set(appraiser_paths(user))
     return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
 
 
-def paths_filter(paths: list[str] | None, field: str) -> Q:
-    """Rows whose `field` path lies under one of `paths` (None: every row)."""
-    if paths is None:
-        return Q()
-    if not paths:
-        return Q(pk__in=[])
-    condition = Q()
-    for path in paths:
-        condition |= Q(**{f"{field}__startswith": path})
-    return condition
-
-
 def readable_units(user):
-    return AdministrativeUnit.objects.filter(paths_filter(reader_paths(user), "path"))
+    """Units whose scores the user may read."""
+    paths = reader_paths(user)
+    units = AdministrativeUnit.objects.all()
+    return units if paths is None else units.filter(subtree_filter(paths, "path"))
 
 
 def may_read(user, unit: AdministrativeUnit) -> bool:

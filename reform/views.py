@@ -19,7 +19,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from offices.models import ROLE_RANK, AdministrativeUnit, AuditEvent, Role, memberships_of
+from offices.models import (
+    ROLE_RANK,
+    AdministrativeUnit,
+    AuditEvent,
+    Role,
+    is_active_superuser,
+    memberships_of,
+)
 from reform.forms import AppraisalForm, EvidenceForm, SelfAssessmentForm, SetImportForm
 from reform.models import (
     Assessment,
@@ -300,7 +307,7 @@ def set_export(request, pk: int, fmt: str):
 
 
 def _issuers(user):
-    if user.is_superuser:
+    if is_active_superuser(user):
         return AdministrativeUnit.objects.all()
     return AdministrativeUnit.objects.filter(
         pk__in=[m.unit_id for m in memberships_of(user, Role.ADMIN)]

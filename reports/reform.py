@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from common.exports import Exporter, Table
 from inspections.models import Inspection
 from inspections.models import reader_paths as inspection_readers
-from offices.models import AdministrativeUnit, AuditEvent, Office
+from offices.models import AdministrativeUnit, AuditEvent, Office, subtree_filter
 from reform.models import (
     Assessment,
     CriteriaSet,
@@ -43,7 +43,6 @@ from reform.models import (
     Source,
     Status,
     may_read,
-    paths_filter,
     readable_units,
     reader_paths,
 )
@@ -76,7 +75,7 @@ def satisfaction_by_unit(
     if not units:
         return {}
     start, end = year_span(year)
-    in_units = paths_filter([u.path for u in units], "unit__path")
+    in_units = subtree_filter([u.path for u in units], "unit__path")
     offices = list(Office.objects.filter(in_units).values_list("pk", "unit__path"))
     owner = {}
     for office_id, office_path in offices:
