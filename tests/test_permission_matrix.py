@@ -17,8 +17,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from inspections.models import Inspection
 from offices.models import Kiosk
-from reports.models import Alert, AlertRule
 from reform.models import Assessment, CriteriaSet, Evidence
+from reports.models import Alert, AlertRule
 from suggestions.models import Suggestion
 from surveys.tokens import Receipt
 from tests.factories import QuestionFactory, make_response, make_survey
