@@ -1,8 +1,8 @@
 """The integration API, /api/v1/: one NinjaAPI assembled from the routers each app owns.
 
-Units, offices and API clients belong to `offices`, ingest to `surveys`, figures and
-the dossiers-handled figures to `reports`; this module only puts them together and
-turns every refusal into the same JSON error body (docs/api.md).
+Units, offices and API clients belong to `offices`, service events and ratings to
+`surveys`, figures and the dossiers-handled figures to `reports`; this module only puts
+them together and turns every refusal into the same JSON error body (docs/api.md).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from offices.api import ApiError
 from offices.api import router as offices_router
 from reports.api import ingest_router as dossiers_router
 from reports.api import router as figures_router
+from surveys.api import router as ingest_router
 
 api = NinjaAPI(
     title="One-stop desk survey — integration API",
@@ -34,6 +35,7 @@ api = NinjaAPI(
 api.add_router("/", offices_router)
 api.add_router("/", figures_router)
 api.add_router("/", dossiers_router)
+api.add_router("/", ingest_router)
 
 
 def _error(request, status: int, code: str, message: str, field: str = "", **headers):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from common.months import Month, MonthError
 from offices.api import (
@@ -443,7 +443,7 @@ def ingest_dossiers(request, payload: DossiersIn):
             "rows": ", ".join(map(str, unknown[:20]))
         }
         body = {"error": "not_found", "message": message, "field": "rows", "errors": [message]}
-        return 404, body
+        return Status(404, body)
     cells = [
         (number, [row.month, key, str(row.dossiers_handled)])
         for number, (row, key) in enumerate(zip(payload.rows, keys, strict=True), start=1)
@@ -452,7 +452,7 @@ def ingest_dossiers(request, payload: DossiersIn):
         rows = check_dossier_cells(cells, offices)
     except DossierImportError as error:
         body = {"error": "invalid", "message": error.errors[0], "field": "rows"}
-        return 400, {**body, "errors": error.errors}
+        return Status(400, {**body, "errors": error.errors})
     with transaction.atomic():
         stored = save_dossier_rows(rows)
         AuditEvent.record(

@@ -299,6 +299,12 @@ class SurveyItem(models.Model):
         return super().delete(*args, **kwargs)
 
 
+# A rating can also come from a counter tablet or another system through the integration
+# API; suggestions cannot, so this channel is the ratings' own.
+API_CHANNEL = "api"
+RATING_CHANNELS = [*Channel.choices, (API_CHANNEL, _("Counter tablet or other system (API)"))]
+
+
 class DossierAlreadyRated(Exception):
     """A receipt's dossier code was used for a rating already."""
 
@@ -381,7 +387,7 @@ class Response(models.Model):
         related_name="responses",
         verbose_name=_("kiosk"),
     )
-    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    channel = models.CharField(_("channel"), max_length=8, choices=RATING_CHANNELS)
     language = models.CharField(_("language"), max_length=8, default="vi")
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), db_index=True)
@@ -591,7 +597,7 @@ class ResponseRollup(models.Model):
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
     desk = models.ForeignKey(Desk, on_delete=models.CASCADE, null=True, related_name="+")
     staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, null=True, related_name="+")
-    channel = models.CharField(max_length=8, choices=Channel.choices)
+    channel = models.CharField(max_length=8, choices=RATING_CHANNELS)
     valid = models.PositiveIntegerField(default=0)
     flagged = models.PositiveIntegerField(default=0)
 
@@ -931,3 +937,105 @@ INSERT INTO surveys_monthlyhourrollup (month, office_id, desk_id, staff_id, week
            EXTRACT(ISODOW FROM day)::smallint, hour, sum(valid)
     FROM surveys_responserollup WHERE valid > 0 GROUP BY 1, 2, 3, 4, 5, 6;
 """
+
+
+# --- Dossier arming (integration API) --------------------------------------------------
+
+
+class DossierArmingQuerySet(models.QuerySet):
+    def active_for(self, desk_id: int, moment: datetime):
+        """The arming a rating given at `moment` at desk `desk_id` takes: the latest one
+        armed by then, not yet used and not expired (None when the desk is not armed)."""
+        return (
+            self.filter(desk_id=desk_id, used_at=None, armed_at__lte=moment, expires_at__gt=moment)
+            .order_by("-armed_at", "-pk")
+            .first()
+        )
+
+
+class DossierArming(models.Model):
+    """ "Dossier D was returned to the citizen at desk Y by officer X": for a while, the
+    desk's kiosk rating that follows carries D and X, and D can be rated only once.
+
+    Created by the integration API (a dossier or queue system). A new arming at the same
+    desk ends the previous unused one; using one is recorded with the response, so an
+    arming serves one rating at most.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    desk = models.ForeignKey(Desk, on_delete=models.CASCADE, related_name="armings")
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    dossier_code = models.CharField(_("dossier code"), max_length=64)
+    armed_at = models.DateTimeField(_("armed at"))
+    expires_at = models.DateTimeField(_("armed until"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    response = models.OneToOneField(
+        Response, on_delete=models.SET_NULL, null=True, blank=True, related_name="arming"
+    )
+    client = models.ForeignKey(
+        "offices.ApiClient", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = DossierArmingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dossier arming")
+        verbose_name_plural = _("dossier armings")
+        ordering = ["-armed_at"]
+        indexes = [
+            models.Index(
+                fields=["desk", "armed_at"],
+                name="arming_open_desk_idx",
+                condition=Q(used_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.desk} · {self.dossier_code} · {self.armed_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def arm(
+        cls,
+        desk: Desk,
+        dossier_code: str,
+        *,
+        staff: StaffMember | None,
+        at: datetime,
+        seconds: int,
+        client=None,
+    ) -> DossierArming:
+        """Arm `desk` for `dossier_code` from `at` for `seconds`; the desk's previous
+        unused arming ends at `at`. Raises DossierAlreadyRated when the dossier has a
+        rating already (each dossier is rated once)."""
+        with transaction.atomic():
+            Desk.objects.select_for_update().filter(pk=desk.pk).first()  # one change at a time
+            if Response.objects.filter(
+                office_id=desk.office_id, dossier_code=dossier_code
+            ).exists():
+                raise DossierAlreadyRated(dossier_code)
+            cls.objects.filter(desk=desk, used_at=None, expires_at__gt=at).update(expires_at=at)
+            return cls.objects.create(
+                office_id=desk.office_id,
+                desk=desk,
+                staff=staff,
+                dossier_code=dossier_code,
+                armed_at=at,
+                expires_at=at + timezone.timedelta(seconds=seconds),
+                client=client,
+            )
+
+    def carry(self, response: Response) -> None:
+        """Put this arming's dossier, desk and officer on a rating about to be recorded."""
+        response.dossier_code = self.dossier_code
+        response.desk_id = self.desk_id
+        response.staff_id = self.staff_id
+
+    def mark_used(self, response: Response) -> bool:
+        """Record that `response` used this arming (inside the response's transaction);
+        False when another rating took it first."""
+        used = DossierArming.objects.filter(pk=self.pk, used_at=None).update(
+            used_at=timezone.now(), response=response
+        )
+        return bool(used)

@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
@@ -34,6 +35,8 @@ from surveys.models import (
     Answer,
     Channel,
     Choice,
+    DossierAlreadyRated,
+    DossierArming,
     QuestionKind,
     Response,
     SurveyItem,
@@ -435,16 +438,28 @@ def _answer_values(payload: dict) -> dict[str, object]:
     return values
 
 
-def parse_kiosk_rating(
-    body: bytes, kiosk: Kiosk, *, received: datetime, ip_address: str | None = None
-) -> tuple[Response, list[Answer], list[VersionSpec]]:
-    """Validate a kiosk's JSON body; the unsaved Response (misuse already judged) and answers."""
+def json_object(body: bytes) -> dict:
+    """The JSON object a rating's body holds, or SubmissionError ("malformed")."""
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise SubmissionError(_("The request body is not valid JSON."), code="malformed") from None
     if not isinstance(payload, dict):
         raise SubmissionError(_("The request body must be a JSON object."), code="malformed")
+    return payload
+
+
+def rating_from_payload(
+    payload: dict,
+    office: Office,
+    *,
+    received: datetime,
+    kiosk: Kiosk | None = None,
+    channel: str = Channel.KIOSK,
+    ip_address: str | None = None,
+) -> tuple[Response, list[Answer], list[VersionSpec]]:
+    """The rules every JSON rating obeys, from a kiosk or through the integration API:
+    the unsaved Response (misuse not yet judged), its answers and the versions."""
     try:
         rating_id = uuid.UUID(payload.get("id"))
     except (TypeError, ValueError, AttributeError):
@@ -452,7 +467,6 @@ def parse_kiosk_rating(
     language = payload.get("language", "vi")
     if language not in LANGUAGES:
         raise SubmissionError(_("Unknown language."), field="language")
-    office = kiosk.office
     specs = [
         _version(payload, "version", office, required=True),
         _version(payload, "extension_version", office, required=False),
@@ -460,7 +474,7 @@ def parse_kiosk_rating(
     specs = [s for s in specs if s is not None]
     desk_id = _optional_id(payload, "desk")
     staff_id = _optional_id(payload, "staff")
-    if desk_id != kiosk.desk_id:
+    if kiosk is None or desk_id != kiosk.desk_id:
         _check_belongs(Desk, desk_id, office, "desk")
     _check_belongs(StaffMember, staff_id, office, "staff")
     started = _parse_time(payload, "started_at", required=True)
@@ -476,12 +490,22 @@ def parse_kiosk_rating(
         desk_id=desk_id,
         staff_id=staff_id,
         kiosk=kiosk,
-        channel=Channel.KIOSK,
+        channel=channel,
         language=language,
         started_at=started,
         submitted_at=submitted,
         received_at=received,
         ip_address=ip_address,
+    )
+    return response, answers, specs
+
+
+def parse_kiosk_rating(
+    body: bytes, kiosk: Kiosk, *, received: datetime, ip_address: str | None = None
+) -> tuple[Response, list[Answer], list[VersionSpec]]:
+    """Validate a kiosk's JSON body; the unsaved Response (misuse already judged) and answers."""
+    response, answers, specs = rating_from_payload(
+        json_object(body), kiosk.office, received=received, kiosk=kiosk, ip_address=ip_address
     )
     response.misuse_reason = kiosk_misuse_reason(response, kiosk, len(answers))
     response.is_misuse = bool(response.misuse_reason)
@@ -491,13 +515,68 @@ def parse_kiosk_rating(
 def record_kiosk_rating(
     body: bytes, kiosk: Kiosk, *, ip_address: str | None = None
 ) -> tuple[Response, bool]:
-    """Validate and store; (response, stored) where stored is False for a replayed id."""
+    """Validate and store; (response, stored) where stored is False for a replayed id.
+
+    When the integration API armed the rating's desk for a dossier ("dossier returned
+    at desk Y by officer X"), the rating carries that dossier and officer."""
     response, answers, specs = parse_kiosk_rating(
         body, kiosk, received=timezone.now(), ip_address=ip_address
     )
-    stored = Response.objects.record(response, answers)
+    stored = record_rating(response, answers, arming=armed_for(response))
     remember_frozen(*specs)
     return response, stored
+
+
+# --- Dossier arming -------------------------------------------------------------------
+
+
+def dossier_rated_error() -> SubmissionError:
+    return SubmissionError(
+        _("This dossier has already been rated. Each dossier can be rated once."),
+        field="dossier_code",
+        code="dossier_rated",
+    )
+
+
+def armed_for(response: Response) -> DossierArming | None:
+    """The arming of the rating's desk at the time it was given, if any (one query)."""
+    desk_id = response.desk_id
+    if desk_id is None and response.kiosk is not None:
+        desk_id = response.kiosk.desk_id  # a kiosk standing at one desk
+    if desk_id is None or response.dossier_code:
+        return None
+    return DossierArming.objects.active_for(desk_id, response.submitted_at)
+
+
+class _ArmingTaken(Exception):
+    pass
+
+
+def record_rating(response: Response, answers: list[Answer], arming=None) -> bool:
+    """Store a rating (through `Response.objects.record`), carrying `arming` if given.
+
+    The arming is used by this rating alone: when another rating took it a moment
+    earlier, this one is stored as the ordinary rating it is. When the dossier was
+    rated some other way (its receipt's QR code), SubmissionError "dossier_rated"."""
+    if arming is None:
+        try:
+            return Response.objects.record(response, answers)
+        except DossierAlreadyRated:
+            raise dossier_rated_error() from None
+    before = (response.dossier_code, response.desk_id, response.staff_id)
+    arming.carry(response)
+    try:
+        with transaction.atomic():
+            stored = Response.objects.record(response, answers)
+            if stored and not arming.mark_used(response):
+                raise _ArmingTaken
+        return stored
+    except (_ArmingTaken, DossierAlreadyRated):
+        taken = DossierArming.objects.filter(pk=arming.pk, used_at__isnull=False).exists()
+        if not taken:
+            raise dossier_rated_error() from None
+    response.dossier_code, response.desk_id, response.staff_id = before
+    return Response.objects.record(response, answers)
 
 
 _ID_IN_BODY = re.compile(rb'"id"\s*:\s*"([0-9a-fA-F-]{32,36})"')

@@ -166,6 +166,22 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
             API_TOKEN_ONLY,
         ),
         "api:dossiers": ("POST", "/api/v1/dossiers/", API_TOKEN_ONLY),
+        "api:ratings": ("POST", "/api/v1/ratings/", API_TOKEN_ONLY),
+        "api:event_service_started": (
+            "POST",
+            "/api/v1/events/service-started/",
+            API_TOKEN_ONLY,
+        ),
+        "api:event_service_stopped": (
+            "POST",
+            "/api/v1/events/service-stopped/",
+            API_TOKEN_ONLY,
+        ),
+        "api:event_dossier_returned": (
+            "POST",
+            "/api/v1/events/dossier-returned/",
+            API_TOKEN_ONLY,
+        ),
         # reform (PAR INDEX)
         "reform:home": ("GET", "/reform/", OWN_SCOPE),
         "reform:method": ("GET", "/reform/method/", PUBLIC),

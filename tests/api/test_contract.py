@@ -8,10 +8,13 @@ import json
 import re
 import urllib.error
 import urllib.request
+import uuid
+from datetime import timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from openapi_spec_validator import validate
 
 from common.months import Month
@@ -56,7 +59,11 @@ def test_every_api_url_is_in_the_schema_with_its_errors(schema):
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             statuses = set(operation["responses"])
-            assert {"200", "401", "429"} <= statuses, (method, path, statuses)
+            assert statuses & {"200", "201"}, (method, path, statuses)
+            assert {"401", "429"} <= statuses, (method, path, statuses)
+            if method == "post":
+                assert {"403", "404"} <= statuses, (method, path, statuses)
+                assert statuses & {"400", "422"}, (method, path, statuses)
             assert operation.get("security"), (method, path)
             error = operation["responses"]["401"]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/ErrorOut"}
@@ -113,12 +120,26 @@ def test_ingest_then_read_over_real_http(live_server, tree):
         payload={"rows": [{"month": month, "office": office_id, "dossiers_handled": 30}]},
     )
     assert (status, body) == (200, {"stored": 1})
+    now = timezone.now()
+    rating = {
+        "id": str(uuid.uuid4()),
+        "office": office_id,
+        "dossier_code": "HS-LIVE-1",
+        "version": version.pk,
+        "started_at": (now - timedelta(seconds=30)).isoformat(),
+        "submitted_at": now.isoformat(),
+        "answers": [{"question": "officials-attentive", "value": 5}],
+    }
+    status, body = _call(f"{base}/ratings/", token=token, payload=rating)
+    assert (status, body["status"], body["dossier_code"]) == (201, "stored", "HS-LIVE-1")
+    status, body = _call(f"{base}/ratings/", token=token, payload=rating)
+    assert (status, body["status"]) == (200, "duplicate")
     status, body = _call(f"{base}/figures/offices/?from={month}&to={month}", token=token)
     assert status == 200
     figures = body["results"][0]["months"][0]
-    assert figures["n"] == 3 and figures["dossiers_handled"] == 30
-    assert figures["response_rate"] == pytest.approx(0.1)
-    assert figures["index"] == pytest.approx(2 / 3)
+    assert figures["n"] == 4 and figures["dossiers_handled"] == 30
+    assert figures["response_rate"] == pytest.approx(4 / 30)
+    assert figures["index"] == pytest.approx(3 / 4)
     status, body = _call(f"{base}/figures/offices/", token="osk_wrong")
     assert status == 401 and body["error"] == "unauthenticated"
     schema_status, schema = _call(f"{base}/schema/")
