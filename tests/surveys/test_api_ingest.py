@@ -93,7 +93,9 @@ def test_a_second_rating_for_the_same_dossier_is_refused(
     )
     assert tablet.status_code == 201
     DossierArming.objects.filter(dossier_code="HS-2026-0002").update(used_at=None)  # a race
-    refused = post_rating(kiosk.credential, rating_payload(kiosk_version, seconds=30))
+    refused = post_rating(
+        kiosk.credential, rating_payload(kiosk_version, seconds=30), HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert refused.status_code in (400, 422)
     assert refused.json()["message"] == (
         "This dossier has already been rated. Each dossier can be rated once."
