@@ -298,7 +298,8 @@ class ApiClientAdmin(admin.ModelAdmin):
     @admin.action(description=_("Issue a new token (the old one stops working at once)"))
     def new_tokens(self, request, queryset):
         issued = []
-        for client in queryset.select_related("unit"):
+        # A revoked client stays revoked: a new token for it would only look valid.
+        for client in queryset.filter(revoked_at=None).select_related("unit"):
             issued.append((client, client.issue_token()))
             AuditEvent.record(request, "api_client.new_token", client)
         return self._token_page(request, issued)

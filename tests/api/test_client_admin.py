@@ -7,6 +7,7 @@ import re
 import pytest
 
 from offices.models import ApiClient, AuditEvent
+from tests.api.conftest import make_api_client
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +45,19 @@ def test_admin_revokes_clients(client, admin_user, tree):
 def test_ward_official_cannot_open_api_clients(client, alice):
     client.force_login(alice)
     assert client.get("/admin/offices/apiclient/").status_code == 302
+
+
+def test_new_token_replaces_the_old_one_but_not_for_revoked_clients(client, admin_user, tree):
+    live, old_token = make_api_client(tree.ward_a, name="Live")
+    dead, dead_token = make_api_client(tree.ward_a, name="Dead")
+    dead.revoke()
+    client.force_login(admin_user)
+    page = client.post(
+        "/admin/offices/apiclient/",
+        {"action": "new_tokens", "_selected_action": [live.pk, dead.pk]},
+    ).content.decode()
+    tokens = re.findall(r'<code class="api-token">(osk_[\w-]+)</code>', page)
+    assert len(tokens) == 1
+    assert ApiClient.for_token(tokens[0]) == live
+    assert ApiClient.for_token(old_token) is None
+    assert ApiClient.for_token(dead_token) == dead and dead.revoked_at is not None
