@@ -142,6 +142,9 @@ if DATABASE_REPLICA_URL:
         "TEST": {"MIRROR": "default"},
     }
     DATABASE_ROUTERS = ["config.db_router.ReportReplicaRouter"]
+    # After a signed-in user's write, their report pages read the primary until the
+    # replica has caught up with it, for at most this long (config/db_router.py).
+    DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 60)
     MIDDLEWARE.insert(
         MIDDLEWARE.index("django.middleware.common.CommonMiddleware") + 1,
         "config.db_router.ReplicaForReportsMiddleware",

@@ -59,15 +59,28 @@ def test_reads_inside_a_transaction_stay_on_the_primary(replica_on):
         assert router.db_for_read(AnswerRollup) is None
 
 
-def _route_during(request) -> list:
+def _route_during(request, responses: list | None = None) -> list:
     seen = []
 
     def view(request):
         seen.append(router.db_for_read(AnswerRollup))
         return HttpResponse()
 
-    ReplicaForReportsMiddleware(view)(request)
+    response = ReplicaForReportsMiddleware(view)(request)
+    if responses is not None:
+        responses.append(response)
     return seen
+
+
+class _User:
+    def __init__(self, authenticated: bool):
+        self.is_authenticated = authenticated
+
+
+def _post_as(user, url: str):
+    request = RequestFactory().post(url)
+    request.user = user
+    return request
 
 
 def test_middleware_uses_the_replica_only_for_report_pages_read_with_get(replica_on):
@@ -78,6 +91,27 @@ def test_middleware_uses_the_replica_only_for_report_pages_read_with_get(replica
     assert _route_during(factory.get(reverse("home"))) == [None]
     assert _route_during(factory.get("/no/such/page/")) == [None]
     assert router.db_for_read(AnswerRollup) is None  # the request's context has ended
+
+
+@pytest.mark.django_db
+def test_a_signed_in_write_pins_the_browser_and_an_anonymous_one_does_not(replica_on):
+    url = reverse("reports:dashboard")
+    responses = []
+    _route_during(_post_as(_User(True), url), responses)
+    _route_during(_post_as(_User(False), url), responses)
+    pinned, anonymous = responses
+    cookie = pinned.cookies[db_router.PIN_COOKIE]
+    assert db_router.LSN_SHAPE.fullmatch(cookie.value)  # the primary's WAL position
+    assert cookie["max-age"] == 60 and cookie["httponly"]
+    assert db_router.PIN_COOKIE not in anonymous.cookies
+
+
+def test_a_malformed_pin_cookie_is_ignored(replica_on):
+    request = RequestFactory().get(reverse("reports:dashboard"))
+    request.COOKIES[db_router.PIN_COOKIE] = "'; DROP TABLE x; --"
+    responses = []
+    assert _route_during(request, responses) == ["replica"]
+    assert responses[0].cookies[db_router.PIN_COOKIE].value == ""  # dropped
 
 
 # --- A real primary and streaming replica ------------------------------------------------
@@ -154,7 +188,7 @@ def streaming_pair():
 
 
 @contextmanager
-def replica_alias(socket_dir: Path):
+def replica_alias(socket_dir: Path, alias: str = "replica"):
     """Django's "replica" database pointing at the standby, as DATABASE_REPLICA_URL would.
 
     Registered inside the test, after the test case has fenced off the databases it
@@ -171,13 +205,13 @@ def replica_alias(socket_dir: Path):
             },
         }
     )
-    connections.settings["replica"] = configured["replica"]
+    connections.settings[alias] = configured["replica"]
     try:
         yield
     finally:
-        connections["replica"].close()
-        del connections["replica"]
-        del connections.settings["replica"]
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
 
 
 def _wait_for(socket_dir: Path, statement: str, expected: str, seconds: float = 10) -> str:
@@ -222,3 +256,56 @@ def test_the_replica_is_a_read_only_hot_standby(streaming_pair):
     with pytest.raises(subprocess.CalledProcessError) as refused:
         _sql(replica, "CREATE TABLE nope (id int)")
     assert "read-only transaction" in refused.value.stderr
+
+
+def test_after_a_write_the_user_reads_the_primary_until_the_replica_has_replayed_it(
+    streaming_pair, replica_on, monkeypatch, django_db_blocker
+):
+    """Read your own writes, against the real standby with its replay paused."""
+    primary, replica = streaming_pair
+    _sql(
+        primary,
+        "CREATE TABLE pinned_rollup (id bigint PRIMARY KEY, count int);"
+        " INSERT INTO pinned_rollup VALUES (1, 1)",
+    )
+    assert _wait_for(replica, "SELECT count(*) FROM pinned_rollup", "1") == "1"
+    url = reverse("reports:dashboard")
+    seen = []
+
+    def view(request):
+        if request.method == "POST":  # an official's write, committed on the primary
+            _sql(primary, "INSERT INTO pinned_rollup VALUES (2, 2)")
+        else:
+            alias = router.db_for_read(AnswerRollup) or db_router.PRIMARY
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pinned_rollup")
+                seen.append((alias, cursor.fetchone()[0]))
+        return HttpResponse()
+
+    middleware = ReplicaForReportsMiddleware(view)
+    with replica_alias(replica), replica_alias(primary, "pair_primary"):
+        monkeypatch.setattr(db_router, "PRIMARY", "pair_primary")
+        with django_db_blocker.unblock():
+            _sql(replica, "SELECT pg_wal_replay_pause()")
+            try:
+                cookie = middleware(_post_as(_User(True), url)).cookies[db_router.PIN_COOKIE]
+                get = RequestFactory().get(url)
+                get.COOKIES[db_router.PIN_COOKIE] = cookie.value
+                # Replay paused: the replica has not got the write, so the primary answers.
+                assert not db_router.replica_has_replayed(cookie.value)
+                kept = middleware(get)
+                assert seen.pop() == ("pair_primary", 2)  # the user's own write is there
+                assert db_router.PIN_COOKIE not in kept.cookies  # still pinned
+                # Without the cookie (another user) the stale replica answers.
+                middleware(RequestFactory().get(url))
+                assert seen.pop() == ("replica", 1)
+            finally:
+                _sql(replica, "SELECT pg_wal_replay_resume()")
+            assert _wait_for(replica, "SELECT count(*) FROM pinned_rollup", "2") == "2"
+            deadline = time.monotonic() + 10
+            while not db_router.replica_has_replayed(cookie.value):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            released = middleware(get)
+            assert seen.pop() == ("replica", 2)  # caught up: back to the replica, write seen
+            assert released.cookies[db_router.PIN_COOKIE].value == ""
