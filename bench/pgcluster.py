@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -148,3 +149,121 @@ class Cluster:
                 return
             time.sleep(0.2)
         raise TimeoutError(f"PostgreSQL in {self.data_dir} did not become ready")
+
+
+def standby_of(primary: Cluster, data_dir: Path) -> Cluster:
+    """A hot standby of `primary` fed by streaming replication (pg_basebackup -R), in its
+    own data directory with its own socket; not started."""
+    standby = Cluster(data_dir, settings={"shared_buffers": "1GB", "hot_standby": "on"})
+    standby.stop()
+    shutil.rmtree(standby.data_dir, ignore_errors=True)
+    standby.data_dir.parent.mkdir(parents=True, exist_ok=True)
+    kwargs = _run_as()
+    if kwargs:
+        shutil.chown(standby.data_dir.parent, kwargs["user"], kwargs["group"])
+    standby._pg(
+        "pg_basebackup",
+        "-h",
+        str(primary.data_dir),
+        "-U",
+        "postgres",
+        "-D",
+        str(standby.data_dir),
+        "-R",
+        "-X",
+        "stream",
+        "-c",
+        "fast",
+        timeout=3600,
+    )
+    # The copied configuration names the primary's socket; later lines win.
+    with (standby.data_dir / "postgresql.auto.conf").open("a") as conf:
+        conf.write(f"\nunix_socket_directories = '{standby.data_dir}'\nshared_buffers = 1GB\n")
+    return standby
+
+
+PGBOUNCER_PATHS = ("pgbouncer", "/usr/sbin/pgbouncer")
+
+
+def find_pgbouncer() -> str | None:
+    return next((p for p in map(shutil.which, PGBOUNCER_PATHS) if p), None)
+
+
+def ensure_pgbouncer() -> str:
+    """Debian's pgbouncer, installed when missing (as .ci would: apt-get, by name)."""
+    found = find_pgbouncer()
+    if found:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "pgbouncer"], check=True, capture_output=True)
+    found = find_pgbouncer()
+    if not found:
+        raise RuntimeError("pgbouncer is not installed and could not be installed")
+    return found
+
+
+class PgBouncer:
+    """PgBouncer in transaction pooling mode in front of `cluster`, on 127.0.0.1:`port`.
+
+    Runs as the pgserver user (PgBouncer refuses root); every client database name is
+    passed through to the same server over its Unix socket.
+    """
+
+    def __init__(self, cluster: Cluster, directory: Path, port: int = 6543, pool_size: int = 20):
+        self.cluster, self.directory = cluster, directory
+        self.port, self.pool_size = port, pool_size
+        self.process: subprocess.Popen | None = None
+
+    def url(self, database: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+
+    def start(self) -> PgBouncer:
+        binary = ensure_pgbouncer()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ini = self.directory / "pgbouncer.ini"
+        (self.directory / "userlist.txt").write_text('"postgres" ""\n')
+        ini.write_text(
+            "[databases]\n"
+            f"* = host={self.cluster.data_dir} port=5432\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.directory / 'userlist.txt'}\n"
+            "pool_mode = transaction\nmax_client_conn = 5000\n"
+            f"default_pool_size = {self.pool_size}\nreserve_pool_size = 0\n"
+            "ignore_startup_parameters = extra_float_digits,options\n"
+            f"logfile = {self.directory / 'pgbouncer.log'}\n"
+        )
+        kwargs = _run_as()
+        if kwargs:
+            for path in (self.directory, *self.directory.iterdir()):
+                shutil.chown(path, kwargs["user"], kwargs["group"])
+        self.process = subprocess.Popen(
+            [binary, str(ini)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"pgbouncer did not start: see {self.directory / 'pgbouncer.log'}")
+
+    def version(self) -> str:
+        out = subprocess.run([ensure_pgbouncer(), "--version"], capture_output=True, text=True)
+        return out.stdout.splitlines()[0] if out.stdout else "pgbouncer"
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()

@@ -5,7 +5,8 @@ Sizes come from the environment (defaults = the full run):
     BENCH_SMALL=100000  BENCH_LARGE=10000000  BENCH_MONTHS=24  BENCH_REPORT_MONTH=2026-10
     BENCH_SECONDS=20 (each load run)  BENCH_CONNECTIONS=100  BENCH_WORKERS=4
     BENCH_DSR=1 (django-survey-and-report)  BENCH_SUITE=1 (time the test suite)
-    BENCH_OUTPUT=docs/benchmarks.md
+    BENCH_PGBOUNCER=1 (kiosk load through PgBouncer)  BENCH_REPLICA=1 (streaming replica)
+    BENCH_OUTPUT=docs/benchmarks.md  BENCH_UNITS=(units CSV; default ../shared/data/…)
 
 Everything runs on a PostgreSQL server of its own (bench/.pgdata, Unix socket only)
 that this script creates, starts, stops and removes; gunicorn listens on 127.0.0.1 only;
@@ -23,6 +24,7 @@ import re
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -33,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pgcluster import Cluster  # noqa: E402
+from bench.pgcluster import Cluster, PgBouncer, find_pgbouncer, standby_of  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -164,11 +166,14 @@ def load_database(cluster: Cluster, name: str, ratings: int) -> dict:
             REPORT_MONTH,
             "--seed",
             "1",
+            *(["--units", os.environ["BENCH_UNITS"]] if os.environ.get("BENCH_UNITS") else []),
         ],
         env=django_env(cluster, name, production=False),
         timeout=3 * 3600,
     )
     generate_s = time.monotonic() - started
+    # One national root above the 34 provinces, so the country is one report subject.
+    run([PY, "-m", "bench.steps", "national", str(OUT / f"{name}-national.json")], env=env)
     started = time.monotonic()
     cluster.psql("VACUUM (ANALYZE)", database=name)
     vacuum_s = time.monotonic() - started
@@ -230,25 +235,29 @@ class Gunicorn:
             self.process.kill()
 
 
-def wrk(path: str, seconds: int, think_ms: int = 0) -> dict:
+def wrk(
+    path: str, seconds: int, think_ms: int = 0, connections: int = CONNECTIONS, port: int = PORT
+) -> dict:
     env = {**os.environ, "THINK_MS": str(think_ms), "KIOSKS_LUA": str(OUT / "kiosks.lua")}
     output = run(
         [
             "wrk",
             "-t2",
-            f"-c{CONNECTIONS}",
+            f"-c{connections}",
             f"-d{seconds}s",
             "--timeout",
             "5s",
             "-s",
             "bench/kiosk.lua",
-            f"http://127.0.0.1:{PORT}{path}",
+            f"http://127.0.0.1:{port}{path}",
         ],
         env=env,
         timeout=seconds + 60,
     )
     data = json.loads(re.search(r"WRKJSON (.*)", output).group(1))
     data["rps"] = data["requests"] / data["seconds"]
+    data["connections"] = connections
+    data["load"] = os.getloadavg()[0]
     return data
 
 
@@ -264,15 +273,150 @@ def kiosk_load(cluster: Cluster, database: str) -> dict:
             measures[f"{name}_saturated"] = wrk(path, SECONDS)
             measures[f"{name}_paced"] = wrk(path, SECONDS, think_ms=1000)
         measures["page"] = page_weight()
+    # The same writes straight from psycopg, at the same concurrency (bench/direct.py).
+    measures["direct_saturated"] = direct(env, think_ms=0)
+    measures["direct_paced"] = direct(env, think_ms=1000)
     run([PY, "-m", "bench.steps", "count", str(OUT / "count-after.json")], env=env)
     before = json.loads((OUT / "count-before.json").read_text())["responses"]
     after = json.loads((OUT / "count-after.json").read_text())["responses"]
     # Every 201 is one stored rating (the warm-up runs' included, counted apart).
-    measures["stored"] = after - before
+    measures["stored"] = (
+        after - before - sum(measures[k]["requests"] for k in ("direct_saturated", "direct_paced"))
+    )
     measures["acknowledged_201"] = sum(
         measures[k]["statuses"].get("201", 0) for k in ("kiosk_saturated", "kiosk_paced")
     ) + measures["kiosk_warmup"]["statuses"].get("201", 0)
     return measures
+
+
+def direct(env: dict, think_ms: int) -> dict:
+    out = OUT / f"direct-{think_ms}.json"
+    args = [str(OUT / "kiosks.json"), str(SECONDS), str(CONNECTIONS), str(out), str(think_ms)]
+    run([PY, "-m", "bench.direct", *args], env=env, timeout=SECONDS + 300)
+    data = json.loads(out.read_text())
+    data["load"] = os.getloadavg()[0]
+    return data
+
+
+# --- Past one server: PgBouncer and a streaming replica ---------------------------------
+
+
+def pgbouncer_load(cluster: Cluster, database: str) -> dict:
+    """Kiosk API throughput and p99 at 100 and 500 connections, gunicorn talking to
+    PostgreSQL directly and through PgBouncer (transaction pooling)."""
+    if find_pgbouncer() is None and os.geteuid() != 0:
+        return {"error": "pgbouncer is not installed (apt-get install pgbouncer)"}
+    measures: dict = {}
+    bouncer = PgBouncer(cluster, OUT / "pgbouncer")
+    with bouncer:
+        measures["version"] = bouncer.version()
+        measures["pool_size"] = bouncer.pool_size
+        for via in ("postgresql", "pgbouncer"):
+            env = django_env(cluster, database)
+            if via == "pgbouncer":
+                env["DATABASE_URL"] = bouncer.url(database)
+                env["DB_DISABLE_SERVER_SIDE_CURSORS"] = "1"
+            with Gunicorn(env):
+                wrk("/kiosk/api/ratings/", 3)  # warm-up: connections, caches
+                for connections in (100, 500):
+                    measures[f"{via}_{connections}"] = wrk(
+                        "/kiosk/api/ratings/", SECONDS, connections=connections
+                    )
+    return measures
+
+
+def _get(url: str, cookie: str) -> float:
+    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"})  # noqa: S310
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 — 127.0.0.1
+        response.read()
+        assert response.status == 200, response.status
+    return (time.perf_counter() - started) * 1000
+
+
+def replica_run(cluster: Cluster, database: str) -> dict:
+    """Report pages of Hà Nội served from a streaming replica, idle and during a saturated
+    kiosk write load, with the replication lag sampled on the primary meanwhile."""
+    import threading
+
+    import psycopg2
+
+    standby = standby_of(cluster, ROOT / "bench" / ".pgdata-standby" / "data")
+    started = time.monotonic()
+    standby.start()
+    measures: dict = {"basebackup_s": time.monotonic() - started}
+    try:
+        standby.wait_ready()
+        env = django_env(cluster, database)
+        env["DATABASE_REPLICA_URL"] = standby.url(database)
+        run([PY, "-m", "bench.steps", "session", str(OUT / "session.json")], env=env)
+        cookie = json.loads((OUT / "session.json").read_text())["sessionid"]
+        city = cluster.psql(
+            "SELECT id FROM offices_administrativeunit WHERE code = '01'", database=database
+        )
+        url = f"http://127.0.0.1:{PORT}/reports/unit/{city}/{REPORT_MONTH}/"
+        standby_reads = f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{database}'"  # noqa: S608
+        reads_before = int(standby.psql(standby_reads))
+        with Gunicorn(env):
+            _get(url, cookie)  # warm-up
+            measures["page_idle_ms"] = statistics.median(_get(url, cookie) for _ in range(5))
+            lag: list[tuple[float, float]] = []
+            pages: list[float] = []
+            done = threading.Event()
+
+            def sample() -> None:
+                conn = psycopg2.connect(
+                    host=str(cluster.data_dir), user="postgres", dbname="postgres"
+                )
+                conn.autocommit = True
+                with conn.cursor() as cursor:
+                    while not done.is_set():
+                        cursor.execute(
+                            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn),"
+                            " coalesce(extract(epoch FROM replay_lag) * 1000, 0)"
+                            " FROM pg_stat_replication"
+                        )
+                        row = cursor.fetchone()
+                        if row:
+                            lag.append((float(row[0] or 0), float(row[1])))
+                        time.sleep(0.1)
+                conn.close()
+
+            def read_pages() -> None:
+                while not done.is_set():
+                    pages.append(_get(url, cookie))
+
+            helpers = [threading.Thread(target=sample), threading.Thread(target=read_pages)]
+            for helper in helpers:
+                helper.start()
+            try:
+                measures["write_load"] = wrk("/kiosk/api/ratings/", SECONDS)
+            finally:
+                done.set()
+                for helper in helpers:
+                    helper.join()
+        measures["reads_on_standby"] = int(standby.psql(standby_reads)) - reads_before
+        lag_bytes = sorted(b for b, _ in lag)
+        lag_ms = sorted(ms for _, ms in lag)
+        measures.update(
+            page_loaded_ms=statistics.median(pages) if pages else None,
+            pages_loaded=len(pages),
+            lag_samples=len(lag),
+            lag_ms_p50=_pct(lag_ms, 50),
+            lag_ms_p99=_pct(lag_ms, 99),
+            lag_ms_max=lag_ms[-1] if lag_ms else None,
+            lag_kb_p50=_pct(lag_bytes, 50) / 1024 if lag_bytes else None,
+            lag_kb_max=lag_bytes[-1] / 1024 if lag_bytes else None,
+            load=os.getloadavg()[0],
+        )
+    finally:
+        standby.stop()
+        shutil.rmtree(standby.data_dir.parent, ignore_errors=True)
+    return measures
+
+
+def _pct(values: list[float], p: float) -> float | None:
+    return values[min(len(values) - 1, int(p / 100 * len(values)))] if values else None
 
 
 def page_weight() -> dict:
@@ -348,6 +492,10 @@ def main() -> None:
         results["small"] = load_database(cluster, "bench_small", SMALL)
         results["large"] = load_database(cluster, "bench_large", LARGE)
         results["kiosk"] = kiosk_load(cluster, "bench_large")
+        if os.environ.get("BENCH_PGBOUNCER", "1") == "1":
+            results["pgbouncer"] = pgbouncer_load(cluster, "bench_large")
+        if os.environ.get("BENCH_REPLICA", "1") == "1":
+            results["replica"] = replica_run(cluster, "bench_large")
         if os.environ.get("BENCH_DSR", "1") == "1":
             from bench import dsr
 

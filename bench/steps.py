@@ -1,10 +1,13 @@
 """Benchmark steps that need Django: `python -m bench.steps NAME OUT.json` (bench.settings).
 
-reports  — the monthly report of Hà Nội (126 wards) from the roll-ups, against a plain
+reports  — the monthly report of a ward, of Hà Nội (126 units) and of the whole country
+           (page and data build); for Hà Nội, the roll-ups against a plain
            GROUP BY over the raw responses and answers giving the same numbers, and
            against the same numbers read from the daily roll-ups.
 kiosks   — enrol kiosks through the product's own enrolment and write bench/out/kiosks.lua.
 count    — how many responses are stored (to check the load test lost and doubled nothing).
+national — put the provinces under one national root unit (a national report subject).
+session  — a signed-in superuser's session cookie for report pages fetched over HTTP.
 """
 
 from __future__ import annotations
@@ -130,6 +133,7 @@ def reports(out: Path) -> None:
 
     page_ms, page_bytes = timed(page)
     data_ms, _ = timed(lambda: build_monthly_report(subject, month))
+    scopes = {name: scope_timings(client, user, unit, month) for name, unit in scope_units()}
     rollup_ms, from_rollups = timed(lambda: monthly_summaries(subject.offices, months))
     raw_ms, from_raw = timed(lambda: summaries_from_sql(RAW_ANSWERS, RAW_RATINGS, params, months))
     # Only where django-survey-and-report is given the same answers (the small database).
@@ -138,6 +142,7 @@ def reports(out: Path) -> None:
         lambda: summaries_from_sql(DAILY_ANSWERS, DAILY_RATINGS, params, months)
     )
     result = {
+        "scopes": scopes,
         "report_month": str(month),
         "offices": len(office_ids),
         "page_ms": page_ms,
@@ -155,6 +160,70 @@ def reports(out: Path) -> None:
         **table_sizes(office_ids, start, end),
     }
     out.write_text(json.dumps(result, indent=2, default=str))
+
+
+def scope_units() -> list[tuple[str, AdministrativeUnit]]:
+    """A ward of Hà Nội, Hà Nội (unit 01), and the national root when there is one."""
+    city = AdministrativeUnit.objects.get(code="01")
+    ward = (
+        AdministrativeUnit.objects.filter(path__startswith=city.path, depth=city.depth + 1)
+        .filter(offices__isnull=False)
+        .order_by("path")
+        .first()
+    )
+    units = [("ward", ward), ("province", city)]
+    nation = AdministrativeUnit.objects.filter(level="nation", depth=1).first()
+    if nation is not None:
+        units.append(("nation", nation))
+    return units
+
+
+def scope_timings(client, user, unit: AdministrativeUnit, month: Month) -> dict:
+    """The monthly report page (HTTP through the test client) and its data alone."""
+    subject = resolve_subject(user, "unit", unit.pk)
+    url = reverse("reports:report", kwargs={"kind": "unit", "pk": unit.pk, "month": str(month)})
+
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+        return len(response.content)
+
+    page_ms, page_bytes = timed(page)
+    data_ms, report = timed(lambda: build_monthly_report(subject, month))
+    return {
+        "unit": unit.name,
+        "offices": subject.offices.count(),
+        "units_below": AdministrativeUnit.objects.filter(
+            path__startswith=unit.path, depth__gt=unit.depth
+        ).count(),
+        "page_ms": page_ms,
+        "page_bytes": page_bytes,
+        "data_ms": data_ms,
+        "ratings_in_month": report.summary.n + report.summary.excluded,
+    }
+
+
+def national(out: Path) -> None:
+    """Put the provinces under one national root (what a national deployment has), so the
+    whole country is one report subject."""
+    nation = AdministrativeUnit.objects.filter(code="VN").first()
+    if nation is None:
+        nation = AdministrativeUnit.add_root(code="VN", name="Việt Nam", level="nation")
+    moved = 0
+    for province in AdministrativeUnit.objects.filter(depth=1).exclude(pk=nation.pk):
+        province.move(nation, "last-child")
+        moved += 1
+    out.write_text(json.dumps({"provinces_moved": moved}))
+
+
+def session(out: Path) -> None:
+    """A signed-in superuser's session cookie, for report pages fetched over HTTP."""
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
+    )
+    client = Client()
+    client.force_login(user)
+    out.write_text(json.dumps({"sessionid": client.cookies["sessionid"].value}))
 
 
 def every_answer(month: Month) -> tuple[float, int]:
@@ -206,6 +275,8 @@ def kiosks(out: Path) -> None:
     from surveys.models import Survey
 
     items_by_version: dict[int, tuple[list[str], list[str]]] = {}
+    question_ids: dict[int, list] = {}
+    direct: list[dict] = []  # the same ratings for bench/direct.py (psycopg, no Django view)
     for kiosk in chosen:
         survey = Survey.objects.core_for(kiosk.office, "kiosk")
         version = survey.current_version()
@@ -215,9 +286,22 @@ def kiosks(out: Path) -> None:
                 [i.question.code for i in items if i.question.kind == "scale5"],
                 [i.question.code for i in items if i.question.kind == "yesno"],
             )
+            question_ids[version.pk] = [
+                [i.question_id, i.question.kind] for i in items if i.question.is_scored
+            ]
         staff = kiosk.desk.staff.filter(is_active=True).order_by("pk").first()
         _, credential = Kiosk.enrol(kiosk.issue_enrolment_token())
         scale, yesno = items_by_version[version.pk]
+        direct.append(
+            {
+                "kiosk": kiosk.pk,
+                "office": kiosk.office_id,
+                "desk": kiosk.desk_id,
+                "staff": staff.pk,
+                "version": version.pk,
+                "questions": question_ids[version.pk],
+            }
+        )
         scale_codes = ",".join(json.dumps(c) for c in scale)
         yesno_codes = ",".join(json.dumps(c) for c in yesno)
         entries.append(
@@ -225,6 +309,7 @@ def kiosks(out: Path) -> None:
             f"staff={staff.pk}, scale={{{scale_codes}}}, yesno={{{yesno_codes}}}}}"
         )
     out.write_text("return {\n" + ",\n".join(entries) + "\n}\n")
+    out.with_suffix(".json").write_text(json.dumps(direct))
     print(f"{len(entries)} kiosks enrolled")
 
 
@@ -235,5 +320,12 @@ def count(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    steps = {"reports": reports, "kiosks": kiosks, "count": count, "all": all_answers}
+    steps = {
+        "reports": reports,
+        "kiosks": kiosks,
+        "count": count,
+        "all": all_answers,
+        "national": national,
+        "session": session,
+    }
     steps[sys.argv[1]](Path(sys.argv[2]))

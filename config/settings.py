@@ -130,6 +130,12 @@ else:
 
     DATABASES = {"default": embedded_database(BASE_DIR / ".pgdata")}
 
+# Behind PgBouncer in transaction pooling mode a server-side cursor (QuerySet.iterator())
+# could see its next FETCH land on another server connection: set this to 1 there.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
+    "DB_DISABLE_SERVER_SIDE_CURSORS", False
+)
+
 # Optional read replica for report pages (docs/scaling.md); off when the variable is unset.
 DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:

@@ -113,6 +113,7 @@ def _scope_filter(user, path_field: str, min_role: str = Role.VIEWER) -> Q | Non
 
 
 class UnitLevel(models.TextChoices):
+    NATION = "nation", _("Nation (the root above the provinces)")
     PROVINCE = "province", _("Province / centrally-run city")
     DISTRICT = "district", _("District (before 2025)")
     WARD = "ward", _("Ward")

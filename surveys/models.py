@@ -892,24 +892,29 @@ _UPSERTS = (
 )
 
 
-def add_to_rollups(response_rows: list[tuple], answer_rows: list[tuple]) -> None:
-    """Increment the daily and monthly roll-ups: INSERT … ON CONFLICT DO UPDATE, the
-    seven statements sent in one round trip (this is on every rating's path)."""
+def rollup_statements(cursor, response_rows: list[tuple], answer_rows: list[tuple]) -> list[str]:
+    """The INSERT … ON CONFLICT DO UPDATE statements that add these daily rows and the
+    monthly increments they imply; `cursor` is psycopg2's own (for mogrify)."""
     tables = (
         response_rows,
         answer_rows,
         *monthly_rows(response_rows, answer_rows),
         *monthly_desk_rows(response_rows, answer_rows),
     )
+    return [
+        statement.format(b",".join(cursor.mogrify(row_sql, row) for row in rows).decode())
+        for (statement, row_sql), rows in zip(_UPSERTS, tables, strict=True)
+        if rows
+    ]
+
+
+def add_to_rollups(response_rows: list[tuple], answer_rows: list[tuple]) -> None:
+    """Increment the daily and monthly roll-ups: the seven upserts sent in one round trip
+    (this is on every rating's path)."""
     with connection.cursor() as wrapper:
-        cursor = wrapper.cursor  # psycopg2's own, for mogrify
-        statements = [
-            statement.format(b",".join(cursor.mogrify(row_sql, row) for row in rows).decode())
-            for (statement, row_sql), rows in zip(_UPSERTS, tables, strict=True)
-            if rows
-        ]
+        statements = rollup_statements(wrapper.cursor, response_rows, answer_rows)
         if statements:
-            cursor.execute(";\n".join(statements))
+            wrapper.cursor.execute(";\n".join(statements))
 
 
 REBUILD_MONTHLY_SQL = """
