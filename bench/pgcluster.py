@@ -176,6 +176,10 @@ def standby_of(primary: Cluster, data_dir: Path) -> Cluster:
         "fast",
         timeout=3600,
     )
+    # The primary's socket lives in its data directory, so the copy holds its lock file
+    # (and its log): remove them, or the standby refuses to start.
+    for leftover in (".s.PGSQL.5432.lock", "server.log"):
+        (standby.data_dir / leftover).unlink(missing_ok=True)
     # The copied configuration names the primary's socket; later lines win.
     with (standby.data_dir / "postgresql.auto.conf").open("a") as conf:
         conf.write(f"\nunix_socket_directories = '{standby.data_dir}'\nshared_buffers = 1GB\n")
