@@ -318,6 +318,66 @@ def replica_section(r: dict) -> list[str]:
     ]
 
 
+# A national deployment (docs/scaling.md, "Sizing"): ~3,300 offices, 50 M ratings a year.
+NATIONAL_RATINGS_A_YEAR = 50_000_000
+WORKING_DAYS = 250
+PEAK_HOUR_SHARE = 0.2  # the busiest morning hour holds a fifth of the day's ratings
+PEAK_BURST = 3  # and its busiest minutes run at three times that hour's mean
+NATIONAL_KIOSKS = 10_000  # about three per office
+HEARTBEAT_SECONDS = 60  # static/surveys/kiosk.js
+MONTH_START_PAGES_PER_S = 7  # 5,000 officials × 10 pages in the first two hours of a month
+
+
+def national_peak() -> float:
+    per_day = NATIONAL_RATINGS_A_YEAR / WORKING_DAYS
+    return per_day * PEAK_HOUR_SHARE / 3600 * PEAK_BURST
+
+
+def sizing_section(results: dict) -> list[str]:
+    kiosk, large = results.get("kiosk"), results["large"]
+    if not kiosk:
+        return []
+    api = kiosk["kiosk_saturated"]["rps"]
+    peak = national_peak()
+    lines = [
+        "## 8. Sizing from this run (method in docs/scaling.md)",
+        "",
+        f"* National morning peak: {NATIONAL_RATINGS_A_YEAR:,} ratings a year over "
+        f"{WORKING_DAYS} working days, {PEAK_HOUR_SHARE:.0%} of a day in the busiest hour, "
+        f"bursts at {PEAK_BURST}× that hour's mean: **{peak:.0f} ratings/s**. One 2-core "
+        f"application-and-database server stored **{api:,.0f} ratings/s** here: "
+        f"{api / peak:.1f}× the national peak.",
+        f"* Heartbeats: {NATIONAL_KIOSKS:,} kiosks every {HEARTBEAT_SECONDS} s = "
+        f"{NATIONAL_KIOSKS / HEARTBEAT_SECONDS:.0f} requests/s, more requests than the ratings "
+        "themselves (not measured here; each is one kiosk lookup and one small UPDATE).",
+    ]
+    nation = large.get("scopes", {}).get("nation")
+    if nation:
+        per_core = 1000 / nation["page_ms"]
+        lines.append(
+            f"* Report pages: the national page took {_ms(nation['page_ms'])} at "
+            f"{large['ratings']:,} ratings, about {per_core:.1f} pages/s per core; the first "
+            f"mornings of a month ask for about {MONTH_START_PAGES_PER_S} pages/s (mostly ward "
+            f"and province pages, cheaper), so one replica of "
+            f"{max(2, round(MONTH_START_PAGES_PER_S / per_core + 0.5))} cores serves them."
+        )
+    replica = results.get("replica")
+    if replica and replica.get("lag_ms_max") is not None:
+        lines.append(
+            f"* Replication lag under a saturated write load: p99 {_ms(replica['lag_ms_p99'])}, "
+            f"max {_ms(replica['lag_ms_max'])}: report pages from the replica are at most that "
+            "far behind; the writer's own pages read the primary until it has caught up."
+        )
+    bouncer = results.get("pgbouncer")
+    if bouncer and "pgbouncer_500" in bouncer:
+        lines.append(
+            f"* PgBouncer at 500 kiosks: {bouncer['pgbouncer_500']['rps']:,.0f} ratings/s "
+            f"(direct at 100: {bouncer['postgresql_100']['rps']:,.0f}), so a pool of "
+            f"{bouncer['pool_size']} server connections carries the whole write load."
+        )
+    return [*lines, ""]
+
+
 def write_markdown(results: dict, output: Path, command: str) -> None:
     m = results["machine"]
     small, large = results["small"], results["large"]
@@ -379,6 +439,7 @@ def write_markdown(results: dict, output: Path, command: str) -> None:
             f"({results['suite']['summary']}).",
             "",
         ]
+    lines += sizing_section(results)
     lines += [Path(__file__).with_name("notes.md").read_text()]
     output.write_text("\n".join(lines))
 
