@@ -795,6 +795,15 @@ SET valid = t.valid + EXCLUDED.valid, flagged = t.flagged + EXCLUDED.flagged"""
 MONTHLY_ANSWER_ROLLUP_CONFLICT = """
 ON CONFLICT (month, office_id, question_id, score, choice_id) DO UPDATE
 SET count = t.count + EXCLUDED.count"""
+MONTHLY_DESK_RESPONSE_CONFLICT = """
+ON CONFLICT (office_id, month, desk_id, staff_id) DO UPDATE
+SET valid = t.valid + EXCLUDED.valid, flagged = t.flagged + EXCLUDED.flagged"""
+MONTHLY_DESK_ANSWER_CONFLICT = """
+ON CONFLICT (office_id, month, desk_id, staff_id, question_id, score, choice_id) DO UPDATE
+SET count = t.count + EXCLUDED.count"""
+MONTHLY_HOUR_CONFLICT = """
+ON CONFLICT (office_id, month, desk_id, staff_id, weekday, hour) DO UPDATE
+SET valid = t.valid + EXCLUDED.valid"""
 
 # Each entry: SQL, or (SQL, the ON CONFLICT clause used when the months are not fresh).
 CHUNK_STATEMENTS = [
@@ -948,6 +957,51 @@ GROUP BY 1, 2, 3, 4, 5
 {on_conflict}
 """,
         MONTHLY_ANSWER_ROLLUP_CONFLICT,
+    ),
+    # The desk-and-officer monthly grain and the hour × weekday cells (MonthlyDesk*Rollup,
+    # MonthlyHourRollup), keyed as surveys.models.monthly_desk_rows() keys them.
+    (
+        """
+INSERT INTO surveys_monthlydeskresponserollup AS t
+    (month, office_id, desk_id, staff_id, valid, flagged)
+SELECT date_trunc('month', r.submitted_at AT TIME ZONE o.tz)::date, r.office_id, r.desk_id,
+    r.staff_id, count(*) FILTER (WHERE NOT r.is_misuse), count(*) FILTER (WHERE r.is_misuse)
+FROM gen_resp r JOIN gen_office o USING (office_id)
+GROUP BY 1, 2, 3, 4
+{on_conflict}
+""",
+        MONTHLY_DESK_RESPONSE_CONFLICT,
+    ),
+    (
+        """
+INSERT INTO surveys_monthlydeskanswerrollup AS t
+    (month, office_id, desk_id, staff_id, question_id, score, choice_id, count)
+SELECT date_trunc('month', r.submitted_at AT TIME ZONE o.tz)::date, r.office_id, r.desk_id,
+    r.staff_id, a.question_id, a.score, a.choice_id, count(*)
+FROM gen_ans a
+JOIN gen_resp r ON r.id = a.response_id
+JOIN gen_office o USING (office_id)
+WHERE NOT r.is_misuse AND (a.score IS NOT NULL OR a.choice_id IS NOT NULL)
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+{on_conflict}
+""",
+        MONTHLY_DESK_ANSWER_CONFLICT,
+    ),
+    (
+        """
+INSERT INTO surveys_monthlyhourrollup AS t
+    (month, office_id, desk_id, staff_id, weekday, hour, valid)
+SELECT date_trunc('month', l.local)::date, l.office_id, l.desk_id, l.staff_id,
+    extract(isodow FROM l.local)::int, extract(hour FROM l.local)::int, count(*)
+FROM (
+    SELECT r.submitted_at AT TIME ZONE o.tz AS local, r.office_id, r.desk_id, r.staff_id
+    FROM gen_resp r JOIN gen_office o USING (office_id)
+    WHERE NOT r.is_misuse
+) l
+GROUP BY 1, 2, 3, 4, 5, 6
+{on_conflict}
+""",
+        MONTHLY_HOUR_CONFLICT,
     ),
 ]
 

@@ -83,6 +83,7 @@ def test_appending_earlier_months_adds_to_the_rollups_exactly():
     assert Response.objects.count() == 500
     assert stored_rollups() == rollups_recomputed_with_record_rules()
     assert stored_monthly_grain() == monthly_grain_from_daily()
+    assert stored_desk_grain() == desk_grain_from_daily()
 
 
 def stored_monthly_grain() -> tuple[list, list]:
@@ -93,6 +94,33 @@ def stored_monthly_grain() -> tuple[list, list]:
         "month", "office_id", "question_id", "score", "choice_id", "count"
     )
     return sorted(responses, key=repr), sorted(answers, key=repr)
+
+
+def stored_desk_grain() -> tuple[list, list, list]:
+    from surveys.models import MonthlyDeskAnswerRollup, MonthlyDeskResponseRollup, MonthlyHourRollup
+
+    key = ("month", "office_id", "desk_id", "staff_id")
+    responses = MonthlyDeskResponseRollup.objects.values_list(*key, "valid", "flagged")
+    answers = MonthlyDeskAnswerRollup.objects.values_list(
+        *key, "question_id", "score", "choice_id", "count"
+    )
+    hours = MonthlyHourRollup.objects.values_list(*key, "weekday", "hour", "valid")
+    return tuple(sorted(rows, key=repr) for rows in (responses, answers, hours))
+
+
+def desk_grain_from_daily() -> tuple[list, list, list]:
+    """What record()'s add_to_rollups derives for the desk grain and the hour cells."""
+    from surveys.models import monthly_desk_rows
+
+    daily_responses = ResponseRollup.objects.values_list(
+        "day", "hour", "office_id", "desk_id", "staff_id", "channel", "valid", "flagged"
+    )
+    daily_answers = AnswerRollup.objects.values_list(
+        "day", "office_id", "desk_id", "staff_id", "question_id", "score", "choice_id", "count"
+    )
+    rows = monthly_desk_rows(list(daily_responses), list(daily_answers))
+    assert all(rows)  # every grain was written
+    return tuple(sorted(r, key=repr) for r in rows)
 
 
 def monthly_grain_from_daily() -> tuple[list, list]:

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("offices", "0003_kiosk_heartbeat_report"),
+        ("offices", "0005_unit_head_email"),
     ]
 
     operations = [
