@@ -48,7 +48,7 @@ else:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "offices.apps.ScopedAdminConfig",  # django.contrib.admin, delegated by role
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,11 +1,16 @@
 from django.contrib import admin
 
 from inspections.models import DisciplinaryCase, Inspection, Inspector
+from offices.admin_scope import NONE, READ, ScopedAdmin
 
 
 @admin.register(Inspector)
-class InspectorAdmin(admin.ModelAdmin):
-    """Who may record inspections, and over which subtree."""
+class InspectorAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Who may record inspections, and over which subtree: a capability kept apart from
+    the unit roles, so only superusers grant it."""
+
+    scope_field = "unit"
+    delegated = NONE
 
     list_display = ["user", "unit", "note", "created_at"]
     list_filter = ["unit__level"]
@@ -13,15 +18,21 @@ class InspectorAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "unit"]
 
 
-class DisciplinaryCaseInline(admin.StackedInline):
+class DisciplinaryCaseInline(ScopedAdmin, admin.StackedInline):
     model = DisciplinaryCase
+    scope_field = "inspection__unit"
+    delegated = READ
     extra = 0
     fields = ["staff", "person", "breach", "measure", "date"]
     autocomplete_fields = ["staff"]
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Inspectors record inspections (in the app); unit admins read their subtree's."""
+
+    scope_field = "unit"
+    delegated = READ
     list_display = ["date", "unit", "office", "inspecting_body", "inspecting_level", "kind"]
     list_filter = ["inspecting_level", "kind", "unit__level"]
     search_fields = ["inspecting_body", "unit__name", "unit__code", "office__name", "scope"]

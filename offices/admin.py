@@ -1,5 +1,20 @@
+"""Admin of units, offices, desks, staff, memberships, users and the audit log.
+
+Every ModelAdmin here (and in the other apps) starts with `ScopedAdmin`
+(offices/admin_scope.py): an `admin` membership configures its unit's subtree.
+"""
+
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +22,9 @@ from django.utils.translation import ngettext
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from offices.admin_scope import NONE, READ, ScopedAdmin, administers
 from offices.models import (
+    ROLE_RANK,
     WEEKDAY_NAMES,
     AdministrativeUnit,
     ApiClient,
@@ -18,28 +35,52 @@ from offices.models import (
     Membership,
     Office,
     ProcedureField,
+    Role,
     StaffMember,
+    role_over,
 )
+
+User = get_user_model()
 
 
 @admin.register(AdministrativeUnit)
-class AdministrativeUnitAdmin(TreeAdmin):
-    """The tree, shown indented (treebeard's TreeAdmin), searchable by code and name."""
+class AdministrativeUnitAdmin(ScopedAdmin, TreeAdmin):
+    """The tree, shown indented (treebeard's TreeAdmin), searchable by code and name.
 
+    Admin-role users read their subtree as a flat, searchable list (the tree view
+    starts at the roots, which lie above them); only superusers change the tree.
+    """
+
+    scope_field = ""
+    delegated = READ
     form = movenodeform_factory(AdministrativeUnit)
     list_display = ["name", "code", "level", "head_email"]
     list_filter = ["level", "depth"]
     search_fields = ["code", "name"]
 
+    def get_changelist(self, request, **kwargs):
+        return super().get_changelist(request, **kwargs) if self._is_super(request) else ChangeList
 
-class DeskInline(admin.TabularInline):
+    def changelist_view(self, request, extra_context=None):
+        if self._is_super(request):
+            return super().changelist_view(request, extra_context)
+        self.refuse_unoffered_action(request)
+        response = admin.ModelAdmin.changelist_view(self, request, extra_context)
+        if hasattr(response, "template_name"):
+            response.template_name = ["admin/change_list.html"]
+        return response
+
+
+class DeskInline(ScopedAdmin, admin.TabularInline):
     model = Desk
+    scope_field = "office__unit"
     extra = 0
     fields = ["number", "name", "procedure_fields", "is_active"]
 
 
-class StaffInline(admin.TabularInline):
+class StaffInline(ScopedAdmin, admin.TabularInline):
     model = StaffMember
+    scope_field = "office__unit"
     extra = 0
     fields = ["full_name", "title", "desk", "photo", "is_active"]
 
@@ -66,7 +107,8 @@ class OfficeForm(forms.ModelForm):
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):
+class OfficeAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "unit"
     form = OfficeForm
     list_display = [
         "name",
@@ -80,6 +122,7 @@ class OfficeAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "transparency_board", "unit__level"]
     search_fields = ["name", "unit__name", "unit__code"]
     autocomplete_fields = ["unit"]
+    list_select_related = ["unit"]
     inlines = [DeskInline, StaffInline]
 
     @admin.display(description=_("opening hours"))
@@ -88,10 +131,12 @@ class OfficeAdmin(admin.ModelAdmin):
         return f"{days} {office.opens_at:%H:%M}–{office.closes_at:%H:%M}"
 
 
-class SessionHistoryInline(admin.TabularInline):
+class SessionHistoryInline(ScopedAdmin, admin.TabularInline):
     """The latest counter sessions (the full history: Administration › Counter sessions)."""
 
     model = CounterSession
+    scope_field = "desk__office__unit"
+    delegated = READ
     extra = 0
     max_num = 0
     can_delete = False
@@ -118,11 +163,13 @@ class SessionHistoryInline(admin.TabularInline):
 
 
 @admin.register(Desk)
-class DeskAdmin(admin.ModelAdmin):
+class DeskAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "office__unit"
     list_display = ["number", "name", "office", "is_active"]
     list_filter = ["is_active", "procedure_fields"]
     search_fields = ["number", "name", "office__name"]
     autocomplete_fields = ["office"]
+    list_select_related = ["office"]
     filter_horizontal = ["procedure_fields"]
     inlines = [SessionHistoryInline]
 
@@ -153,12 +200,14 @@ class StaffMemberForm(forms.ModelForm):
 
 
 @admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "office__unit"
     form = StaffMemberForm
     list_display = ["full_name", "title", "office", "desk", "thumbnail", "has_pin", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["full_name", "title", "office__name"]
     autocomplete_fields = ["office", "desk", "user"]
+    list_select_related = ["office", "desk"]
     inlines = [SessionHistoryInline]
 
     @admin.display(description=_("PIN set"), boolean=True)
@@ -182,8 +231,11 @@ class StaffMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(CounterSession)
-class CounterSessionAdmin(admin.ModelAdmin):
+class CounterSessionAdmin(ScopedAdmin, admin.ModelAdmin):
     """Who served where and when: history per desk and per officer (read-only)."""
+
+    scope_field = "desk__office__unit"
+    delegated = READ
 
     list_display = ["staff", "desk", "office", "started_at", "started_how", "ends", "reason"]
     list_filter = ["started_how", "ended_how", "desk__office"]
@@ -215,32 +267,224 @@ class CounterSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProcedureField)
-class ProcedureFieldAdmin(admin.ModelAdmin):
+class ProcedureFieldAdmin(ScopedAdmin, admin.ModelAdmin):
+    """A national list: admin-role users read it (to pick a desk's fields)."""
+
+    scope_field = None
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
 
 
+# --- Memberships and users ---------------------------------------------------------------
+
+
+def check_grant(granter, user, unit: AdministrativeUnit | None, role: str | None) -> None:
+    """An admin grants a role only inside their subtree, at most their own, never to
+    themselves. Superusers are not limited. Raises ValidationError."""
+    if granter.is_active and granter.is_superuser:
+        return
+    if user is not None and user.pk == granter.pk:
+        raise ValidationError(
+            _("You cannot change your own roles; ask an administrator above you.")
+        )
+    if unit is None or role is None:
+        return
+    if not administers(granter, unit):
+        raise ValidationError({"unit": _("This unit is outside your area of administration.")})
+    own = role_over(granter, unit)
+    if ROLE_RANK[role] > ROLE_RANK[own]:
+        raise ValidationError({"role": _("You can grant at most your own role.")})
+    if user is not None and (user.is_superuser or user.is_staff):
+        raise ValidationError({"user": _("Only a superuser can change the roles of this user.")})
+
+
+class MembershipForm(forms.ModelForm):
+    granter = None  # the acting user, set by MembershipAdmin.get_form
+
+    class Meta:
+        model = Membership
+        fields = ["user", "unit", "role"]
+
+    def clean(self):
+        data = super().clean()
+        check_grant(self.granter, data.get("user"), data.get("unit"), data.get("role"))
+        if self.instance.pk and not self.granter.is_superuser:
+            # Changing a membership that already exists: the old one must have been ours to give.
+            check_grant(self.granter, self.instance.user, self.instance.unit, self.instance.role)
+        return data
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "unit"
+    form = MembershipForm
     list_display = ["user", "unit", "role"]
     list_filter = ["role", "unit__level"]
     search_fields = ["user__username", "user__email", "unit__name", "unit__code"]
     autocomplete_fields = ["user", "unit"]
+    list_select_related = ["user", "unit"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"granter": request.user})
+
+    def _own(self, request, obj) -> bool:
+        return obj is not None and obj.user_id == request.user.pk and not self._is_super(request)
+
+    def has_change_permission(self, request, obj=None):
+        return not self._own(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._own(request, obj) and super().has_delete_permission(request, obj)
+
+
+class OfficialCreationForm(AdminUserCreationForm):
+    """An admin-role user adds an official together with their first role, in scope."""
+
+    granter = None
+    unit = forms.ModelChoiceField(queryset=AdministrativeUnit.objects.none(), label=_("unit"))
+    role = forms.ChoiceField(choices=Role.choices, label=_("role"), initial=Role.VIEWER)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = AdministrativeUnit.objects.visible_to(
+            self.granter, Role.ADMIN
+        )
+
+    def clean(self):
+        data = super().clean()
+        check_grant(self.granter, None, data.get("unit"), data.get("role"))
+        return data
+
+    @transaction.atomic
+    def save(self, commit=True):
+        user = super().save(commit=True)
+        Membership.objects.create(
+            user=user, unit=self.cleaned_data["unit"], role=self.cleaned_data["role"]
+        )
+        return user
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class ScopedUserAdmin(ScopedAdmin, UserAdmin):
+    """Superusers manage every account. An admin-role user sees the officials holding a
+    role in their subtree and adds new ones with a first role there; they never edit
+    accounts (a changed e-mail or password would take an account over), and never see
+    the superuser/staff flags, groups or raw permissions."""
+
+    scope_field = "memberships__unit"
+    OFFICIAL_FIELDSETS = [
+        (None, {"fields": ["username"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
+        (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
+    ]
+
+    def subtree_queryset(self, request, queryset=None):
+        queryset = super().subtree_queryset(request, queryset)
+        if self._is_super(request):
+            return queryset
+        return queryset.filter(is_superuser=False, is_staff=False).distinct()
+
+    def in_subtree(self, request, obj) -> bool:
+        if self._is_super(request):
+            return True
+        return any(administers(request.user, m.unit) for m in obj.memberships.all())
+
+    def has_change_permission(self, request, obj=None):
+        if self._is_super(request):
+            return super().has_change_permission(request, obj)
+        return False
+
+    def _check_saving(self, request, obj):
+        # A new official: OfficialCreationForm has checked the unit of their first role.
+        if obj.pk is not None and not self.in_subtree(request, obj):
+            raise PermissionDenied
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_super(request) and super().has_delete_permission(request, obj)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if self._is_super(request):
+            return super().add_view(request, form_url, extra_context)
+        # UserAdmin insists on the change permission to add; officials are added, not edited.
+        return admin.ModelAdmin.add_view(self, request, form_url, extra_context)
+
+    def get_fieldsets(self, request, obj=None):
+        if self._is_super(request):
+            return super().get_fieldsets(request, obj)
+        if obj is None:
+            fields = ["username", "usable_password", "password1", "password2", "unit", "role"]
+            return [(None, {"fields": fields})]
+        return self.OFFICIAL_FIELDSETS
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None and not self._is_super(request):
+            form = type("OfficialCreationForm", (OfficialCreationForm,), {"granter": request.user})
+            kwargs["form"] = form
+            kwargs["fields"] = None
+        return super().get_form(request, obj, **kwargs)
+
+    def get_list_display(self, request):
+        if self._is_super(request):
+            return super().get_list_display(request)
+        return ["username", "first_name", "last_name", "email", "is_active"]
+
+    def get_list_filter(self, request):
+        return super().get_list_filter(request) if self._is_super(request) else ["is_active"]
+
+
+@admin.register(Group)
+class ScopedGroupAdmin(ScopedAdmin, GroupAdmin):
+    """Groups carry raw permissions: superusers only."""
+
+    scope_field = None
+    delegated = NONE
+
+
+# django-axes' lock-out records hold addresses from everywhere: superusers only.
+for _model, _base in (
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(
+        _model,
+        type(
+            _base.__name__,
+            (ScopedAdmin, _base),
+            # axes' own "clean up" action fails outside a log-in request; deleting unlocks.
+            {"scope_field": None, "delegated": NONE, "actions": []},
+        ),
+    )
 
 
 @admin.register(DossierCount)
-class DossierCountAdmin(admin.ModelAdmin):
+class DossierCountAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "office__unit"
     list_display = ["office", "month", "dossiers_handled"]
     list_filter = ["month"]
     search_fields = ["office__name"]
     autocomplete_fields = ["office"]
+    list_select_related = ["office"]
     date_hierarchy = "month"
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """Readable by administrators; nobody can add, change or delete through the app."""
+class AuditEventAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Readable by superusers; nobody can add, change or delete (the database refuses too).
 
+    Events name objects anywhere in the country and are not tied to a unit, so
+    admin-role users do not read the log."""
+
+    scope_field = None
+    delegated = NONE
+    actions = None
     list_display = ["at", "username", "action", "object_repr", "ip_address"]
     list_filter = ["action"]
     search_fields = ["username", "action", "object_repr"]
@@ -257,8 +501,12 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
-    """Create an API client → its token, shown once; revoke; issue a new token."""
+class ApiClientAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Create an API client → its token, shown once; revoke; issue a new token.
+
+    An admin-role user manages the clients of units in their subtree."""
+
+    scope_field = "unit"
 
     list_display = [
         "name",
@@ -295,7 +543,10 @@ class ApiClientAdmin(admin.ModelAdmin):
         """Right after creating a client, show its token: the only time it is visible."""
         return self._token_page(request, [(obj, request._new_api_token)])
 
-    @admin.action(description=_("Issue a new token (the old one stops working at once)"))
+    @admin.action(
+        description=_("Issue a new token (the old one stops working at once)"),
+        permissions=["change"],
+    )
     def new_tokens(self, request, queryset):
         issued = []
         # A revoked client stays revoked: a new token for it would only look valid.
@@ -304,7 +555,10 @@ class ApiClientAdmin(admin.ModelAdmin):
             AuditEvent.record(request, "api_client.new_token", client)
         return self._token_page(request, issued)
 
-    @admin.action(description=_("Revoke: refuse every request of the selected clients"))
+    @admin.action(
+        description=_("Revoke: refuse every request of the selected clients"),
+        permissions=["change"],
+    )
     def revoke_clients(self, request, queryset):
         clients = list(queryset.filter(revoked_at=None))
         for client in clients:

@@ -5,17 +5,13 @@ offices) sends `personal_data_purge`, and each app's receiver removes what it
 owns and returns {what: count}.
 """
 
-from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_save
 from django.dispatch import Signal, receiver
 
 from offices.models import AuditEvent
 
 # Sent with keyword arguments `before` (datetime): remove personal data older than it.
 personal_data_purge = Signal()
-
-_ADMIN_ACTIONS = {ADDITION: "config.add", CHANGE: "config.change", DELETION: "config.delete"}
 
 
 @receiver(user_logged_in)
@@ -34,16 +30,5 @@ def audit_login_failure(sender, credentials, request=None, **kwargs):
     AuditEvent.record(request, "login.failed", username=str(credentials.get("username", "")))
 
 
-@receiver(post_save, sender=LogEntry)
-def audit_admin_change(sender, instance: LogEntry, created: bool, **kwargs):
-    """Every change made in the Django admin (the admins' configuration tool)."""
-    if not created:
-        return
-    AuditEvent.objects.create(
-        user=instance.user,
-        username=instance.user.get_username(),
-        action=_ADMIN_ACTIONS.get(instance.action_flag, "config.other"),
-        object_repr=f"{instance.content_type.app_label}.{instance.content_type.model}: "
-        f"{instance.object_repr}"[:300],
-        detail={"object_id": instance.object_id, "change": instance.get_change_message()},
-    )
+# Changes made in the Django admin are audited by ScopedAdmin (offices/admin_scope.py),
+# which has the request and so the address; every ModelAdmin uses it.

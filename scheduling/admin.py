@@ -5,26 +5,15 @@ from django.contrib import admin
 from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 
+from offices.admin_scope import NONE, ScopedAdmin
 from scheduling.models import JobRun
 
 
-class SuperuserOnly:
+class SuperuserOnly(ScopedAdmin):
     """Schedules and tasks are the whole installation's: never a delegated unit admin's."""
 
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self.has_module_permission(request) and super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return self.has_module_permission(request) and super().has_add_permission(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_module_permission(request) and super().has_delete_permission(request, obj)
+    scope_field = None
+    delegated = NONE
 
 
 for model, base in (

@@ -7,7 +7,7 @@ details and addresses are shown to superusers only.
 
 from django.contrib import admin
 
-from offices.models import Office
+from offices.admin_scope import READ, ScopedAdmin
 from suggestions.models import Reply, SeenStamp, Suggestion
 
 PERSONAL_FIELDS = ("name", "contact", "contact_consent", "submitter_ip")
@@ -24,34 +24,34 @@ class ReadOnlyMixin:
         return False
 
 
-class SeenStampInline(ReadOnlyMixin, admin.TabularInline):
+class SeenStampInline(ReadOnlyMixin, ScopedAdmin, admin.TabularInline):
     model = SeenStamp
+    scope_field = "suggestion__office__unit"
+    delegated = READ
     extra = 0
     fields = ["at", "signer_name", "role", "role_unit"]
     readonly_fields = fields
 
 
-class ReplyInline(ReadOnlyMixin, admin.TabularInline):
+class ReplyInline(ReadOnlyMixin, ScopedAdmin, admin.TabularInline):
     model = Reply
+    scope_field = "suggestion__office__unit"
+    delegated = READ
     extra = 0
     fields = ["created_at", "author", "role", "text", "is_public"]
     readonly_fields = fields
 
 
 @admin.register(Suggestion)
-class SuggestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SuggestionAdmin(ReadOnlyMixin, ScopedAdmin, admin.ModelAdmin):
+    scope_field = "office__unit"
+    delegated = READ
     list_display = ["__str__", "office", "category", "status", "channel", "is_public", "created_at"]
     list_filter = ["status", "category", "channel", "is_public", "created_at"]
     search_fields = ["code", "text", "office__name"]
     date_hierarchy = "created_at"
     list_select_related = ["office"]
     inlines = [SeenStampInline, ReplyInline]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(office__in=Office.objects.visible_to(request.user))
 
     def get_fields(self, request, obj=None):
         fields = [
@@ -85,15 +85,11 @@ class SuggestionAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(SeenStamp)
-class SeenStampAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SeenStampAdmin(ReadOnlyMixin, ScopedAdmin, admin.ModelAdmin):
+    scope_field = "suggestion__office__unit"
+    delegated = READ
     list_display = ["suggestion", "signer_name", "role", "role_unit", "at"]
     list_filter = ["role", "at"]
     search_fields = ["suggestion__code", "signer_name", "role_unit"]
     list_select_related = ["suggestion"]
     readonly_fields = ["suggestion", "user", "signer_name", "role", "role_unit", "at"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(suggestion__office__in=Office.objects.visible_to(request.user))

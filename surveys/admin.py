@@ -5,6 +5,7 @@ rating flow belong to surveys (offices imports no other app).
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.qr import qr_svg
+from offices.admin_scope import READ, ScopedAdmin, above_admin_units
 from offices.models import AuditEvent, Kiosk
 from surveys.models import (
     Answer,
@@ -27,17 +29,36 @@ from surveys.models import (
     SurveyVersion,
 )
 
+# A core survey hangs under a unit, an extension under an office.
+SURVEY_SCOPE = ("unit", "office__unit")
+
+
+class ShowsCoreAbove:
+    """Core surveys defined above an admin's unit apply to their offices: readable, not
+    changeable (the subtree decides what may change)."""
+
+    core_unit_lookup = "unit"
+
+    def readable_queryset(self, request, queryset):
+        above = above_admin_units(request.user, self.core_unit_lookup)
+        return queryset.filter(self.subtree_q(request) | above)
+
+
 # --- Question bank ------------------------------------------------------------------
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(ScopedAdmin, admin.TabularInline):
     model = Choice
+    scope_field = None
     extra = 0
     fields = ["position", "code", "text_vi", "text_en", "text_fa"]
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ScopedAdmin, admin.ModelAdmin):
+    """The national question bank: admin-role users read it, superusers change it."""
+
+    scope_field = None
     list_display = ["code", "text_vi", "kind", "factor", "reasons"]
     list_filter = ["kind", "factor"]
     search_fields = ["code", "text_vi", "text_en", "text_fa"]
@@ -58,10 +79,11 @@ class QuestionAdmin(admin.ModelAdmin):
 # --- Surveys and versions ---------------------------------------------------------------
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ScopedAdmin, admin.TabularInline):
     """The survey's versions, read-only, each linking to its own page."""
 
     model = SurveyVersion
+    scope_field = tuple(f"survey__{field}" for field in SURVEY_SCOPE)
     extra = 0
     fields = ["link", "note", "created_at"]
     readonly_fields = ["link", "note", "created_at"]
@@ -78,7 +100,10 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
+    """Core surveys of the units above an admin's apply to their offices: shown read-only."""
+
+    scope_field = SURVEY_SCOPE
     list_display = ["name", "code", "variant", "unit", "office", "is_active", "versions_link"]
     list_filter = ["variant", "is_active"]
     search_fields = ["code", "name", "unit__name", "office__name"]
@@ -99,8 +124,9 @@ class SurveyAdmin(admin.ModelAdmin):
             SurveyVersion.objects.create(survey=obj, number=1, note=str(_("First version")))
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(ScopedAdmin, admin.TabularInline):
     model = SurveyItem
+    scope_field = tuple(f"version__survey__{field}" for field in SURVEY_SCOPE)
     extra = 0
     fields = ["position", "question", "required"]
     autocomplete_fields = ["question"]
@@ -108,8 +134,13 @@ class ItemInline(admin.TabularInline):
 
 
 @admin.register(SurveyVersion)
-class SurveyVersionAdmin(admin.ModelAdmin):
-    """A version with responses is frozen: shown read-only, with "create a new version"."""
+class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
+    """A version with responses is frozen: shown read-only, with "create a new version".
+
+    Versions of core surveys above an admin's unit are shown read-only."""
+
+    scope_field = tuple(f"survey__{field}" for field in SURVEY_SCOPE)
+    core_unit_lookup = "survey__unit"
 
     list_display = ["__str__", "survey", "number", "item_count", "frozen", "created_at"]
     list_filter = ["survey__variant", "survey"]
@@ -166,9 +197,11 @@ class SurveyVersionAdmin(admin.ModelAdmin):
 
     def new_version_view(self, request, version_id: int):
         """POST: copy this version into the next number and open it for editing."""
-        version = get_object_or_404(SurveyVersion, pk=version_id)
-        if request.method != "POST" or not self.has_add_permission(request):
+        version = get_object_or_404(self.get_queryset(request), pk=version_id)
+        if request.method != "POST":
             return redirect("admin:surveys_surveyversion_change", version_id)
+        if not (self.has_add_permission(request) and self.in_subtree(request, version)):
+            raise PermissionDenied
         successor = version.new_version(note=str(_("Copied from v%(n)s") % {"n": version.number}))
         AuditEvent.record(request, "survey.new_version", successor)
         self.message_user(
@@ -179,9 +212,13 @@ class SurveyVersionAdmin(admin.ModelAdmin):
         )
         return redirect("admin:surveys_surveyversion_change", successor.pk)
 
-    @admin.action(description=_("Create a new version (copy of the selected one)"))
+    @admin.action(
+        description=_("Create a new version (copy of the selected one)"), permissions=["add"]
+    )
     def create_new_version(self, request, queryset):
         created = [version.new_version() for version in queryset]
+        for version in created:
+            AuditEvent.record(request, "survey.new_version", version)
         self.message_user(
             request,
             ngettext("%(n)d new version created.", "%(n)d new versions created.", len(created))
@@ -202,8 +239,10 @@ class SurveyVersionAdmin(admin.ModelAdmin):
 # --- Responses (read-only: they are evidence) ------------------------------------------
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(ScopedAdmin, admin.TabularInline):
     model = Answer
+    scope_field = "response__office__unit"
+    delegated = READ
     extra = 0
     fields = ["question", "score", "choice", "text", "is_hidden"]
     readonly_fields = ["question", "score", "choice", "text"]
@@ -214,7 +253,11 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Read-only evidence, in scope; citizens' addresses are shown to superusers only."""
+
+    scope_field = "office__unit"
+    delegated = READ
     list_display = ["submitted_at", "office", "desk", "channel", "language", "is_misuse"]
     list_filter = ["channel", "is_misuse", "language"]
     search_fields = ["id", "office__name", "dossier_code", "misuse_reason"]
@@ -222,6 +265,16 @@ class ResponseAdmin(admin.ModelAdmin):
     list_select_related = ["office", "desk"]
     inlines = [AnswerInline]
     readonly_fields = [f.name for f in Response._meta.fields]
+    PERSONAL_FIELDS = ("ip_address",)
+
+    def get_fields(self, request, obj=None):
+        fields = [f.name for f in Response._meta.fields]
+        if self._is_super(request):
+            return fields
+        return [name for name in fields if name not in self.PERSONAL_FIELDS]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
 
     def has_add_permission(self, request):
         return False
@@ -231,8 +284,11 @@ class ResponseAdmin(admin.ModelAdmin):
 
 
 @admin.register(RefusedSubmission)
-class RefusedSubmissionAdmin(admin.ModelAdmin):
+class RefusedSubmissionAdmin(ScopedAdmin, admin.ModelAdmin):
     """Ratings a kiosk sent that the server refused for good: evidence, read-only."""
+
+    scope_field = "kiosk__office__unit"
+    delegated = READ
 
     list_display = ["refused_at", "kiosk", "rating_id", "code", "field", "reported_at"]
     list_filter = ["code", "kiosk"]
@@ -255,8 +311,10 @@ class RefusedSubmissionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Kiosk)
-class KioskAdmin(admin.ModelAdmin):
+class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
     """Create a kiosk → its one-time enrolment link and QR code; revoke; rotate."""
+
+    scope_field = "office__unit"
 
     list_display = ["name", "office", "desk", "status", "seen", "queue", "refused", "idle_seconds"]
     list_filter = ["office__unit__level"]
@@ -322,11 +380,17 @@ class KioskAdmin(admin.ModelAdmin):
         """Right after creating a kiosk, show its enrolment link and QR code."""
         return self._enrolment_page(request, [obj])
 
-    @admin.action(description=_("Rotate credential: new enrolment link (the device must re-enrol)"))
+    @admin.action(
+        description=_("Rotate credential: new enrolment link (the device must re-enrol)"),
+        permissions=["change"],
+    )
     def rotate_credentials(self, request, queryset):
         return self._enrolment_page(request, list(queryset.select_related("office", "desk")))
 
-    @admin.action(description=_("Revoke credential: refuse ratings from the selected kiosks"))
+    @admin.action(
+        description=_("Revoke credential: refuse ratings from the selected kiosks"),
+        permissions=["change"],
+    )
     def revoke_credentials(self, request, queryset):
         for kiosk in queryset:
             kiosk.revoke()

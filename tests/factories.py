@@ -85,11 +85,14 @@ class SurveyFactory(factory.django.DjangoModelFactory):
     variant = "kiosk"
 
 
-def make_survey(unit, questions, *, variant="kiosk", code=None, required=True):
-    """A core survey at `unit` with version 1 holding `questions` in order."""
+def make_survey(unit, questions, *, variant="kiosk", code=None, required=True, office=None):
+    """A core survey at `unit` (or an extension of `office`) with version 1 holding
+    `questions` in order."""
     from surveys.models import SurveyItem, SurveyVersion
 
-    survey = SurveyFactory(unit=unit, variant=variant, **({"code": code} if code else {}))
+    survey = SurveyFactory(
+        unit=unit, office=office, variant=variant, **({"code": code} if code else {})
+    )
     version = SurveyVersion.objects.create(survey=survey, number=1)
     for position, question in enumerate(questions):
         SurveyItem.objects.create(

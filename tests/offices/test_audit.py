@@ -43,13 +43,14 @@ def test_admin_configuration_changes_are_audited(client, admin_user, tree):
         },
     )
     data = {k: v for k, v in data.items() if v is not False}
-    response = client.post(url, data)
+    response = client.post(url, data, REMOTE_ADDR="10.9.8.7")
     assert response.status_code == 302, (
         response.context["adminform"].form.errors if response.context else ""
     )
     assert Office.objects.get(pk=tree.office_a.pk).name == "Một cửa Nghĩa Tân (mới)"
     event = AuditEvent.objects.get(action="config.change")
     assert event.username == "admin"
+    assert event.ip_address == "10.9.8.7"  # admin edits carry the address
     assert "Một cửa Nghĩa Tân (mới)" in event.object_repr
 
 

@@ -1,0 +1,361 @@
+"""The Django admin, delegated: an `admin` membership configures its unit's subtree.
+
+Two pieces, both built on the scope primitive of `offices` (`Role`, `role_over`,
+the subtree filter):
+
+* `ScopedAdminSite` lets in superusers and users holding the `admin` role somewhere;
+  managers and viewers never reach `/admin/`. No Django model permission is needed
+  or consulted for admin-role users: the role *is* the permission, so removing the
+  membership removes the access.
+* `ScopedAdmin` (the mixin every ModelAdmin and inline uses) limits what such a user
+  sees and may change to the subtrees where they hold the `admin` role: the
+  changelist, change/delete/history pages (404 outside the scope, revealing nothing),
+  foreign-key and many-to-many choices, autocomplete results, list filters, search
+  and actions. Each action needs the change permission over every selected object
+  and writes an audit event; every add/change/delete is audited with the address.
+
+Each ModelAdmin declares where its scope comes from:
+
+    class DeskAdmin(ScopedAdmin, admin.ModelAdmin):
+        scope_field = "office__unit"    # the AdministrativeUnit that decides the scope
+
+`scope_field = ""` means the object is itself a unit; `scope_field = None` a national
+list (the question bank, procedure fields): admins read it, superusers change it.
+`delegated` says what an admin-role user may do in scope: EDIT, READ or NONE
+(superusers only).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.filters import RelatedOnlyFieldListFilter
+from django.contrib.admin.utils import get_fields_from_path
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from offices.models import (
+    ROLE_RANK,
+    AdministrativeUnit,
+    AuditEvent,
+    Role,
+    _scope_filter,
+    memberships_of,
+    role_over,
+)
+
+EDIT, READ, NONE = "edit", "read", "none"
+
+READ_ONLY_SELECTED = _("Some of the selected items are read-only for you; nothing was done.")
+OUT_OF_SCOPE = _(
+    "Choose one inside your area of administration: this one is not, or it does not exist."
+)
+
+
+def is_admin_anywhere(user) -> bool:
+    """Superusers, and users holding the `admin` role over some unit."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(memberships_of(user, Role.ADMIN))
+
+
+def administers(user, unit: AdministrativeUnit | None) -> bool:
+    """Whether the user holds the `admin` role over `unit` (through it or an ancestor)."""
+    if unit is None or not user.is_authenticated or not user.is_active:
+        return False
+    role = role_over(user, unit)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.ADMIN]
+
+
+class ScopedAdminSite(admin.AdminSite):
+    """The admin site: superusers and admin-role users only (see module docstring)."""
+
+    site_header = _("One-stop satisfaction survey: administration")
+    site_title = _("Administration")
+    index_title = _("Configuration")
+    # The index lists what the user may configure; repeating it beside every page
+    # costs a full app list per request.
+    enable_nav_sidebar = False
+
+    def has_permission(self, request) -> bool:
+        return is_admin_anywhere(request.user)
+
+
+def _follow(obj, scope_field: str) -> AdministrativeUnit | None:
+    unit = obj
+    for part in filter(None, scope_field.split("__")):
+        unit = getattr(unit, part, None)
+        if unit is None:
+            return None
+    return unit
+
+
+def _alternatives(scope_field: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (scope_field,) if isinstance(scope_field, str) else tuple(scope_field)
+
+
+class ScopedAdmin:
+    """Mixin for every ModelAdmin and InlineModelAdmin (listed first in the bases)."""
+
+    # A path to the AdministrativeUnit that decides the scope, or a tuple of paths
+    # (the first one set on the object counts: a survey hangs under a unit or an office).
+    scope_field: str | tuple[str, ...] | None = ...  # type: ignore[assignment]
+    delegated: str = EDIT
+
+    def __init__(self, *args, **kwargs):
+        if self.scope_field is ...:
+            raise ImproperlyConfigured(
+                f"{type(self).__qualname__} must declare scope_field "
+                "(a path to its AdministrativeUnit, '' for a unit, None for a national list)."
+            )
+        if self.scope_field is None and self.delegated == EDIT:
+            self.delegated = READ  # national lists are changed by superusers only
+        super().__init__(*args, **kwargs)
+
+    # --- who is asking ------------------------------------------------------------
+
+    @staticmethod
+    def _is_super(request) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def _may(self, request, level: str) -> bool:
+        """Whether an admin-role user may do `level` (READ or EDIT) on this model at all."""
+        if not is_admin_anywhere(request.user) or self.delegated == NONE:
+            return False
+        return level == READ or self.delegated == EDIT
+
+    # --- scope ----------------------------------------------------------------------
+
+    def subtree_q(self, request) -> Q | None:
+        """Rows under the user's admin subtrees; None when nothing is to be filtered."""
+        if self._is_super(request) or self.scope_field is None:
+            return None
+        condition = Q(pk__in=[])
+        for field in _alternatives(self.scope_field):
+            lookup = f"{field}__path" if field else "path"
+            condition |= _scope_filter(request.user, lookup, Role.ADMIN)
+        return condition
+
+    def unit_of(self, obj) -> AdministrativeUnit | None:
+        """The unit an object (saved or not) hangs under, by `scope_field`."""
+        for field in _alternatives(self.scope_field or ""):
+            unit = _follow(obj, field)
+            if unit is not None:
+                return unit
+        return None
+
+    def subtree_queryset(self, request, queryset=None):
+        """What the user may change, and what other models may point at."""
+        queryset = self.model._default_manager.all() if queryset is None else queryset
+        condition = self.subtree_q(request)
+        return queryset if condition is None else queryset.filter(condition)
+
+    def readable_queryset(self, request, queryset):
+        """What the user may see; the subtree unless a ModelAdmin shows more read-only."""
+        return self.subtree_queryset(request, queryset)
+
+    def in_subtree(self, request, obj) -> bool:
+        if self._is_super(request) or self.scope_field is None:
+            return True
+        return administers(request.user, self.unit_of(obj))
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if self._is_super(request):
+            return queryset
+        if not self._may(request, READ):
+            return queryset.none()
+        return self.readable_queryset(request, queryset)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Out of scope, unknown or malformed: the same 404, so nothing is revealed
+        # (Django's default redirects with "perhaps it was deleted").
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    # --- permissions (the role is the permission for admin-role users) --------------
+
+    def _parent_allows_change(self, request, obj) -> bool:
+        """For inlines `obj` is the parent: edit only what the parent lets us edit."""
+        if obj is None or isinstance(self, admin.ModelAdmin):
+            return True
+        parent = self.admin_site._registry.get(self.parent_model)
+        return parent is None or parent.has_change_permission(request, obj)
+
+    def _obj_ok(self, request, obj) -> bool:
+        if obj is None:
+            return True
+        if isinstance(self, admin.ModelAdmin):
+            return self.in_subtree(request, obj)
+        return self._parent_allows_change(request, obj)
+
+    def has_module_permission(self, request):
+        if self._is_super(request):
+            return super().has_module_permission(request)
+        return self._may(request, READ)
+
+    def has_view_permission(self, request, obj=None):
+        if self._is_super(request):
+            return super().has_view_permission(request, obj)
+        if not self._may(request, READ):
+            return False
+        if obj is None or not isinstance(self, admin.ModelAdmin):
+            return True
+        return self.readable_queryset(
+            request, self.model._default_manager.filter(pk=obj.pk)
+        ).exists()
+
+    def has_add_permission(self, request, *args):
+        # ModelAdmin: (request); inlines: (request, obj).
+        if self._is_super(request):
+            return super().has_add_permission(request, *args)
+        return self._may(request, EDIT) and self._obj_ok(request, args[0] if args else None)
+
+    def has_change_permission(self, request, obj=None):
+        if self._is_super(request):
+            return super().has_change_permission(request, obj)
+        return self._may(request, EDIT) and self._obj_ok(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if self._is_super(request):
+            return super().has_delete_permission(request, obj)
+        return self._may(request, EDIT) and self._obj_ok(request, obj)
+
+    # --- choices: foreign keys, many-to-many, list filters ----------------------------
+
+    def _limit_choices(self, db_field, request, kwargs):
+        if self._is_super(request) or "queryset" in kwargs:
+            return
+        target = self.admin_site._registry.get(db_field.remote_field.model)
+        if isinstance(target, ScopedAdmin):
+            kwargs["queryset"] = target.subtree_queryset(request, kwargs.get("queryset"))
+            kwargs.setdefault("error_messages", {})["invalid_choice"] = OUT_OF_SCOPE
+            if db_field.many_to_many:
+                kwargs["error_messages"]["invalid_pk_value"] = OUT_OF_SCOPE
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        self._limit_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        self._limit_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        """A filter on a relation lists only the values present in the user's rows."""
+        filters = list(super().get_list_filter(request))
+        if self._is_super(request):
+            return filters
+        scoped = []
+        for entry in filters:
+            if isinstance(entry, str) and get_fields_from_path(self.model, entry)[-1].is_relation:
+                entry = (entry, RelatedOnlyFieldListFilter)
+            scoped.append(entry)
+        return scoped
+
+    # --- saving: refuse out-of-scope targets even if a form let one through ----------
+
+    def _check_saving(self, request, obj):
+        checked = not self._is_super(request) and self.scope_field is not None
+        if checked and not administers(request.user, self.unit_of(obj)):
+            raise PermissionDenied(OUT_OF_SCOPE)
+
+    def save_model(self, request, obj, form, change):
+        self._check_saving(request, obj)
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        inline = next(
+            (i for i in self.get_inline_instances(request) if i.model is formset.model), None
+        )
+        if isinstance(inline, ScopedAdmin):
+            for inline_form in formset.forms:
+                if inline_form.has_changed() and not formset._should_delete_form(inline_form):
+                    inline._check_saving(request, inline_form.instance)
+        super().save_formset(request, form, formset, change)
+
+    # --- actions: change permission over every selected object, audited --------------
+
+    def refuse_unoffered_action(self, request) -> None:
+        """An action not offered to this user is refused (403), not silently ignored."""
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action and action not in self.get_actions(request):
+            raise PermissionDenied
+
+    def changelist_view(self, request, extra_context=None):
+        self.refuse_unoffered_action(request)
+        return super().changelist_view(request, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        return {
+            name: (self._guarded_action(func, name), name, description)
+            for name, (func, name, description) in actions.items()
+        }
+
+    def _guarded_action(self, func, name):
+        @functools.wraps(func)
+        def guarded(modeladmin, request, queryset):
+            if not (self.has_change_permission(request) or self.has_delete_permission(request)):
+                raise PermissionDenied
+            selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+            if not request.POST.get("select_across") and queryset.count() < len(set(selected)):
+                raise Http404  # some selected ids are outside what the user may see
+            if self.subtree_queryset(request, queryset).count() != queryset.count():
+                raise PermissionDenied(READ_ONLY_SELECTED)
+            confirming = name == "delete_selected" and not request.POST.get("post")
+            if not confirming:
+                AuditEvent.record(
+                    request,
+                    f"admin.action.{name}",
+                    None,
+                    model=self.model._meta.label,
+                    ids=[str(pk) for pk in queryset.values_list("pk", flat=True)[:1000]],
+                )
+            return func(modeladmin, request, queryset)
+
+        return guarded
+
+    # --- the audit log: every admin change, with the acting user and address ---------
+
+    def _audit(self, request, action: str, objects) -> None:
+        label = self.model._meta.label_lower
+        for obj in objects:
+            AuditEvent.record(
+                request, action, f"{label}: {obj}", model=label, object_id=str(obj.pk)
+            )
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        self._audit(request, "config.add", [obj])
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        self._audit(request, "config.change", [obj])
+        return entry
+
+    def log_deletions(self, request, queryset):
+        entries = super().log_deletions(request, queryset)
+        self._audit(request, "config.delete", list(queryset))
+        return entries
+
+
+def above_admin_units(user, lookup: str) -> Q:
+    """Rows whose unit (`lookup`) lies strictly above a unit the user administers:
+    what applies to their offices from higher up (core surveys), to be shown read-only."""
+    step = AdministrativeUnit.steplen
+    paths = {
+        m.unit.path[:end]
+        for m in memberships_of(user, Role.ADMIN)
+        for end in range(step, len(m.unit.path), step)
+    }
+    return Q(**{f"{lookup}__path__in": sorted(paths)}) if paths else Q(pk__in=[])
