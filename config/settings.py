@@ -236,9 +236,12 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
-# Files that only a scoped view may serve (PAR INDEX evidence): outside MEDIA_ROOT, so
-# neither the web server nor the DEBUG static route can hand them out.
+# Files that only a scoped view may serve (inspection attachments, PAR INDEX evidence):
+# outside MEDIA_ROOT, so neither the web server nor the DEBUG static route hands them
+# out. With nginx in front, set PRIVATE_FILES_X_ACCEL_PREFIX to an `internal` location
+# aliasing this folder and nginx sends the bytes (docs/deployment.md).
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private")))
+PRIVATE_FILES_X_ACCEL_PREFIX = env_str("PRIVATE_FILES_X_ACCEL_PREFIX", "")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

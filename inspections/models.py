@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from offices.files import PrivateFileField
 from offices.models import (
     AdministrativeUnit,
     Office,
@@ -197,8 +198,9 @@ class Inspection(models.Model):
     scope = models.TextField(_("scope"), help_text=_("What was inspected."))
     findings = models.TextField(_("findings"), blank=True)
     outcome = models.TextField(_("outcome"), blank=True, help_text=_("Conclusions and requests."))
-    attachment = models.FileField(
+    attachment = PrivateFileField(  # outside the public media root, served in scope only
         _("attachment"),
+        view_name="inspections:attachment",
         upload_to=attachment_path,
         blank=True,
         max_length=250,

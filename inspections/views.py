@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from inspections.exports import COUNT_TABLES, CountsExporter, RegisterExporter
 from inspections.forms import CaseForm, InspectionForm, RegisterFilterForm, ReportForm
 from inspections.models import DisciplinaryCase, Inspection, is_inspector_over, may_record_any
 from inspections.scope import get_inspection
+from offices.files import serve_private
 from offices.models import AuditEvent
 
 PAGE_SIZE = 50
@@ -90,15 +91,8 @@ def edit(request, pk: int):
 
 @login_required
 def attachment(request, pk: int):
-    inspection = get_inspection(request.user, pk)
-    if not inspection.attachment:
-        raise Http404
-    try:
-        handle = inspection.attachment.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    name = inspection.attachment.name.rsplit("/", 1)[-1]
-    return FileResponse(handle, as_attachment=True, filename=name)
+    """The attachment, for those who may read the inspection (404 for everyone else)."""
+    return serve_private(get_inspection(request.user, pk).attachment)
 
 
 @login_required

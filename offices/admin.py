@@ -37,6 +37,7 @@ from offices.models import (
     ProcedureField,
     Role,
     StaffMember,
+    is_active_superuser,
     role_over,
 )
 
@@ -281,7 +282,7 @@ class ProcedureFieldAdmin(ScopedAdmin, admin.ModelAdmin):
 def check_grant(granter, user, unit: AdministrativeUnit | None, role: str | None) -> None:
     """An admin grants a role only inside their subtree, at most their own, never to
     themselves. Superusers are not limited. Raises ValidationError."""
-    if granter.is_active and granter.is_superuser:
+    if is_active_superuser(granter):
         return
     if user is not None and user.pk == granter.pk:
         raise ValidationError(

@@ -39,13 +39,14 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import (
-    ROLE_RANK,
     AdministrativeUnit,
     AuditEvent,
     Role,
-    _scope_filter,
+    has_role,
+    holds_role_anywhere,
+    is_active_superuser,
     memberships_of,
-    role_over,
+    subtree_filter,
 )
 
 EDIT, READ, NONE = "edit", "read", "none"
@@ -58,19 +59,12 @@ OUT_OF_SCOPE = _(
 
 def is_admin_anywhere(user) -> bool:
     """Superusers, and users holding the `admin` role over some unit."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    return bool(memberships_of(user, Role.ADMIN))
+    return holds_role_anywhere(user, Role.ADMIN)
 
 
 def administers(user, unit: AdministrativeUnit | None) -> bool:
     """Whether the user holds the `admin` role over `unit` (through it or an ancestor)."""
-    if unit is None or not user.is_authenticated or not user.is_active:
-        return False
-    role = role_over(user, unit)
-    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.ADMIN]
+    return unit is not None and has_role(user, unit, Role.ADMIN)
 
 
 class ScopedAdminSite(admin.AdminSite):
@@ -122,7 +116,7 @@ class ScopedAdmin:
 
     @staticmethod
     def _is_super(request) -> bool:
-        return request.user.is_active and request.user.is_superuser
+        return is_active_superuser(request.user)
 
     def _may(self, request, level: str) -> bool:
         """Whether an admin-role user may do `level` (READ or EDIT) on this model at all."""
@@ -136,10 +130,10 @@ class ScopedAdmin:
         """Rows under the user's admin subtrees; None when nothing is to be filtered."""
         if self._is_super(request) or self.scope_field is None:
             return None
+        paths = [m.unit.path for m in memberships_of(request.user, Role.ADMIN)]
         condition = Q(pk__in=[])
         for field in _alternatives(self.scope_field):
-            lookup = f"{field}__path" if field else "path"
-            condition |= _scope_filter(request.user, lookup, Role.ADMIN)
+            condition |= subtree_filter(paths, f"{field}__path" if field else "path")
         return condition
 
     def unit_of(self, obj) -> AdministrativeUnit | None:

@@ -11,9 +11,11 @@ from offices.models import (
     CounterSession,
     CounterSessionError,
     Office,
+    Role,
     SessionEnd,
     SessionStart,
     StaffMember,
+    has_role,
     memberships_of,
     visible_lineage,
 )
@@ -48,6 +50,8 @@ def office_detail(request, office_id: int):
             "lineage": lineage,
             "desks": office.desks.prefetch_related("procedure_fields", "staff"),
             "current_month": timezone.localtime(timezone.now(), office.tz).strftime("%Y-%m"),
+            # Receipt codes are worth one rating each: managers mint them, viewers do not.
+            "may_mint_receipts": has_role(request.user, office.unit, Role.MANAGER),
         },
     )
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,7 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from common.net import client_ip
 from common.qr import qr_svg
 from common.ratelimit import rate_limited
-from offices.models import AuditEvent, Desk, Kiosk, Office, hash_token
+from offices.models import AuditEvent, Desk, Kiosk, Office, Role, has_role, hash_token
 from offices.scope import get_in_scope
 from surveys.forms import RatingForm, ReceiptForm, staff_choices
 from surveys.kiosk import current_fingerprint, current_versions, screen_for
@@ -143,21 +142,29 @@ def _enrol_link_dead(request):
     )
 
 
-@staff_member_required
+@login_required
 @never_cache
 def kiosk_preview(request, version_id: int):
-    """How a version looks on the kiosk, for administrators; nothing is sent."""
-    version = get_object_or_404(SurveyVersion.objects.select_related("survey"), pk=version_id)
+    """How a version looks on the kiosk, for the administrators of an office it applies
+    to (the admin role over that office); nothing is sent. 404 for everyone else."""
+    version = get_object_or_404(
+        SurveyVersion.objects.select_related("survey__unit", "survey__office__unit"), pk=version_id
+    )
+    survey = version.survey
+    offices = (
+        Office.objects.visible_to(request.user, Role.ADMIN)
+        .filter(is_active=True)
+        .select_related("unit")
+    )
+    offices = (
+        offices.filter(pk=survey.office_id) if survey.office_id else offices.in_subtree(survey.unit)
+    )
     office_id = as_id(request.GET.get("office", ""))
-    office = Office.objects.filter(pk=office_id).first() if office_id else None
+    office = offices.filter(pk=office_id).first() if office_id else offices.first()
     if office is None:
-        survey = version.survey
-        offices = Office.objects.filter(is_active=True).select_related("unit")
-        office = (
-            offices.filter(pk=survey.office_id).first()
-            if survey.office_id
-            else offices.in_subtree(survey.unit).first()
-        ) or Office(name=_("Example office"))
+        if not (request.user.is_active and request.user.is_superuser):
+            raise Http404
+        office = Office(name=_("Example office"))  # a survey no office uses yet
     desk = office.desks.filter(is_active=True).first() if office.pk else None
     with translation.override("vi"):
         screen = screen_for(office, desk, versions=(version, None))
@@ -274,11 +281,9 @@ def office_poster(request, office_id: int):
     office = get_in_scope(request.user, Office.objects.select_related("unit"), pk=office_id)
     url = rating_url(request, office)
     desks = office.desks.filter(is_active=True)
-    return render(
-        request,
-        "surveys/poster.html",
-        {"office": office, "desk": None, "url": url, "qr": qr_svg(url), "desks": desks},
-    )
+    context = {"office": office, "desk": None, "url": url, "qr": qr_svg(url), "desks": desks}
+    context["may_mint_receipts"] = has_role(request.user, office.unit, Role.MANAGER)
+    return render(request, "surveys/poster.html", context)
 
 
 @login_required
@@ -294,8 +299,11 @@ def desk_poster(request, desk_id: int):
 
 @login_required
 def receipt_qr(request, office_id: int):
-    """Make the QR code for one dossier's receipt (one rating per dossier)."""
-    office = get_in_scope(request.user, Office.objects.select_related("unit"), pk=office_id)
+    """Make the QR code for one dossier's receipt (one rating per dossier): a token worth
+    one rating, so managers of the office mint it, not viewers (403)."""
+    office = get_in_scope(
+        request.user, Office.objects.select_related("unit"), pk=office_id, min_role=Role.MANAGER
+    )
     form = ReceiptForm(request.GET or None, office=office)
     context = {"office": office, "form": form}
     if form.is_valid():

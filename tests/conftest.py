@@ -33,6 +33,13 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path_factory):
+    """Private files (inspection attachments) land in a temporary folder, never the repo."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.getbasetemp() / "private"
+    return settings.PRIVATE_MEDIA_ROOT
+
+
 @dataclass
 class Tree:
     city: object

@@ -41,8 +41,11 @@ REPLY_A = {**ACT_A, "alice": 400, "admin": 400}
 NOT_A_KIOSK = dict.fromkeys(PERSONAS, 403)
 #   The "sent" page shows a code only to the browser that just sent it; others go to tracking.
 SENT_ELSEWHERE = dict.fromkeys(PERSONAS, 302)
-#   The admins' kiosk preview: staff only (the admin's login page for the others).
-STAFF_ONLY = {"anonymous": 302, "alice": 302, "bob": 302, "dora": 302, "carol": 302, "admin": 200}
+#   The admins' kiosk preview: the admin role over an office the survey applies to;
+#   officials without it get 404 (as outside their scope), anonymous the login page.
+ADMIN_ROLE = {"anonymous": 302, "alice": 404, "bob": 404, "dora": 404, "carol": 404, "admin": 200}
+#   Receipt codes (one rating each): managers of the office mint them, viewers may not.
+MINT_A = {**READ_A, "dora": 403, "carol": 403}
 #   Kiosk API without a device credential: refused whoever is logged in.
 KIOSK_API = dict.fromkeys(PERSONAS, 401)
 #   Inspections: readers in scope; recording needs an Inspector entry, which nobody here has
@@ -207,7 +210,7 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "surveys:kiosk_enrol": ("GET", "/kiosk/enrol/{enrol_token}/", PUBLIC),
         "surveys:kiosk_api_rating": ("POST", "/kiosk/api/ratings/", KIOSK_API),
         "surveys:kiosk_api_heartbeat": ("POST", "/kiosk/api/heartbeat/", KIOSK_API),
-        "surveys:kiosk_preview": ("GET", "/kiosk/preview/{version}/", STAFF_ONLY),
+        "surveys:kiosk_preview": ("GET", "/kiosk/preview/{version}/", ADMIN_ROLE),
         # surveys: own phone
         "surveys:choose_office": ("GET", "/r/", PUBLIC),
         "surveys:thanks": ("GET", "/r/thanks/", PUBLIC),
@@ -217,7 +220,7 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         # surveys: officials' posters
         "surveys:office_poster": ("GET", "/qr/office/{office}/", READ_A),
         "surveys:desk_poster": ("GET", "/qr/desk/{desk}/", READ_A),
-        "surveys:receipt_qr": ("GET", "/qr/office/{office}/receipt/", READ_A),
+        "surveys:receipt_qr": ("GET", "/qr/office/{office}/receipt/", MINT_A),
     }
 
 

@@ -36,6 +36,7 @@ def test_the_admin_role_alone_opens_the_admin_and_losing_it_closes_it(client, tr
             "time_zone": "Asia/Ho_Chi_Minh",
             "opens_at": "07:30",
             "closes_at": "17:00",
+            "open_days": ["1", "2", "3", "4", "5"],
             "is_active": "on",
             **_empty_inlines("desks", "staff"),
         },
@@ -225,3 +226,26 @@ def _errors(reply):
         if context and "adminform" in context
         else reply.status_code
     )
+
+
+def test_kiosk_preview_needs_the_admin_role_over_the_office(client, tree, admin_a, admin_b, alice):
+    version = make_survey(tree.city, [QuestionFactory(code="overall")], code="core-hn")
+    url = reverse("surveys:kiosk_preview", args=[version.pk])
+    client.force_login(admin_a)
+    page = client.get(url)
+    assert page.status_code == 200 and tree.office_a.name in page.text
+    assert client.get(f"{url}?office={tree.office_b.pk}").status_code == 404
+    for outsider in (alice, admin_b):  # a manager of the office; another ward's admin
+        client.force_login(outsider)
+        assert client.get(f"{url}?office={tree.office_a.pk}").status_code == 404
+
+
+def test_receipts_are_minted_by_managers_not_viewers(client, tree, alice, dora):
+    url = reverse("surveys:receipt_qr", args=[tree.office_a.pk])
+    detail = reverse("offices:office_detail", args=[tree.office_a.pk])
+    client.force_login(dora)
+    assert client.get(f"{url}?dossier_code=HS-1").status_code == 403
+    assert url not in client.get(detail).text
+    client.force_login(alice)
+    assert client.get(f"{url}?dossier_code=HS-1").status_code == 200
+    assert url in client.get(detail).text

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.core.management import call_command
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,6 +62,36 @@ def test_audit_events_cannot_be_changed_or_deleted(alice):
         event.save()
     with pytest.raises(ValueError):
         event.delete()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE offices_auditevent SET action = 'nothing happened' WHERE id = %s",
+        "UPDATE offices_auditevent SET ip_address = NULL WHERE id = %s",
+        "DELETE FROM offices_auditevent WHERE id = %s",
+    ],
+)
+def test_deleting_or_updating_an_audit_event_in_sql_fails(alice, statement):
+    event = AuditEvent.record(alice, "export", None, what="report")
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement, [event.pk])
+    stored = AuditEvent.objects.values("action", "ip_address", "username").get(pk=event.pk)
+    assert stored == {"action": "export", "ip_address": None, "username": "alice"}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_deleting_a_user_keeps_their_audit_events(alice):
+    event = AuditEvent.record(alice, "export", None, what="report")
+    alice.delete()
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.user_id, stored.username, stored.action) == (None, "alice", "export")
 
 
 def test_audit_log_is_read_only_in_the_admin(client, admin_user, alice):

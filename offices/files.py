@@ -1,0 +1,90 @@
+"""Private files: stored outside the public media root, with no URL of their own.
+
+Inspection attachments (and anything else that is not for everyone) are a
+`PrivateFileField`: kept under PRIVATE_MEDIA_ROOT, and the file's `.url` is the
+field's scoped view (`view_name`, called with the object's pk), so every widget and
+page (the admin's too) links there and never to the file itself. The view checks
+scope, then answers with `serve_private()`: Django sends the bytes, or, with
+`PRIVATE_FILES_X_ACCEL_PREFIX` set, nginx does (`X-Accel-Redirect` to an `internal`
+location; docs/deployment.md). Asking the storage itself for a URL is an error.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpResponse
+from django.urls import reverse
+from django.utils.encoding import iri_to_uri
+from django.utils.functional import cached_property
+
+
+class PrivateStorage(FileSystemStorage):
+    """FileSystemStorage under PRIVATE_MEDIA_ROOT (read at each use: tests change it)."""
+
+    @property
+    def base_location(self):  # type: ignore[override]
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self):  # type: ignore[override]
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @cached_property
+    def base_url(self):  # type: ignore[override]
+        return None
+
+    def url(self, name):
+        raise ValueError("Private files have no URL: link to the view that serves them in scope.")
+
+
+_storage = PrivateStorage()
+
+
+def private_storage() -> PrivateStorage:
+    """For `FileField(storage=private_storage)` (a callable keeps migrations stable)."""
+    return _storage
+
+
+def serve_private(fieldfile, *, as_attachment: bool = True) -> HttpResponse:
+    """The response for a private file the caller has already checked the user may read."""
+    if not fieldfile:
+        raise Http404
+    filename = fieldfile.name.rsplit("/", 1)[-1]
+    prefix = settings.PRIVATE_FILES_X_ACCEL_PREFIX
+    if prefix:
+        response = HttpResponse(content_type="application/octet-stream")
+        response["X-Accel-Redirect"] = iri_to_uri(prefix.rstrip("/") + "/" + fieldfile.name)
+        disposition = "attachment" if as_attachment else "inline"
+        response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{iri_to_uri(filename)}"
+        return response
+    try:
+        handle = fieldfile.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, as_attachment=as_attachment, filename=filename)
+
+
+class ScopedFieldFile(FieldFile):
+    @property
+    def url(self) -> str:
+        self._require_file()
+        return reverse(self.field.view_name, args=[self.instance.pk])
+
+
+class PrivateFileField(models.FileField):
+    """A FileField in private storage whose URL is the scoped view `view_name`."""
+
+    attr_class = ScopedFieldFile
+
+    def __init__(self, *args, view_name: str = "", **kwargs):
+        self.view_name = view_name
+        kwargs.setdefault("storage", private_storage)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["view_name"] = self.view_name
+        return name, path, args, kwargs
