@@ -55,11 +55,32 @@ from tests.factories import (
 
 PERSONAS = ["anonymous", "admin_a", "admin_b", "admin_district", "manager_a", "viewer_a", "super"]
 ADMINS = ["admin_a", "admin_b", "admin_district"]
-# Names that must not appear on a 200 page for the persona (other wards, other districts).
+# Names of ward A's, ward B's and ward C's things (units, offices, kiosks, staff, officials):
+# on a 200 page a persona must not see those outside their subtree.
+NAMES_A = [
+    "Phường Nghĩa Tân",
+    "Một cửa Nghĩa Tân",
+    "Quận Cầu Giấy",
+    "Kiosk Nghĩa Tân",
+    "Nguyễn Thị Lan",
+    "Hàng đợi Nghĩa Tân",
+    "clerk_a",
+]
+NAMES_B = [
+    "Phường Mỹ Đình 1",
+    "Một cửa Mỹ Đình 1",
+    "Quận Nam Từ Liêm",
+    "Kiosk Mỹ Đình",
+    "Trần Mỹ Đình",
+    "Quầy Mỹ Đình",
+    "Mỹ Đình cần quạt",
+    "clerk_b",
+]
+NAMES_C = ["Phường Ba Đình", "Trung tâm HCC Ba Đình"]
 FOREIGN = {
-    "admin_a": ["Mỹ Đình", "Nam Từ Liêm", "Ba Đình"],
-    "admin_district": ["Mỹ Đình", "Nam Từ Liêm", "Ba Đình"],
-    "admin_b": ["Nghĩa Tân", "Cầu Giấy", "Ba Đình"],
+    "admin_a": NAMES_B + NAMES_C,
+    "admin_district": NAMES_B + NAMES_C,
+    "admin_b": NAMES_A + NAMES_C,
 }
 
 
@@ -378,12 +399,12 @@ def world(tree, settings, tmp_path):
         ),
         "api_client": ApiClient.objects.create(name="Hàng đợi Nghĩa Tân", unit=t.ward_a),
         "job_run": JobRun.objects.create(job="monthly_reports", period="2026-01-01"),
-        "schedule": Schedule.objects.create(name="nightly", func="math.floor"),
+        "schedule": Schedule.objects.create(name="nightly", func="time.time"),
         "task_success": Success.objects.create(
-            id="t-ok", name="t-ok", func="math.floor", started=now, stopped=now, success=True
+            id="t-ok", name="t-ok", func="time.time", started=now, stopped=now, success=True
         ),
         "task_failure": Failure.objects.create(
-            id="t-ko", name="t-ko", func="math.floor", started=now, stopped=now, success=False
+            id="t-ko", name="t-ko", func="time.time", started=now, stopped=now, success=False
         ),
         "queued_task": OrmQ.objects.create(key="default", payload="x"),
         "report_delivery": ReportDelivery.objects.create(
@@ -575,9 +596,11 @@ def test_every_admin_url_as_every_persona(client_factory, world, settings):
     assert not leaks, json.dumps(leaks, indent=1, ensure_ascii=False)
     # The absence of names means something: the same lists show them to those in scope.
     offices = reverse("admin:offices_office_changelist")
-    assert "Mỹ Đình" in clients["super"].get(offices).text
-    assert "Mỹ Đình" in clients["admin_b"].get(offices).text
-    assert "Nghĩa Tân" in clients["admin_a"].get(offices).text
+    assert "Một cửa Mỹ Đình 1" in clients["super"].get(offices).text
+    assert "Một cửa Mỹ Đình 1" in clients["admin_b"].get(offices).text
+    assert "Một cửa Nghĩa Tân" in clients["admin_a"].get(offices).text
+    users = reverse("admin:auth_user_changelist")
+    assert "clerk_a" in clients["admin_a"].get(users).text
 
 
 @pytest.fixture
