@@ -101,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "offices.context_processors.administration",
                 "reports.context_processors.alerts",
             ],
         },
@@ -210,6 +211,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "common.net.client_ip"
+# Unknown usernames are counted together, under one name (offices/auth.py).
+AXES_USERNAME_CALLABLE = "offices.auth.axes_username"
 
 # Officials' sessions end after inactivity and after an absolute lifetime.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
@@ -424,6 +427,9 @@ RATE_LIMITS = {
     "suggestion_lookup": (env_int("RATE_LIMIT_SUGGESTION_LOOKUPS", 30), 600),
     # The integration API (/api/v1/): requests per API client, whatever its address.
     "api_client": (env_int("RATE_LIMIT_API_CLIENT", 120), 60),
+    # Officials' log-in form posts and password-reset requests, per client address.
+    "login": (env_int("RATE_LIMIT_LOGINS", 30), 600),
+    "password_reset": (env_int("RATE_LIMIT_PASSWORD_RESETS", 5), 3600),
 }
 
 # HSTS preload is a commitment for the whole domain that the city's IT department

@@ -8,6 +8,7 @@ owns and returns {what: count}.
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import Signal, receiver
 
+from offices.auth import known_username
 from offices.models import AuditEvent
 
 # Sent with keyword arguments `before` (datetime): remove personal data older than it.
@@ -27,7 +28,9 @@ def audit_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def audit_login_failure(sender, credentials, request=None, **kwargs):
-    AuditEvent.record(request, "login.failed", username=str(credentials.get("username", "")))
+    # An unknown name is recorded as the sentinel: never an attacker's string per attempt.
+    username = known_username(str(credentials.get("username", "")))
+    AuditEvent.record(request, "login.failed", username=username)
 
 
 # Changes made in the Django admin are audited by ScopedAdmin (offices/admin_scope.py),

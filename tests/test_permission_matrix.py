@@ -81,6 +81,13 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "login": ("GET", "/accounts/login/", {**PUBLIC, **dict.fromkeys(PERSONAS[1:], 302)}),
         "logout": ("POST", "/accounts/logout/", dict.fromkeys(PERSONAS, 302)),
         "set_language": ("POST", "/i18n/setlang/", dict.fromkeys(PERSONAS, 302)),
+        "password_change": ("GET", "/accounts/password/change/", OWN_SCOPE),
+        "password_change_done": ("GET", "/accounts/password/change/done/", OWN_SCOPE),
+        "password_reset": ("GET", "/accounts/password/reset/", PUBLIC),
+        "password_reset_done": ("GET", "/accounts/password/reset/sent/", PUBLIC),
+        # A forged link shows "not valid" (200), never a form.
+        "password_reset_confirm": ("GET", "/accounts/password/reset/MQ/forged-token/", PUBLIC),
+        "password_reset_complete": ("GET", "/accounts/password/reset/complete/", PUBLIC),
         # offices
         "offices:my_offices": ("GET", "/offices/", OWN_SCOPE),
         "offices:office_detail": ("GET", "/offices/{office}/", READ_A),

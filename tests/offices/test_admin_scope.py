@@ -11,6 +11,12 @@ from tests.factories import MembershipFactory, QuestionFactory, UserFactory, mak
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """Messages are asserted in English (the default language is Vietnamese)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def admin_a(tree):
     user = UserFactory(username="admin_a")
