@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "treebeard",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "ninja",  # its templates and static files: the API docs page served from here
     "django_q",
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "offices.second_factor.SecondFactorMiddleware",
     "config.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -211,6 +215,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "common.net.client_ip"
+# A second factor (TOTP) for superusers and admin-role users (offices/second_factor.py):
+# on by default in production, part of the production checklist (docs/deployment.md).
+REQUIRE_SECOND_FACTOR = env_bool("REQUIRE_SECOND_FACTOR", PRODUCTION)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Khảo sát một cửa")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # device secrets are never shown in the admin
+
 # Unknown usernames are counted together, under one name (offices/auth.py).
 AXES_USERNAME_CALLABLE = "offices.auth.axes_username"
 

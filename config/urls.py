@@ -8,6 +8,7 @@ from common.ratelimit import rate_limited
 from config import views
 from config.api import api
 from config.forms import LoginForm, NewPasswordForm, PasswordChangeForm, ResetForm
+from offices import second_factor
 
 
 def on_post(limit: str, view):
@@ -60,6 +61,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/2fa/setup/", on_post("login", second_factor.setup), name="otp_setup"),
+    path("accounts/2fa/verify/", on_post("login", second_factor.verify), name="otp_verify"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("offices/", include("offices.urls")),

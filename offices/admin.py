@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
@@ -461,6 +462,18 @@ for _model, _base in (
             (ScopedAdmin, _base),
             # axes' own "clean up" action fails outside a log-in request; deleting unlocks.
             {"scope_field": None, "delegated": NONE, "actions": []},
+        ),
+    )
+
+
+# Authenticator devices (django-otp): superusers remove a lost one; secrets stay hidden.
+if admin.site.is_registered(TOTPDevice):
+    _totp_admin = type(admin.site.get_model_admin(TOTPDevice))
+    admin.site.unregister(TOTPDevice)
+    admin.site.register(
+        TOTPDevice,
+        type(
+            "TOTPDeviceAdmin", (ScopedAdmin, _totp_admin), {"scope_field": None, "delegated": NONE}
         ),
     )
 

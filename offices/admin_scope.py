@@ -29,13 +29,17 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.filters import RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Q
 from django.http import Http404
+from django.shortcuts import redirect, resolve_url
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import (
@@ -79,6 +83,12 @@ class ScopedAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return is_admin_anywhere(request.user)
+
+    def login(self, request, extra_context=None):
+        """The site's own log-in page (its form admits staff accounts only, and admin-role
+        users need no staff flag); lock-out, rate limit and second factor apply there."""
+        target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+        return redirect(f"{resolve_url(settings.LOGIN_URL)}?{REDIRECT_FIELD_NAME}={target}")
 
 
 def _follow(obj, scope_field: str) -> AdministrativeUnit | None:

@@ -25,6 +25,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 from inspections.models import Inspection, Inspector
@@ -279,6 +280,14 @@ def expected_matrix() -> dict[str, Entry]:
         "reports.reportdelivery": superusers_only("report_delivery", add=NOBODY_ADDS),
         "reports.alertsettings": superusers_only("alert_settings"),
         "reports.alert": superusers_only("alert", add=NOBODY_ADDS),
+        "otp_totp.totpdevice": superusers_only(
+            "totp_device",
+            # Device secrets are never shown (OTP_ADMIN_HIDE_SENSITIVE_DATA), to anybody.
+            extra={
+                "config": ("GET", row(403, super_=403)),
+                "qrcode": ("GET", row(403, super_=403)),
+            },
+        ),
         "axes.accessattempt": superusers_only(
             "access_attempt",
             add=NOBODY_ADDS,
@@ -412,6 +421,7 @@ def world(tree, settings, tmp_path):
         ),
         "alert_settings": AlertSettings.objects.create(unit=t.ward_a),
         "alert": Alert.objects.create(rule="kiosk_silent", office=t.office_a, subject_key="k1"),
+        "totp_device": TOTPDevice.objects.create(user=official, name="phone"),
         "_core": core,
     }
 
@@ -505,6 +515,8 @@ def _extra_url(label, short, obj):
         "jsi18n": f"{base}jsi18n/",
         "password": f"{base}{obj.pk}/password/",
         "new_version": f"{base}{obj.pk}/new-version/",
+        "config": f"{base}{obj.pk}/config/",
+        "qrcode": f"{base}{obj.pk}/qrcode/",
     }[short]
 
 

@@ -82,6 +82,9 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "logout": ("POST", "/accounts/logout/", dict.fromkeys(PERSONAS, 302)),
         "set_language": ("POST", "/i18n/setlang/", dict.fromkeys(PERSONAS, 302)),
         "password_change": ("GET", "/accounts/password/change/", OWN_SCOPE),
+        # The second factor: one's own authenticator; without one, verify sends to setup.
+        "otp_setup": ("GET", "/accounts/2fa/setup/", OWN_SCOPE),
+        "otp_verify": ("GET", "/accounts/2fa/verify/", dict.fromkeys(PERSONAS, 302)),
         "password_change_done": ("GET", "/accounts/password/change/done/", OWN_SCOPE),
         "password_reset": ("GET", "/accounts/password/reset/", PUBLIC),
         "password_reset_done": ("GET", "/accounts/password/reset/sent/", PUBLIC),
