@@ -122,10 +122,10 @@ def test_rotating_replaces_the_device_and_revoking_refuses_it(client, kiosk):
     assert client.get(reverse("surveys:kiosk")).status_code == 403
 
 
-def test_kiosk_preview_is_for_staff_only(client_for, client, alice, admin_user, kiosk_version):
+def test_kiosk_preview_is_for_admins_only(client_for, client, alice, admin_user, kiosk_version):
     url = reverse("surveys:kiosk_preview", args=[kiosk_version.pk])
-    assert client.get(url).status_code == 302  # to the admin log-in
-    assert client_for(alice).get(url).status_code == 302
+    assert client.get(url).status_code == 302  # to the log-in
+    assert client_for(alice).get(url).status_code == 404  # a manager, not an admin
     page = client_for(admin_user).get(url)
     assert page.status_code == 200
     assert "data-preview" in page.text
