@@ -5,11 +5,19 @@ from django.contrib import admin, messages
 from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 
+from offices.admin_scope import NONE, ScopedAdmin
 from reform.models import Appraiser, Area, Assessment, CriteriaSet, Criterion, Evidence, Score
 
 
+class SuperusersOnly(ScopedAdmin):
+    """The reform index is administered by superusers (unit admins do not reach it)."""
+
+    scope_field = None
+    delegated = NONE
+
+
 @admin.register(Appraiser)
-class AppraiserAdmin(admin.ModelAdmin):
+class AppraiserAdmin(SuperusersOnly, admin.ModelAdmin):
     """Who may appraise, and the units below which."""
 
     list_display = ["user", "unit", "note", "created_at"]
@@ -35,7 +43,7 @@ class FrozenReadOnly:
         return not self.frozen(obj) and super().has_delete_permission(request, obj)
 
 
-class AreaInline(FrozenReadOnly, admin.TabularInline):
+class AreaInline(FrozenReadOnly, SuperusersOnly, admin.TabularInline):
     model = Area
     extra = 0
     fields = ["code", "name", "max_points", "position"]
@@ -45,7 +53,7 @@ class AreaInline(FrozenReadOnly, admin.TabularInline):
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(FrozenReadOnly, admin.ModelAdmin):
+class CriteriaSetAdmin(FrozenReadOnly, SuperusersOnly, admin.ModelAdmin):
     list_display = ["name", "year", "level", "issuer", "frozen_at"]
     list_filter = ["year", "level"]
     search_fields = ["name", "issuer__name"]
@@ -71,7 +79,7 @@ class CriteriaSetAdmin(FrozenReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(FrozenReadOnly, admin.ModelAdmin):
+class CriterionAdmin(FrozenReadOnly, SuperusersOnly, admin.ModelAdmin):
     list_display = ["code", "name", "area", "max_points", "rule", "source"]
     list_filter = ["area__criteria_set", "rule", "source"]
     search_fields = ["code", "name"]
@@ -79,13 +87,13 @@ class CriterionAdmin(FrozenReadOnly, admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(FrozenReadOnly, admin.ModelAdmin):
+class AreaAdmin(FrozenReadOnly, SuperusersOnly, admin.ModelAdmin):
     list_display = ["code", "name", "criteria_set", "max_points"]
     list_filter = ["criteria_set"]
     search_fields = ["code", "name"]
 
 
-class ScoreInline(admin.TabularInline):
+class ScoreInline(SuperusersOnly, admin.TabularInline):
     model = Score
     extra = 0
     can_delete = False
@@ -97,7 +105,7 @@ class ScoreInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(SuperusersOnly, admin.ModelAdmin):
     """Read-only here: scores are entered, submitted and appraised on the scoring page."""
 
     list_display = ["unit", "criteria_set", "status", "submitted_at", "appraised_at"]
@@ -116,9 +124,11 @@ class AssessmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(SuperusersOnly, admin.ModelAdmin):
     list_display = ["assessment", "criterion", "filename", "uploaded_by", "uploaded_at"]
-    readonly_fields = ["assessment", "criterion", "file", "uploaded_by", "uploaded_at"]
+    # The file has no URL (private storage): its name only; it is served in scope by the app.
+    readonly_fields = ["assessment", "criterion", "filename", "uploaded_by", "uploaded_at"]
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False

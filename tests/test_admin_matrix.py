@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
@@ -29,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_q.models import Failure, OrmQ, Schedule, Success
 
 from inspections.models import Inspection, Inspector
-from offices.admin_scope import ScopedAdmin
+from offices.admin_scope import NONE, ScopedAdmin
 from offices.models import (
     ApiClient,
     AuditEvent,
@@ -280,6 +281,22 @@ def expected_matrix() -> dict[str, Entry]:
         "reports.reportdelivery": superusers_only("report_delivery", add=NOBODY_ADDS),
         "reports.alertsettings": superusers_only("alert_settings"),
         "reports.alert": superusers_only("alert", add=NOBODY_ADDS),
+        "reform.appraiser": superusers_only("appraiser"),
+        # Frozen once an assessment uses it: nobody deletes it (history never changes).
+        "reform.criteriaset": superusers_only(
+            "criteria_set",
+            delete=row(404, super_=403),
+            actions={"delete_selected": row(403), "copy_to_next_year": row(403, super_=302)},
+        ),
+        "reform.criterion": superusers_only("criterion", delete=row(404, super_=403)),
+        "reform.area": superusers_only("area", delete=row(404, super_=403)),
+        "reform.assessment": superusers_only(
+            "assessment",
+            add=NOBODY_ADDS,
+            delete=row(404, super_=403),
+            actions={"delete_selected": row(403, super_=403)},
+        ),
+        "reform.evidence": superusers_only("evidence", add=NOBODY_ADDS),
         "otp_totp.totpdevice": superusers_only(
             "totp_device",
             # Device secrets are never shown (OTP_ADMIN_HIDE_SENSITIVE_DATA), to anybody.
@@ -422,7 +439,27 @@ def world(tree, settings, tmp_path):
         "alert_settings": AlertSettings.objects.create(unit=t.ward_a),
         "alert": Alert.objects.create(rule="kiosk_silent", office=t.office_a, subject_key="k1"),
         "totp_device": TOTPDevice.objects.create(user=official, name="phone"),
+        **_reform(t, official),
         "_core": core,
+    }
+
+
+def _reform(t, official):
+    from reform.models import Appraiser, Assessment, Evidence
+    from tests.reform.conftest import criteria, make_set
+
+    criteria_set = make_set(t.city)
+    criterion = next(iter(criteria(criteria_set).values()))
+    assessment = Assessment.start(criteria_set, t.ward_a)
+    return {
+        "appraiser": Appraiser.objects.create(user=official, unit=t.district_a),
+        "criteria_set": criteria_set,
+        "criterion": criterion,
+        "area": criterion.area,
+        "assessment": assessment,
+        "evidence": Evidence.objects.create(
+            assessment=assessment, criterion=criterion, file="reform/bien-ban.pdf"
+        ),
     }
 
 
@@ -586,7 +623,11 @@ def test_every_admin_url_as_every_persona(client_factory, world, settings):
             f"{reverse('admin:autocomplete')}?app_label={app}&model_name={model}"
             f"&field_name={field_name}&term="
         )
-        statuses = row(200)
+        # Choices from a list the admins may not read are refused to them.
+        target = admin.site._registry[
+            apps.get_model(app, model)._meta.get_field(field_name).remote_field.model
+        ]
+        statuses = row(403) if target.delegated == NONE else row(200)
         checks += [
             (f"{label} autocomplete {model}.{field_name}", p, "GET", url, None, statuses[p])
             for p in PERSONAS
