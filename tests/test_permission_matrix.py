@@ -253,6 +253,7 @@ def url_names() -> set[str]:
 def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
     """One object of each kind in ward A, for the URLs to address."""
     settings.MEDIA_ROOT = tmp_path
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"  # attachments and evidence
     tree.office_a.public_board = True
     tree.office_a.transparency_board = True
     tree.office_a.save(update_fields=["public_board", "transparency_board"])
@@ -284,7 +285,6 @@ def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
     )
     tree.staff_a.user = alice
     tree.staff_a.save(update_fields=["user"])
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     par_set = CriteriaSet.objects.create(issuer=tree.city, year=2025, level="commune", name="PAR")
     area = par_set.areas.create(code="1", name="Chỉ đạo", max_points=2)
     criterion = area.criteria.create(code="1.1", name="Kế hoạch", max_points=2, rule="yesno")
