@@ -339,11 +339,15 @@ class Desk(models.Model):
     def __str__(self) -> str:
         return f"{self.number} · {self.name}"
 
+    def open_sessions(self, at: datetime | None = None) -> list[CounterSession]:
+        """The counter sessions open at this desk at `at` (default now), oldest first."""
+        sessions = CounterSession.objects.open_at(at or timezone.now()).filter(desk=self)
+        return list(sessions.select_related("staff").order_by("started_at", "pk"))
+
     def serving_now(self, at: datetime | None = None) -> list[StaffMember]:
         """The officers with an open counter session at this desk at `at` (default now),
         in the order they started. Empty when nobody signed in: never a guess."""
-        sessions = CounterSession.objects.open_at(at or timezone.now()).filter(desk=self)
-        return [s.staff for s in sessions.select_related("staff").order_by("started_at", "pk")]
+        return [session.staff for session in self.open_sessions(at)]
 
     def start_serving(
         self,

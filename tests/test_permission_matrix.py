@@ -207,6 +207,7 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "surveys:kiosk_enrol": ("GET", "/kiosk/enrol/{enrol_token}/", PUBLIC),
         "surveys:kiosk_api_rating": ("POST", "/kiosk/api/ratings/", KIOSK_API),
         "surveys:kiosk_api_heartbeat": ("POST", "/kiosk/api/heartbeat/", KIOSK_API),
+        "surveys:kiosk_api_session": ("POST", "/kiosk/api/session/", KIOSK_API),
         "surveys:kiosk_preview": ("GET", "/kiosk/preview/{version}/", STAFF_ONLY),
         # surveys: own phone
         "surveys:choose_office": ("GET", "/r/", PUBLIC),

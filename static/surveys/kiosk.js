@@ -109,10 +109,11 @@
     if (mustReload) reloadIfOnline();
   }
 
-  function start() {
+  function start(target) {
     if (queueFull()) return updatePending();
     rating = {
       id: uuid(),
+      staff: officerFor(target),
       startedAt: now(),
       steps: config.order.slice(),
       index: 0,
@@ -305,7 +306,7 @@
       version: config.version,
       extension_version: config.extension_version,
       desk: config.desk,
-      staff: config.staff,
+      staff: rating.staff,
       language: language,
       started_at: rating.startedAt,
       submitted_at: now(),
@@ -545,6 +546,83 @@
     if (current === "start" && navigator.onLine !== false && !sending) window.location.reload();
   }
 
+  // --- Officer shown / chosen (counter sessions; docs/counter-sessions.md) -----------
+  // The start screen shows who is serving at the desk. One officer: a rating credits
+  // them. Several: each is a button and the rating credits the one the citizen tapped;
+  // "Start rating" without a choice credits nobody. The officer goes into the rating
+  // when it starts, so a queued rating keeps the officer shown at that moment. Each card
+  // carries its session's deadline (closing time), after which it is removed even
+  // when the kiosk cannot reach the server. The staff corner signs officers in by PIN.
+
+  var officersBox = document.getElementById("officers");
+  var staffScreen = document.getElementById("screen-staff");
+  var staffPick = null;
+  if (staffScreen) screens.staff = staffScreen;
+
+  function officerFor(target) {
+    if (target && target.hasAttribute("data-staff")) return Number(target.getAttribute("data-staff"));
+    var single = officersBox && officersBox.querySelector(".officer[data-staff]:not(.officer-choice)");
+    return single ? Number(single.getAttribute("data-staff")) : null;
+  }
+
+  function expireOfficers() {
+    if (!officersBox) return;
+    var at = Date.parse(now());
+    officersBox.querySelectorAll("[data-until]").forEach(function (card) {
+      if (Date.parse(card.getAttribute("data-until")) <= at) card.remove();
+    });
+    if (!officersBox.querySelector("[data-staff]")) officersBox.textContent = "";
+  }
+
+  function staffMessage(key) {
+    document.getElementById("staff-message").textContent = key ? t(key) : "";
+  }
+
+  function officerAction(target, action) {
+    if (action === "staff-open" && staffScreen) {
+      staffPick = null;
+      document.getElementById("staff-pin").value = "";
+      staffScreen.querySelectorAll("[data-staff-pick]").forEach(function (b) {
+        b.setAttribute("aria-pressed", "false");
+      });
+      staffMessage("");
+      show("staff");
+      return true;
+    }
+    if (action === "staff-pick") {
+      staffPick = Number(target.getAttribute("data-staff-pick"));
+      staffScreen.querySelectorAll("[data-staff-pick]").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b === target));
+      });
+      document.getElementById("staff-pin").focus();
+      return true;
+    }
+    if (action === "staff-submit") {
+      var pin = document.getElementById("staff-pin").value;
+      if (!staffPick || !pin) return true;
+      var body = { staff: staffPick, pin: pin, action: target.getAttribute("data-mode") };
+      post(staffScreen.getAttribute("data-session-url"), body).then(
+        function (response) {
+          if (response.ok) return window.location.reload();
+          document.getElementById("staff-pin").value = "";
+          staffMessage("staff_wrong_pin");
+        },
+        function () {
+          staffMessage("staff_offline");
+        }
+      );
+      return true;
+    }
+    return false;
+  }
+
+  setInterval(function () {
+    if (current === "start") expireOfficers();
+    var idleMs = Math.max(2, config.idle_seconds) * 1000;
+    if (current === "staff" && Date.now() - lastTouch > idleMs) reset();
+  }, 1000);
+  expireOfficers();
+
   // --- Wiring ---------------------------------------------------------------------
 
   root.addEventListener("click", function (event) {
@@ -552,7 +630,8 @@
     if (!target) return;
     var action = target.getAttribute("data-action");
     if (target.hasAttribute("data-lang")) setLanguage(target.getAttribute("data-lang"));
-    else if (action === "start") start();
+    else if (action === "start") start(target);
+    else if (officerAction(target, action)) return;
     else if (action === "back") back();
     else if (action === "skip") skip();
     else if (action === "next") next();
