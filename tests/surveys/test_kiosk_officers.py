@@ -135,7 +135,7 @@ def test_a_wrong_pin_changes_nothing_and_repeated_failures_are_refused(client, k
     body = {"staff": minh.pk, "pin": "0000", "action": "start"}
     for _ in range(5):
         reply = api(client, "surveys:kiosk_api_session", kiosk.credential, body)
-        assert reply.status_code == 403 and reply.json()["error"] == "wrong_pin"
+        assert reply.status_code == 403 and reply.json()["code"] == "wrong_pin"
     right = {**body, "pin": "4321"}
     limited = api(client, "surveys:kiosk_api_session", kiosk.credential, right)
     assert limited.status_code == 429
