@@ -5,6 +5,7 @@ rating flow belong to surveys (offices imports no other app).
 """
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -15,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.qr import qr_svg
-from offices.models import AuditEvent, Kiosk
+from offices.models import ROLE_RANK, AuditEvent, Kiosk, Role, role_over
 from surveys.models import (
     Answer,
     Choice,
+    PublishError,
     Question,
     RefusedSubmission,
     Response,
@@ -58,13 +60,28 @@ class QuestionAdmin(admin.ModelAdmin):
 # --- Surveys and versions ---------------------------------------------------------------
 
 
+STATUS_LABELS = {
+    "draft": _("Draft (not shown anywhere)"),
+    "scheduled": _("Published from a later date"),
+    "current": _("Published: in force now"),
+    "superseded": _("Published earlier, replaced by a newer version"),
+}
+
+
+def may_publish(user, survey: Survey) -> bool:
+    """Only someone with the admin role over the survey's unit (or a superuser)."""
+    unit = survey.unit or survey.office.unit
+    role = role_over(user, unit)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.ADMIN]
+
+
 class VersionInline(admin.TabularInline):
-    """The survey's versions, read-only, each linking to its own page."""
+    """The survey's versions — drafts, the one in force, its history — read-only."""
 
     model = SurveyVersion
     extra = 0
-    fields = ["link", "note", "created_at"]
-    readonly_fields = ["link", "note", "created_at"]
+    fields = ["link", "state", "published_at", "published_by", "note", "created_at"]
+    readonly_fields = fields
     can_delete = False
     show_change_link = False
 
@@ -75,6 +92,10 @@ class VersionInline(admin.TabularInline):
     def link(self, version):
         url = reverse("admin:surveys_surveyversion_change", args=[version.pk])
         return format_html('<a href="{}">v{}</a>', url, version.number)
+
+    @admin.display(description=_("status"))
+    def state(self, version):
+        return STATUS_LABELS[version.status()]
 
 
 @admin.register(Survey)
@@ -111,7 +132,7 @@ class ItemInline(admin.TabularInline):
 class SurveyVersionAdmin(admin.ModelAdmin):
     """A version with responses is frozen: shown read-only, with "create a new version"."""
 
-    list_display = ["__str__", "survey", "number", "item_count", "frozen", "created_at"]
+    list_display = ["__str__", "survey", "number", "state", "published_at", "item_count", "frozen"]
     list_filter = ["survey__variant", "survey"]
     search_fields = ["survey__name", "survey__code", "note"]
     inlines = [ItemInline]
@@ -134,7 +155,10 @@ class SurveyVersionAdmin(admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        return ["survey", "number"] if obj else []
+        return ["survey", "number", "published_at", "published_by"] if obj else []
+
+    def get_exclude(self, request, obj=None):
+        return [] if obj else ["published_at", "published_by"]  # a new version is a draft
 
     @admin.display(description=_("questions"))
     def item_count(self, version):
@@ -142,7 +166,11 @@ class SurveyVersionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("frozen"), boolean=True)
     def frozen(self, version):
-        return version.has_responses
+        return version.has_responses or version.published_at is not None
+
+    @admin.display(description=_("status"))
+    def state(self, version):
+        return STATUS_LABELS[version.status()]
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_frozen:
@@ -156,6 +184,11 @@ class SurveyVersionAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
+            path(
+                "<int:version_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="surveys_surveyversion_publish",
+            ),
             path(
                 "<int:version_id>/new-version/",
                 self.admin_site.admin_view(self.new_version_view),
@@ -179,6 +212,33 @@ class SurveyVersionAdmin(admin.ModelAdmin):
         )
         return redirect("admin:surveys_surveyversion_change", successor.pk)
 
+    def publish_view(self, request, version_id: int):
+        """POST: put a draft in force, now or from `publish_from`; admin role only."""
+        version = get_object_or_404(SurveyVersion.objects.select_related("survey"), pk=version_id)
+        if request.method != "POST":
+            return redirect("admin:surveys_surveyversion_change", version_id)
+        if not may_publish(request.user, version.survey):
+            raise PermissionDenied
+        try:
+            at = _publish_from(request.POST.get("publish_from", ""), version)
+            version.publish(by=request.user, at=at)
+        except PublishError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            AuditEvent.record(
+                request, "survey.published", version, at=version.published_at.isoformat()
+            )
+            self.message_user(
+                request,
+                _("Version %(n)s is published from %(at)s.")
+                % {
+                    "n": version.number,
+                    "at": timezone.localtime(version.published_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                messages.SUCCESS,
+            )
+        return redirect("admin:surveys_surveyversion_change", version_id)
+
     @admin.action(description=_("Create a new version (copy of the selected one)"))
     def create_new_version(self, request, queryset):
         created = [version.new_version() for version in queryset]
@@ -196,7 +256,27 @@ class SurveyVersionAdmin(admin.ModelAdmin):
                 "admin:surveys_surveyversion_new_version", args=[obj.pk]
             )
             context["is_frozen"] = obj.is_frozen
+            context["publication"] = {
+                "status_label": STATUS_LABELS[obj.status()],
+                "is_draft": obj.is_draft,
+                "can_publish": obj.is_draft and may_publish(request.user, obj.survey),
+                "url": reverse("admin:surveys_surveyversion_publish", args=[obj.pk]),
+            }
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def _publish_from(text: str, version: SurveyVersion):
+    """The optional start (a local date and time from the form), or None for now."""
+    from datetime import datetime
+
+    if not text:
+        return None
+    try:
+        naive = datetime.fromisoformat(text)
+    except ValueError:
+        raise PublishError(_("Give the start as a date and time, e.g. 2026-07-01 07:30.")) from None
+    zone = version.survey.office.tz if version.survey.office_id else timezone.get_current_timezone()
+    return timezone.make_aware(naive, zone) if timezone.is_naive(naive) else naive
 
 
 # --- Responses (read-only: they are evidence) ------------------------------------------

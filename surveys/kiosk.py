@@ -10,11 +10,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from offices.models import CounterSession, Desk, Kiosk, Office, StaffMember
-from surveys.models import SCALE_LABELS, Survey, SurveyVersion, Variant
+from surveys.models import SCALE_LABELS, SurveyVersion, Variant
+from surveys.publication import version_ids_in_force
 from surveys.submission import LANGUAGES, VersionSpec, load_spec
 
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "fa": "فارسی"}
@@ -71,19 +72,12 @@ def ui_strings() -> dict[str, dict[str, str]]:
 def current_versions(
     office: Office, variant: str = Variant.KIOSK
 ) -> tuple[SurveyVersion | None, SurveyVersion | None]:
-    """The core and extension versions a kiosk (or phone, variant "full") asks now.
-
-    Falls back to the other variant when the office has none of this one.
-    """
-    other = Variant.FULL if variant == Variant.KIOSK else Variant.KIOSK
-    core = Survey.objects.core_for(office, variant) or Survey.objects.core_for(office, other)
-    extension = Survey.objects.extension_for(office, variant) or Survey.objects.extension_for(
-        office, other
-    )
-    return (
-        core.current_version() if core else None,
-        extension.current_version() if extension else None,
-    )
+    """The core and extension versions a kiosk (or phone, variant "full") asks now: the
+    published versions in force (drafts never). Falls back to the other variant when
+    the office has none of this one (surveys.publication)."""
+    ids = version_ids_in_force(office, variant, timezone.now())
+    versions = SurveyVersion.objects.in_bulk([i for i in ids if i is not None])
+    return tuple(versions.get(i) if i is not None else None for i in ids)
 
 
 def initials(full_name: str) -> str:

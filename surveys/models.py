@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -147,7 +148,8 @@ class Variant(models.TextChoices):
 
 class SurveyQuerySet(models.QuerySet):
     def core_for(self, office: Office, variant: str) -> Survey | None:
-        """The core survey that applies to `office`: the one defined nearest above it."""
+        """The core survey that applies to `office`: the one in force defined nearest above
+        it (the kiosk itself reads surveys.publication, which follows the same rule)."""
         ancestor_paths = [
             office.unit.path[:i]
             for i in range(
@@ -155,13 +157,21 @@ class SurveyQuerySet(models.QuerySet):
             )
         ]
         return (
-            self.filter(is_active=True, variant=variant, unit__path__in=ancestor_paths)
-            .order_by("-unit__depth")
+            self.in_force()
+            .filter(variant=variant, unit__path__in=ancestor_paths)
+            .order_by("-unit__depth", "pk")
             .first()
         )
 
     def extension_for(self, office: Office, variant: str) -> Survey | None:
-        return self.filter(is_active=True, variant=variant, office=office).first()
+        return self.in_force().filter(variant=variant, office=office).order_by("pk").first()
+
+    def in_force(self, at: datetime | None = None):
+        """Active surveys with a version published by `at` (a survey of drafts serves nothing)."""
+        published = SurveyVersion.objects.filter(
+            survey=models.OuterRef("pk"), published_at__lte=at or timezone.now()
+        )
+        return self.filter(models.Exists(published), is_active=True)
 
 
 class Survey(models.Model):
@@ -211,8 +221,42 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def current_version(self) -> SurveyVersion | None:
-        return self.versions.order_by("-number").first()
+    def current_version(self, at: datetime | None = None) -> SurveyVersion | None:
+        """The version in force at `at` (default now): the latest published by then.
+        Drafts and versions published from a later date are never served."""
+        return (
+            self.versions.filter(published_at__lte=at or timezone.now())
+            .order_by("-published_at", "-number")
+            .first()
+        )
+
+
+# A kiosk switches to a newly published version at its next idle start screen, and an
+# offline kiosk keeps asking the old one until it is back: ratings against the version
+# a newer one replaced are accepted when given up to this long after the replacement
+# (the server's limit for queued ratings, surveys.submission.OFFLINE_MAX_AGE).
+SUPERSEDED_GRACE = timedelta(days=14)
+
+
+def version_in_force(
+    timeline: list[tuple[int, datetime]], version_id: int, moment: datetime
+) -> str:
+    """Whether a rating given at `moment` may be recorded against `version_id`.
+
+    `timeline` is the survey's published versions as (id, published_at). Returns "" when
+    it may, else why not: "draft" (never published), "not_yet" (published from a later
+    date) or "superseded" (replaced more than SUPERSEDED_GRACE before `moment`).
+    """
+    published = dict(timeline)
+    if version_id not in published:
+        return "draft"
+    start = published[version_id]
+    if start > moment:
+        return "not_yet"
+    later = [at for vid, at in timeline if vid != version_id and at > start]
+    if later and min(later) + SUPERSEDED_GRACE <= moment:
+        return "superseded"
+    return ""
 
 
 class SurveyVersion(models.Model):
@@ -224,6 +268,16 @@ class SurveyVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     note = models.CharField(_("what changed"), max_length=300, blank=True)
+    # A draft (no publication time) is never served; see `publish`.
+    published_at = models.DateTimeField(_("published from"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
 
     class Meta:
         verbose_name = _("survey version")
@@ -238,11 +292,40 @@ class SurveyVersion(models.Model):
 
     @property
     def is_frozen(self) -> bool:
+        """Published (or answered): what it asks can no longer change."""
+        if self.published_at is not None:
+            return True
         return (
             Response.objects.filter(Q(survey_version=self) | Q(extension_version=self)).exists()
             if self.pk
             else False
         )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
+
+    def status(self, at: datetime | None = None) -> str:
+        """draft, scheduled, current or superseded (at `at`, default now)."""
+        at = at or timezone.now()
+        if self.published_at is None:
+            return "draft"
+        if self.published_at > at:
+            return "scheduled"
+        current = self.survey.current_version(at)
+        return "current" if current and current.pk == self.pk else "superseded"
+
+    def publish(self, by=None, at: datetime | None = None) -> None:
+        """Put this draft in force from `at` (default now). Only an admin-role user may
+        (the admin checks `offices.models.role_over`); a version without questions,
+        or one already published, cannot be."""
+        if self.published_at is not None:
+            raise PublishError(_("This version is already published."))
+        if not self.items.exists():
+            raise PublishError(_("A version without questions cannot be published."))
+        self.published_at = at or timezone.now()
+        self.published_by = by if by is not None and by.is_authenticated else None
+        self.save(update_fields=["published_at", "published_by"])
 
     @transaction.atomic
     def new_version(self, note: str = "") -> SurveyVersion:
@@ -265,6 +348,12 @@ class SurveyVersion(models.Model):
 
 class FrozenVersionError(Exception):
     pass
+
+
+class PublishError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
 
 
 class SurveyItem(models.Model):

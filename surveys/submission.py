@@ -41,6 +41,7 @@ from surveys.models import (
     Response,
     SurveyItem,
     SurveyVersion,
+    Variant,
 )
 
 LANGUAGES = ("vi", "en", "fa")
@@ -363,6 +364,17 @@ def kiosk_misuse_reason(response: Response, kiosk: Kiosk, answer_count: int) -> 
     return "; ".join(reasons)[:200]
 
 
+def refuse_unless_in_force(specs, office: Office, variant: str, moment: datetime) -> None:
+    """SubmissionError unless every version was in force at the office at `moment`:
+    published by then, not long replaced, of an active survey the office uses."""
+    from surveys.publication import refusal
+
+    refused = refusal(specs, office, variant, moment)
+    if refused is not None:
+        code, message, key = refused
+        raise SubmissionError(message, field=key, code=code)
+
+
 # --- The kiosk payload ---------------------------------------------------------------
 
 
@@ -479,9 +491,11 @@ def rating_from_payload(
     _check_belongs(StaffMember, staff_id, office, "staff")
     started = _parse_time(payload, "started_at", required=True)
     submitted = _parse_time(payload, "submitted_at", required=True)
+    started, submitted = clamp_times(started, submitted, received)
+    # Before the answers: a draft's or a retired survey's rating is refused for that reason.
+    refuse_unless_in_force(specs, office, Variant.KIOSK, submitted)
     # Messages go back in the request's language (Accept-Language), question texts too.
     answers = build_answers(specs, _answer_values(payload), (get_language() or "vi")[:2])
-    started, submitted = clamp_times(started, submitted, received)
     response = Response(
         id=rating_id,
         survey_version_id=specs[0].id,

@@ -38,6 +38,7 @@ from surveys.models import (
     SurveyVersion,
     Variant,
 )
+from surveys.publication import refusal
 from surveys.submission import (
     MAX_BODY_BYTES,
     SubmissionError,
@@ -462,7 +463,13 @@ def _specs(token: FormToken | None, office: Office) -> list | None:
         return None
     ids = [token.version_id] + ([token.extension_id] if token.extension_id else [])
     specs = [load_spec(version_id) for version_id in ids]
-    return specs if all(spec and spec.applies_to(office) for spec in specs) else None
+    if not all(spec and spec.applies_to(office) for spec in specs):
+        return None
+    # A form opened before a newer version was published is still accepted; a draft,
+    # an inactive survey or another office's is not (surveys.publication).
+    if refusal(specs, office, Variant.FULL, timezone.now()) is not None:
+        return None
+    return specs
 
 
 def _form_unavailable(request):

@@ -434,10 +434,14 @@ def test_heartbeat_updates_last_seen_and_tells_the_page_what_to_show(client, kio
     assert first.status_code == 200
     kiosk.kiosk.refresh_from_db()
     assert timezone.now() - kiosk.kiosk.last_seen_at < timedelta(seconds=5)
-    # A new version changes the fingerprint, so the kiosk reloads at its next start screen.
-    kiosk_version.new_version()
+    # A draft changes nothing; publishing it changes the fingerprint, so the kiosk
+    # reloads at its next start screen.
+    draft = kiosk_version.new_version()
     second = client.post(url, data="{}", content_type="application/json", **auth)
-    assert second.json()["config"] != first.json()["config"]
+    assert second.json()["config"] == first.json()["config"]
+    draft.publish()
+    third = client.post(url, data="{}", content_type="application/json", **auth)
+    assert third.json()["config"] != first.json()["config"]
 
 
 def test_heartbeat_without_credential_is_refused(client, kiosk):
