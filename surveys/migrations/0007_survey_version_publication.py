@@ -15,7 +15,7 @@ def publish_existing(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0005_refused_submissions'),
+        ('surveys', '0006_dossier_arming_api_channel'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
