@@ -33,9 +33,21 @@ from surveys.models import (
 
 
 class ChoiceInline(admin.TabularInline):
+    """An answered question's choices are read-only: none added, changed or removed
+    (other choices make a new question)."""
+
     model = Choice
     extra = 0
     fields = ["position", "code", "text_vi", "text_en", "text_fa"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None and obj.is_answered else []
+
+    def has_add_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_answered)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_answered)
 
 
 @admin.register(Question)
@@ -51,9 +63,10 @@ class QuestionAdmin(admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        # Once answered, a question's code and kind are what its answers mean.
-        if obj is not None and obj.answers.exists():
-            return ["code", "kind"]
+        # Once answered, everything a question says is what its answers mean: new wording
+        # is a new question; a typo is fixed with Question.correct_text (audited).
+        if obj is not None and obj.is_answered:
+            return ["code", "kind", "factor", "reasons", "text_vi", "text_en", "text_fa"]
         return []
 
 

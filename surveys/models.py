@@ -109,6 +109,17 @@ class Question(TranslatedText):
             )
         ]
 
+    # What an answer means: frozen once the question has answers (history never changes;
+    # new wording is a new question, whose code reports follow from then on).
+    FROZEN_FIELDS = ("code", "kind", "factor", "reasons_id", "text_vi", "text_en", "text_fa")
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.is_answered:
+            stored = Question.objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS).first()
+            if stored and any(stored[f] != getattr(self, f) for f in self.FROZEN_FIELDS):
+                raise FrozenQuestionError(self.code)
+        super().save(*args, **kwargs)
+
     @property
     def is_scored(self) -> bool:
         return self.kind in (QuestionKind.SCALE5, QuestionKind.YESNO)
@@ -116,6 +127,25 @@ class Question(TranslatedText):
     @property
     def has_choices(self) -> bool:
         return self.kind in (QuestionKind.CHOICE, QuestionKind.MULTI)
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.pk) and Answer.objects.filter(question_id=self.pk).exists()
+
+    def correct_text(self, language: str, text: str, *, by=None, reason: str) -> None:
+        """Fix a typo in one translation of an answered question, audited: the only change
+        an answered question allows (its kind, factor and choices never change)."""
+        from offices.models import AuditEvent
+
+        if language not in ("vi", "en", "fa") or not text.strip() or not reason.strip():
+            raise ValueError("a correction needs a language, the new text and a reason")
+        field = f"text_{language}"
+        old = getattr(self, field)
+        Question.objects.filter(pk=self.pk).update(**{field: text})
+        setattr(self, field, text)
+        AuditEvent.record(
+            by, "question.corrected", self, language=language, old=old, new=text, reason=reason
+        )
 
     def is_low(self, score: int | None) -> bool:
         if self.kind == QuestionKind.SCALE5:
@@ -139,6 +169,34 @@ class Choice(TranslatedText):
         constraints = [
             models.UniqueConstraint(fields=["question", "code"], name="choice_code_unique")
         ]
+
+    def save(self, *args, **kwargs):
+        _guard_choice(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _choice_frozen(self):
+            raise FrozenQuestionError(self.code)
+        return super().delete(*args, **kwargs)
+
+
+def _choice_frozen(choice: Choice) -> bool:
+    return (
+        bool(choice.question_id) and Answer.objects.filter(question_id=choice.question_id).exists()
+    )
+
+
+def _guard_choice(choice: Choice) -> None:
+    """An answered question's existing choices never change (a new choice may be added)."""
+    if choice.pk and _choice_frozen(choice):
+        fields = ("question_id", "code", "position", "text_vi", "text_en", "text_fa")
+        stored = Choice.objects.filter(pk=choice.pk).values(*fields).first()
+        if stored and any(stored[f] != getattr(choice, f) for f in fields):
+            raise FrozenQuestionError(choice.code)
+
+
+class FrozenQuestionError(Exception):
+    """An answered question (or one of its choices) cannot change: make a new one."""
 
 
 class Variant(models.TextChoices):

@@ -46,7 +46,8 @@ def test_an_answered_questions_code_and_kind_are_read_only(admin, kiosk_version,
     make_response(kiosk_version, tree.office_a, {bank.overall: 5, bank.polite: 1})
     page = admin.get(url)
     assert 'name="kind"' not in page.text and 'name="code"' not in page.text
-    assert 'name="text_vi"' in page.text  # wording can still be corrected
+    # Wording too is frozen once answered: a typo goes through Question.correct_text.
+    assert 'name="text_vi"' not in page.text
 
 
 def test_the_version_list_shows_which_versions_are_frozen(
