@@ -49,6 +49,7 @@ def ui_strings() -> dict[str, dict[str, str]]:
                 "skip": _("Skip"),
                 "next": _("Continue"),
                 "send": _("Send"),
+                "done": _("Done"),
                 "yes": _("Yes"),
                 "no": _("No"),
                 "choose_all": _("Choose all that apply, then continue."),
@@ -184,6 +185,7 @@ def screen_for(
             questions.update(_question_json(spec))
     config = {
         "kiosk": kiosk.pk if kiosk else None,
+        "office": office.pk,
         "version": core.id if core else None,
         "extension_version": extension.id if extension else None,
         "desk": desk.pk if desk else None,

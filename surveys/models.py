@@ -541,6 +541,11 @@ class Response(models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     is_misuse = models.BooleanField(_("flagged as misuse"), default=False)
     misuse_reason = models.CharField(_("misuse reason"), max_length=200, blank=True)
+    completed = models.BooleanField(
+        _("completed in full"),
+        default=True,
+        help_text=_("False when the citizen stopped before the last question (kiosk)."),
+    )
     dossier_code = models.CharField(_("dossier code"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 

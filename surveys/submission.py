@@ -279,7 +279,11 @@ def is_blank(value) -> bool:
 
 
 def build_answers(
-    specs: list[VersionSpec], values: dict[str, object], language: str = "vi"
+    specs: list[VersionSpec],
+    values: dict[str, object],
+    language: str = "vi",
+    *,
+    headline_only: bool = False,
 ) -> list[Answer]:
     """Validate `values` (question code → value) against the versions; all or nothing.
 
@@ -297,9 +301,14 @@ def build_answers(
             field=unknown[0][:100],
         )
     for spec in specs:
-        for code in spec.order:
+        # A rating the citizen left before the end (the kiosk's "Done", or walking away)
+        # needs only the headline: the first question of the core survey.
+        order = spec.order[:1] if headline_only else spec.order
+        if headline_only and spec is not specs[0]:
+            order = ()
+        for code in order:
             question = spec.questions[code]
-            if question.required and is_blank(values.get(code)):
+            if (question.required or headline_only) and is_blank(values.get(code)):
                 raise SubmissionError(
                     _("Please answer: “%(question)s”.") % {"question": question.text(language)},
                     field=code,
@@ -494,8 +503,16 @@ def rating_from_payload(
     started, submitted = clamp_times(started, submitted, received)
     # Before the answers: a draft's or a retired survey's rating is refused for that reason.
     refuse_unless_in_force(specs, office, Variant.KIOSK, submitted)
+    completed = payload.get("completed", True)
+    if not isinstance(completed, bool):
+        raise SubmissionError(_("“completed” must be true or false."), field="completed")
     # Messages go back in the request's language (Accept-Language), question texts too.
-    answers = build_answers(specs, _answer_values(payload), (get_language() or "vi")[:2])
+    answers = build_answers(
+        specs,
+        _answer_values(payload),
+        (get_language() or "vi")[:2],
+        headline_only=not completed,
+    )
     response = Response(
         id=rating_id,
         survey_version_id=specs[0].id,
@@ -510,6 +527,7 @@ def rating_from_payload(
         submitted_at=submitted,
         received_at=received,
         ip_address=ip_address,
+        completed=completed,
     )
     return response, answers, specs
 

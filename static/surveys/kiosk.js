@@ -29,7 +29,7 @@
   var options = document.getElementById("question-options");
   var pending = document.getElementById("pending");
   var buttons = {};
-  ["back", "skip", "next"].forEach(function (name) {
+  ["back", "skip", "next", "done"].forEach(function (name) {
     buttons[name] = screens.question.querySelector('[data-action="' + name + '"]');
   });
 
@@ -86,6 +86,7 @@
       url.searchParams.set("lang", code);
       link.setAttribute("href", url.pathname + url.search);
     });
+    renderStart();
     updatePending();
   }
 
@@ -103,15 +104,15 @@
   }
 
   function reset() {
+    if (rating) close(false); // walked away: what was answered is sent, never discarded
     rating = null;
     setLanguage(DEFAULT_LANGUAGE);
     show("start");
     if (mustReload) reloadIfOnline();
   }
 
-  function start(target) {
-    if (queueFull()) return updatePending();
-    rating = {
+  function newRating(target) {
+    return {
       id: uuid(),
       staff: officerFor(target),
       startedAt: now(),
@@ -120,8 +121,59 @@
       answers: {},
       reasonsFor: {},
     };
+  }
+
+  // "Start" for a survey whose headline cannot be answered on the start screen.
+  function start(target) {
+    if (queueFull()) return updatePending();
+    rating = newRating(target);
     renderQuestion();
     show("question");
+  }
+
+  // The first tap counts: a face on the start screen answers the headline question and
+  // the rating is queued at once (as a draft the follow-ups complete). Every follow-up is
+  // optional; "Done", walking away or a reboot sends what was answered.
+  function begin(value) {
+    if (queueFull()) return updatePending();
+    rating = newRating(null); // the one officer serving, or nobody
+    var head = rating.steps[0];
+    rating.answers[head] = value;
+    followUp(head);
+    saveDraft();
+    rating.index = 1;
+    if (rating.index >= rating.steps.length) return finish();
+    renderQuestion();
+    show("question");
+  }
+
+  function renderStart() {
+    var holder = document.getElementById("start-options");
+    var head = config.questions[config.order[0]];
+    if (!holder || !head || (head.kind !== "scale5" && head.kind !== "yesno")) return;
+    // Several officers serving: the citizen first taps the one who served (their buttons
+    // start the rating), so the faces stay on the next screen.
+    var chooser = document.getElementById("officers");
+    if (chooser && chooser.querySelector(".officer-choice")) return;
+    holder.textContent = "";
+    holder.className = "options start-options options-" + head.kind;
+    holder.hidden = false;
+    var question = document.getElementById("start-question");
+    question.textContent = textOf(head);
+    question.hidden = false;
+    var values = head.kind === "scale5" ? [5, 4, 3, 2, 1] : [1, 0];
+    values.forEach(function (value) {
+      var label = head.kind === "scale5" ? t("scale_" + value) : t(value ? "yes" : "no");
+      var icon = head.kind === "scale5" ? "face-" + value : value ? "icon-yes" : "icon-no";
+      var button = optionButton(label, false, icon, function () {
+        begin(value);
+      });
+      if (head.kind === "scale5") button.classList.add("face", "face-" + value);
+      else button.classList.add(value ? "yes" : "no");
+      holder.appendChild(button);
+    });
+    var startButton = root.querySelector("[data-action=start]");
+    if (startButton) startButton.hidden = true;
   }
 
   function svgIcon(id) {
@@ -213,7 +265,10 @@
     var free = question.kind === "multi" || question.kind === "text";
     buttons.next.hidden = !free;
     buttons.next.textContent = last ? t("send") : t("next");
-    buttons.skip.hidden = free || question.required;
+    // Follow-ups are optional: only the headline (step 0) must be answered.
+    buttons.skip.hidden = free || (rating.index === 0 && question.required);
+    buttons.back.hidden = rating.index === 0;
+    buttons.done.hidden = !(config.order[0] in rating.answers); // always, once there is a rating
   }
 
   function isLow(question, value) {
@@ -244,6 +299,7 @@
   function choose(code, value, button) {
     rating.answers[code] = value;
     followUp(code);
+    saveDraft();
     options.querySelectorAll(".option").forEach(function (other) {
       other.setAttribute("aria-pressed", String(other === button));
     });
@@ -259,6 +315,7 @@
     if (at >= 0) chosen.splice(at, 1);
     else chosen.push(choice);
     rating.answers[code] = chosen;
+    saveDraft();
     button.setAttribute("aria-pressed", String(at < 0));
   }
 
@@ -281,40 +338,77 @@
     var code = rating.steps[rating.index];
     delete rating.answers[code];
     followUp(code);
+    saveDraft();
     advance();
   }
 
-  function next() {
+  function takeText() {
     var code = rating.steps[rating.index];
     var area = document.getElementById("answer-text");
     if (area) rating.answers[code] = area.value.trim();
     var value = rating.answers[code];
     if (value === "" || (Array.isArray(value) && !value.length)) delete rating.answers[code];
+  }
+
+  function next() {
+    takeText();
+    saveDraft();
     advance();
   }
 
+  // "Done": the citizen stops here; what was answered is sent.
+  function done() {
+    takeText();
+    close(false);
+    rating = null;
+    show("thanks");
+  }
+
   function finish() {
-    var answers = rating.steps
+    close(true);
+    rating = null;
+    show("thanks");
+  }
+
+  // The payload the server receives. It carries what the screen showed when the rating
+  // was given (office, desk, officer, versions), so a rating sent later is credited to
+  // where and whom it was given, not to where the kiosk is by then.
+  function payloadOf(current, completed) {
+    var answers = current.steps
       .filter(function (code) {
-        return code in rating.answers;
+        return code in current.answers;
       })
       .map(function (code) {
-        return { question: code, value: rating.answers[code] };
+        return { question: code, value: current.answers[code] };
       });
-    var payload = {
-      id: rating.id,
+    return {
+      id: current.id,
       version: config.version,
       extension_version: config.extension_version,
+      office: config.office,
       desk: config.desk,
-      staff: rating.staff,
+      staff: current.staff,
       language: language,
-      started_at: rating.startedAt,
+      started_at: current.startedAt,
       submitted_at: now(),
+      completed: completed,
       answers: answers,
     };
-    rating = null;
-    if (!preview) enqueue(payload);
-    show("thanks");
+  }
+
+  // A draft sits in the queue (so a reboot keeps it) but is not sent until closed.
+  function saveDraft() {
+    if (preview || !rating) return;
+    var payload = payloadOf(rating, false);
+    payload.draft = true;
+    upsert(payload);
+  }
+
+  function close(completed) {
+    if (preview || !rating) return;
+    if (!(rating.steps[0] in rating.answers)) return; // nothing given yet
+    upsert(payloadOf(rating, completed));
+    flush();
   }
 
   // --- Time and identifiers ---------------------------------------------------------
@@ -397,12 +491,29 @@
     return loadQueue().length >= QUEUE_MAX;
   }
 
-  function enqueue(payload) {
+  function upsert(payload) {
     var queue = loadQueue();
-    queue.push(payload);
+    var at = -1;
+    queue.forEach(function (item, index) {
+      if (item.id === payload.id) at = index;
+    });
+    if (at >= 0) queue[at] = payload;
+    else queue.push(payload);
     saveQueue(queue);
     updatePending();
-    flush();
+  }
+
+  // Drafts left by a reboot or a crash are closed as they stand: sent, never lost.
+  function closeLeftDrafts() {
+    var queue = loadQueue();
+    var left = false;
+    queue.forEach(function (item) {
+      if (item.draft) {
+        delete item.draft;
+        left = true;
+      }
+    });
+    if (left) saveQueue(queue);
   }
 
   function dequeue(id) {
@@ -427,7 +538,9 @@
   }
 
   function updatePending() {
-    var count = loadQueue().length;
+    var count = loadQueue().filter(function (item) {
+      return !item.draft;
+    }).length;
     pending.hidden = count === 0;
     pending.classList.toggle("is-large", count >= QUEUE_WARN);
     var text = count >= QUEUE_WARN ? t("pending_large") : t("pending");
@@ -480,7 +593,7 @@
   function flush() {
     if (sending || preview) return;
     var queue = loadQueue();
-    if (!queue.length) return;
+    if (!queue.length || queue[0].draft) return;
     var item = queue[0];
     sending = true;
     post(ratingUrl, item)
@@ -631,6 +744,7 @@
     var action = target.getAttribute("data-action");
     if (target.hasAttribute("data-lang")) setLanguage(target.getAttribute("data-lang"));
     else if (action === "start") start(target);
+    else if (action === "done") done();
     else if (officerAction(target, action)) return;
     else if (action === "back") back();
     else if (action === "skip") skip();
@@ -654,6 +768,7 @@
     if (current === "thanks" && Date.now() - shownAt > Math.min(THANKS_SECONDS * 1000, idleMs)) {
       reset();
     } else if (current === "question" && quiet > idleMs) {
+      // reset() closes the rating: the answers given so far are sent.
       reset();
     } else if (current === "start" && language !== DEFAULT_LANGUAGE && quiet > idleMs) {
       setLanguage(DEFAULT_LANGUAGE);
@@ -669,6 +784,8 @@
     heartbeat();
   });
 
+  renderStart();
+  if (!preview) closeLeftDrafts();
   updatePending();
   if (!preview) {
     flush();

@@ -532,3 +532,37 @@ def test_a_heartbeat_with_an_odd_body_still_counts_and_keeps_no_queue_figure(cli
     assert reply.status_code == 200 and reply.json()["refused_ack"] == []
     device = Kiosk.objects.get(pk=kiosk.kiosk.pk)
     assert device.last_heard_at is not None and device.queue_length is None
+
+
+# --- Ratings the citizen left before the end ---------------------------------------------
+
+
+def test_a_rating_left_before_the_end_needs_only_the_headline(kiosk, kiosk_version, post_rating):
+    partial = rating_payload(
+        kiosk_version, completed=False, answers=[{"question": "overall", "value": 2}]
+    )
+    reply = post_rating(kiosk.credential, partial)
+    assert reply.status_code == 201
+    response = Response.objects.get()
+    assert response.completed is False
+    assert list(response.answers.values_list("question__code", "score")) == [("overall", 2)]
+    # A complete rating still needs every required answer.
+    full = rating_payload(kiosk_version, answers=[{"question": "overall", "value": 2}])
+    assert post_rating(kiosk.credential, full).json()["field"] == "polite"
+    assert Response.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"completed": False, "answers": [{"question": "polite", "value": 1}]},  # no headline
+        {"completed": "no"},
+        {"completed": 0},
+    ],
+)
+def test_a_partial_rating_without_its_headline_or_with_an_odd_flag_is_refused(
+    kiosk, kiosk_version, post_rating, fields
+):
+    reply = post_rating(kiosk.credential, _bad(kiosk_version, **fields))
+    assert reply.status_code == 422 and reply.json()["final"] is True
+    assert nothing_stored()
