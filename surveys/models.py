@@ -544,6 +544,7 @@ class Response(models.Model):
     completed = models.BooleanField(
         _("completed in full"),
         default=True,
+        db_default=True,  # bulk loaders (generate_ratings, bench) write rows with COPY
         help_text=_("False when the citizen stopped before the last question (kiosk)."),
     )
     dossier_code = models.CharField(_("dossier code"), max_length=64, blank=True)
