@@ -16,7 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.qr import qr_svg
+<<<<<<< HEAD
 from offices.models import ROLE_RANK, AuditEvent, Kiosk, Role, role_over
+=======
+from offices.models import AuditEvent, Kiosk, KioskAssignment
+>>>>>>> 74a8c6d (Kiosk assignment history: a rating is credited to the office its kiosk belonged to when it was given)
 from surveys.models import (
     Answer,
     Choice,
@@ -347,6 +351,20 @@ class RefusedSubmissionAdmin(admin.ModelAdmin):
 # --- Kiosks -------------------------------------------------------------------------------
 
 
+class AssignmentInline(admin.TabularInline):
+    """Where the kiosk has been: written when its office or desk changes, never edited."""
+
+    model = KioskAssignment
+    extra = 0
+    fields = ["office", "desk", "valid_from", "valid_until"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["-valid_from"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Kiosk)
 class KioskAdmin(admin.ModelAdmin):
     """Create a kiosk → its one-time enrolment link and QR code; revoke; rotate."""
@@ -357,6 +375,7 @@ class KioskAdmin(admin.ModelAdmin):
     list_select_related = ["office", "desk"]
     autocomplete_fields = ["office", "desk"]
     actions = ["rotate_credentials", "revoke_credentials"]
+    inlines = [AssignmentInline]
     fields = ["office", "desk", "name", "idle_seconds", "min_seconds_between_ratings"]
     readonly_fields = [
         "enrolled_at",

@@ -430,6 +430,27 @@ def _version(payload: dict, key: str, office: Office, *, required: bool) -> Vers
     return spec
 
 
+def _assignment(payload: dict, kiosk: Kiosk, given: datetime):
+    """The office (and desk) the kiosk belonged to when the rating was given, from its
+    assignment history; a final refusal when it belonged to none, or not to the office
+    the rating names. Never a guess: a moved kiosk's queued ratings keep their office."""
+    office_id = _optional_id(payload, "office")
+    assignment = kiosk.assignment_for(given, office_id)
+    if assignment is not None:
+        return assignment
+    if office_id is not None:
+        raise SubmissionError(
+            _("This kiosk did not belong to that office when the rating was given."),
+            field="office",
+            code="office_mismatch",
+        )
+    raise SubmissionError(
+        _("This kiosk belonged to no office when the rating was given."),
+        field="submitted_at",
+        code="no_office_at_time",
+    )
+
+
 def _check_belongs(model, pk: int | None, office: Office, key: str) -> None:
     if pk is not None and not model.objects.filter(pk=pk, office=office).exists():
         raise SubmissionError(
@@ -488,6 +509,13 @@ def rating_from_payload(
     language = payload.get("language", "vi")
     if language not in LANGUAGES:
         raise SubmissionError(_("Unknown language."), field="language")
+    started = _parse_time(payload, "started_at", required=True)
+    submitted = _parse_time(payload, "submitted_at", required=True)
+    started, submitted = clamp_times(started, submitted, received)
+    assigned_desk = None
+    if kiosk is not None:  # a kiosk's rating counts where the kiosk was when it was given
+        assignment = _assignment(payload, kiosk, submitted)
+        office, assigned_desk = assignment.office, assignment.desk_id
     specs = [
         _version(payload, "version", office, required=True),
         _version(payload, "extension_version", office, required=False),
@@ -495,12 +523,9 @@ def rating_from_payload(
     specs = [s for s in specs if s is not None]
     desk_id = _optional_id(payload, "desk")
     staff_id = _optional_id(payload, "staff")
-    if kiosk is None or desk_id != kiosk.desk_id:
+    if kiosk is None or desk_id != assigned_desk:
         _check_belongs(Desk, desk_id, office, "desk")
     _check_belongs(StaffMember, staff_id, office, "staff")
-    started = _parse_time(payload, "started_at", required=True)
-    submitted = _parse_time(payload, "submitted_at", required=True)
-    started, submitted = clamp_times(started, submitted, received)
     # Before the answers: a draft's or a retired survey's rating is refused for that reason.
     refuse_unless_in_force(specs, office, Variant.KIOSK, submitted)
     completed = payload.get("completed", True)
