@@ -916,7 +916,8 @@ class KioskAssignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kiosk_id} @ {self.office_id} {self.valid_from or '…'} – {self.valid_until or '…'}"
+        span = f"{self.valid_from or '…'} – {self.valid_until or '…'}"
+        return f"{self.kiosk_id} @ {self.office_id} {span}"
 
 
 class Membership(models.Model):
