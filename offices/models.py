@@ -682,6 +682,13 @@ class Kiosk(models.Model):
     queue_reported_at = models.DateTimeField(
         _("queue reported at"), null=True, blank=True, editable=False
     )
+    # The misuse check's state, read and written under a lock on this row (surveys.misuse):
+    # when the last "fresh" rating (sent as soon as it was given) arrived, the latest time a
+    # delivered rating was given, and the live ratings counted in the current minute.
+    last_fresh_rating_at = models.DateTimeField(null=True, blank=True, editable=False)
+    latest_rating_given_at = models.DateTimeField(null=True, blank=True, editable=False)
+    live_window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    live_window_count = models.PositiveIntegerField(default=0, editable=False)
     # Since when the kiosk has its current office and desk (None: since it was set up):
     # a rating given after this is the current office's without reading the history.
     assigned_at = models.DateTimeField(_("at this office since"), null=True, editable=False)

@@ -16,11 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from common.qr import qr_svg
-<<<<<<< HEAD
-from offices.models import ROLE_RANK, AuditEvent, Kiosk, Role, role_over
-=======
-from offices.models import AuditEvent, Kiosk, KioskAssignment
->>>>>>> 74a8c6d (Kiosk assignment history: a rating is credited to the office its kiosk belonged to when it was given)
+from offices.models import ROLE_RANK, AuditEvent, Kiosk, KioskAssignment, Role, role_over
 from surveys.models import (
     Answer,
     Choice,

@@ -350,29 +350,6 @@ def too_fast(started: datetime | None, submitted: datetime, answer_count: int) -
     return seconds if seconds < needed else None
 
 
-def kiosk_misuse_reason(response: Response, kiosk: Kiosk, answer_count: int) -> str:
-    """Why this kiosk rating looks like button-pressing rather than a citizen, or ""."""
-    reasons = []
-    seconds = too_fast(response.started_at, response.submitted_at, answer_count)
-    if seconds is not None:
-        reasons.append(f"completed in {seconds:.1f} s for {answer_count} answers")
-    gap = kiosk.min_seconds_between_ratings
-    if gap:
-        window = timedelta(seconds=gap)
-        neighbour = (
-            Response.objects.filter(
-                kiosk=kiosk,
-                submitted_at__gt=response.submitted_at - window,
-                submitted_at__lt=response.submitted_at + window,
-            )
-            .exclude(pk=response.pk)
-            .exists()
-        )
-        if neighbour:
-            reasons.append(f"another rating from this kiosk within {gap} s")
-    return "; ".join(reasons)[:200]
-
-
 def refuse_unless_in_force(specs, office: Office, variant: str, moment: datetime) -> None:
     """SubmissionError unless every version was in force at the office at `moment`:
     published by then, not long replaced, of an active survey the office uses."""
@@ -560,12 +537,15 @@ def rating_from_payload(
 def parse_kiosk_rating(
     body: bytes, kiosk: Kiosk, *, received: datetime, ip_address: str | None = None
 ) -> tuple[Response, list[Answer], list[VersionSpec]]:
-    """Validate a kiosk's JSON body; the unsaved Response (misuse already judged) and answers."""
+    """Validate a kiosk's JSON body; the unsaved Response and answers. Only "too fast" is
+    judged here; the rest of the misuse check runs under the kiosk's lock when storing."""
     response, answers, specs = rating_from_payload(
         json_object(body), kiosk.office, received=received, kiosk=kiosk, ip_address=ip_address
     )
-    response.misuse_reason = kiosk_misuse_reason(response, kiosk, len(answers))
-    response.is_misuse = bool(response.misuse_reason)
+    seconds = too_fast(response.started_at, response.submitted_at, len(answers))
+    if seconds is not None:
+        response.misuse_reason = f"completed in {seconds:.1f} s for {len(answers)} answers"
+        response.is_misuse = True
     return response, answers, specs
 
 
@@ -575,11 +555,22 @@ def record_kiosk_rating(
     """Validate and store; (response, stored) where stored is False for a replayed id.
 
     When the integration API armed the rating's desk for a dossier ("dossier returned
-    at desk Y by officer X"), the rating carries that dossier and officer."""
+    at desk Y by officer X"), the rating carries that dossier and officer. Misuse is
+    judged under a lock on the kiosk's row (surveys/misuse.py)."""
+    from surveys import misuse
+
     response, answers, specs = parse_kiosk_rating(
         body, kiosk, received=timezone.now(), ip_address=ip_address
     )
-    stored = record_rating(response, answers, arming=armed_for(response))
+    with transaction.atomic():
+        state = misuse.KioskState.lock(kiosk)  # concurrent posts of this kiosk wait here
+        reasons = [response.misuse_reason] if response.misuse_reason else []
+        reasons += misuse.judge(response, kiosk, state)
+        response.misuse_reason = "; ".join(reasons)[:200]
+        response.is_misuse = bool(reasons)
+        stored = record_rating(response, answers, arming=armed_for(response))
+        if stored:
+            misuse.remember(response, kiosk, state)
     remember_frozen(*specs)
     return response, stored
 
