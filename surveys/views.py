@@ -117,6 +117,14 @@ def kiosk_page(request):
     return response
 
 
+def kiosk_service_worker(request):
+    """The kiosk's service worker (templates/surveys/kiosk_sw.js), served under /kiosk/ so
+    that it may control the kiosk page. Public: it holds no data, only asset addresses."""
+    response = render(request, "surveys/kiosk_sw.js", content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"  # browsers check for a new worker on each load
+    return response
+
+
 @never_cache
 def kiosk_enrol(request, token: str):
     """GET shows what is being enrolled; POST (one tap) stores the device credential."""

@@ -204,6 +204,7 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "reform:evidence": ("GET", "/reform/evidence/{evidence}/", READ_A),
         # surveys: kiosk
         "surveys:kiosk": ("GET", "/kiosk/", NOT_A_KIOSK),
+        "surveys:kiosk_sw": ("GET", "/kiosk/sw.js", PUBLIC),
         "surveys:kiosk_enrol": ("GET", "/kiosk/enrol/{enrol_token}/", PUBLIC),
         "surveys:kiosk_api_rating": ("POST", "/kiosk/api/ratings/", KIOSK_API),
         "surveys:kiosk_api_heartbeat": ("POST", "/kiosk/api/heartbeat/", KIOSK_API),

@@ -5,6 +5,9 @@
 (function () {
   "use strict";
 
+  // The page as it arrived (nothing has touched it yet): the service worker keeps it for
+  // a restart without network when this first load came before the worker existed.
+  var pageHtml = "<!doctype html>\n" + document.documentElement.outerHTML;
   var root = document.getElementById("kiosk");
   var config = JSON.parse(document.getElementById("kiosk-config").textContent);
   var preview = root.hasAttribute("data-preview");
@@ -784,7 +787,21 @@
     heartbeat();
   });
 
+  function registerServiceWorker() {
+    if (preview || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker
+      .register(root.getAttribute("data-sw-url"))
+      .then(function () {
+        return navigator.serviceWorker.ready;
+      })
+      .then(function (registration) {
+        if (registration.active) registration.active.postMessage({ type: "page", html: pageHtml });
+      })
+      .catch(function () {}); // without it the kiosk still works, only not after an offline restart
+  }
+
   renderStart();
+  registerServiceWorker();
   if (!preview) closeLeftDrafts();
   updatePending();
   if (!preview) {
