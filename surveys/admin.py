@@ -371,8 +371,10 @@ class KioskAdmin(admin.ModelAdmin):
     list_select_related = ["office", "desk"]
     autocomplete_fields = ["office", "desk"]
     actions = ["rotate_credentials", "revoke_credentials"]
-    inlines = [AssignmentInline]
     fields = ["office", "desk", "name", "idle_seconds", "min_seconds_between_ratings"]
+
+    def get_inlines(self, request, obj):
+        return [AssignmentInline] if obj is not None else []  # a new kiosk has no history yet
     readonly_fields = [
         "enrolled_at",
         "revoked_at",
