@@ -17,7 +17,7 @@ def first_assignments(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offices', '0005_unit_head_email'),
+        ('offices', '0006_unit_level_nation'),
     ]
 
     operations = [

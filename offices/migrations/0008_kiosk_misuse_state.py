@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offices', '0006_kiosk_assignments'),
+        ('offices', '0007_kiosk_assignments'),
     ]
 
     operations = [
