@@ -375,6 +375,7 @@ class KioskAdmin(admin.ModelAdmin):
 
     def get_inlines(self, request, obj):
         return [AssignmentInline] if obj is not None else []  # a new kiosk has no history yet
+
     readonly_fields = [
         "enrolled_at",
         "revoked_at",
