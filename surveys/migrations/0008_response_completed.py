@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('surveys', '0006_dossier_arming_api_channel'),
+        ('surveys', '0007_survey_version_publication'),
     ]
 
     operations = [
