@@ -70,8 +70,11 @@ def test_a_rating_queued_offline_keeps_the_officer_shown_at_the_time(open_kiosk,
     tree.desk_a.start_serving(tree.staff_a, how="web")
     page = open_kiosk()
     page.context.set_offline(True)
-    page.click(".btn-start")
-    answer_and_send(page)
+    # One officer: the headline's faces are on the start screen and the first tap rates.
+    page.click("#screen-start .face-5")
+    tap(page, ".option.yes")
+    tap(page, "[data-action=next]")
+    page.wait_for_selector("#screen-thanks.is-active")
     # While the kiosk is offline Lan stops and Minh takes the desk alone.
     tree.desk_a.stop_serving(tree.staff_a, how=SessionEnd.STOPPED)
     tree.desk_a.start_serving(minh, how="web", alone=True)

@@ -1,8 +1,11 @@
 """A kiosk that restarts without network: the service worker shows the survey, with its
 queue, and everything rated meanwhile is stored once when the network returns."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from surveys.models import Answer, Response
 from tests.surveys.browser import rate, wait_until
@@ -55,6 +58,8 @@ def test_back_online_the_page_shows_a_new_survey_version(
     page = kiosk_page
     assert wait_until(lambda: cached_for_offline(page), page=page)
     new = kiosk_version.new_version(note="headline reworded")
+    new.published_at = timezone.now() - timedelta(seconds=1)  # published: the kiosks ask it
+    new.save()
     bank.overall.text_vi = "Câu hỏi mới"
     bank.overall.save()
     page.reload()  # online: network first, so the new version is shown and cached
