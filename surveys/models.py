@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -214,11 +215,11 @@ class SurveyQuerySet(models.QuerySet):
                 AdministrativeUnit.steplen, len(office.unit.path) + 1, AdministrativeUnit.steplen
             )
         ]
+        # A locked core is never shadowed by a lower one: the highest locked core wins.
+        cores = self.in_force().filter(variant=variant, unit__path__in=ancestor_paths)
         return (
-            self.in_force()
-            .filter(variant=variant, unit__path__in=ancestor_paths)
-            .order_by("-unit__depth", "pk")
-            .first()
+            cores.filter(is_locked=True).order_by("unit__depth", "pk").first()
+            or cores.order_by("-unit__depth", "pk").first()
         )
 
     def extension_for(self, office: Office, variant: str) -> Survey | None:
@@ -258,6 +259,14 @@ class Survey(models.Model):
         verbose_name=_("extension for office"),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_locked = models.BooleanField(
+        _("locked core"),
+        default=False,
+        help_text=_(
+            "A locked core (the national or provincial set) applies to every office below "
+            "its unit: lower units cannot replace it, only add their own extension questions."
+        ),
+    )
 
     objects = SurveyQuerySet.as_manager()
 
@@ -278,6 +287,23 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        """A core below a locked core of the same variant would replace it: refused."""
+        if self.unit_id is None:
+            return
+        unit = self.unit
+        ancestors = [
+            unit.path[:i]
+            for i in range(AdministrativeUnit.steplen, len(unit.path), AdministrativeUnit.steplen)
+        ]
+        locked = Survey.objects.filter(
+            is_active=True, is_locked=True, variant=self.variant, unit__path__in=ancestors
+        ).exclude(pk=self.pk)
+        if locked.exists():
+            raise ValidationError(
+                _("A locked core survey applies here: add an office extension survey instead.")
+            )
 
     def current_version(self, at: datetime | None = None) -> SurveyVersion | None:
         """The version in force at `at` (default now): the latest published by then.

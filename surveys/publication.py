@@ -24,6 +24,7 @@ class Candidate:
     variant: str
     depth: int  # of the core survey's unit; -1 for an office extension
     is_extension: bool
+    locked: bool = False
     timeline: list[tuple[int, datetime]] = field(default_factory=list)  # published versions
 
     def published_by(self, moment: datetime) -> bool:
@@ -46,6 +47,7 @@ def candidates(office: Office) -> dict[int, Candidate]:
         "survey__variant",
         "survey__office_id",
         "survey__unit__depth",
+        "survey__is_locked",
         "published_at",
     )
     found: dict[int, Candidate] = {}
@@ -57,6 +59,7 @@ def candidates(office: Office) -> dict[int, Candidate]:
                 variant=row["survey__variant"],
                 depth=row["survey__unit__depth"] if row["survey__office_id"] is None else -1,
                 is_extension=row["survey__office_id"] is not None,
+                locked=row["survey__is_locked"],
             ),
         )
         if row["published_at"] is not None:
@@ -74,6 +77,9 @@ def pick(found: dict[int, Candidate], variant: str, moment: datetime, *, extensi
             for c in found.values()
             if c.variant == wanted and c.is_extension == extension and c.published_by(moment)
         ]
+        locked = [c for c in live if c.locked and not extension]
+        if locked:  # a locked core is never shadowed by a lower one: the highest wins
+            return min(locked, key=lambda c: (c.depth, c.survey_id))
         if live:
             return max(live, key=lambda c: (c.depth, -c.survey_id))
     return None
