@@ -36,7 +36,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import django
@@ -73,6 +73,7 @@ BIG_TABLES = (
 # Drop and rebuild secondary indexes when a load adds at least this many ratings and at
 # least as many as the table holds (rebuilding once beats maintaining them row by row).
 DROP_INDEXES_FROM = 200_000
+GENERATED_SURVEYS_PUBLISHED = datetime(2000, 1, 1, tzinfo=UTC)
 
 DESK_NAMES = [
     "Tư pháp - Hộ tịch",
@@ -387,11 +388,13 @@ def ensure_surveys(offices: list[Office]) -> dict[int, int]:
                 },
             )
             if survey.current_version() is None:
+                # Published before any generated rating (they reach back years).
                 version = SurveyVersion.objects.create(survey=survey, number=1)
                 SurveyItem.objects.bulk_create(
                     SurveyItem(version=version, question=q, position=i, required=q.kind != "text")
                     for i, q in enumerate(questions)
                 )
+                version.publish(at=GENERATED_SURVEYS_PUBLISHED)
             by_path[root.path] = survey
         for office in offices:
             chosen.setdefault(office.pk, by_path[office.unit.path[: AdministrativeUnit.steplen]])

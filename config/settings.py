@@ -414,6 +414,13 @@ SURVEY = {
     "STAFF_MIN_N": env_int("SURVEY_STAFF_MIN_N", 10),
     # A phone rating sent faster than this after the form opened is a script's.
     "PUBLIC_MIN_SECONDS": env_int("SURVEY_PUBLIC_MIN_SECONDS", 5),
+    # Kiosk misuse, judged on the server's receive times (docs/kiosk.md, "Misuse"): a rating
+    # is live when it arrives within KIOSK_LIVE_SECONDS of being given; at most
+    # KIOSK_LIVE_PER_MINUTE live ratings a minute and KIOSK_BACKLOG_PER_HOUR backlog ratings
+    # given in one clock hour are taken unflagged.
+    "KIOSK_LIVE_SECONDS": env_int("SURVEY_KIOSK_LIVE_SECONDS", 120),
+    "KIOSK_LIVE_PER_MINUTE": env_int("SURVEY_KIOSK_LIVE_PER_MINUTE", 4),
+    "KIOSK_BACKLOG_PER_HOUR": env_int("SURVEY_KIOSK_BACKLOG_PER_HOUR", 60),
 }
 
 SUGGESTIONS = {

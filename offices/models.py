@@ -339,11 +339,15 @@ class Desk(models.Model):
     def __str__(self) -> str:
         return f"{self.number} · {self.name}"
 
+    def open_sessions(self, at: datetime | None = None) -> list[CounterSession]:
+        """The counter sessions open at this desk at `at` (default now), oldest first."""
+        sessions = CounterSession.objects.open_at(at or timezone.now()).filter(desk=self)
+        return list(sessions.select_related("staff").order_by("started_at", "pk"))
+
     def serving_now(self, at: datetime | None = None) -> list[StaffMember]:
         """The officers with an open counter session at this desk at `at` (default now),
         in the order they started. Empty when nobody signed in: never a guess."""
-        sessions = CounterSession.objects.open_at(at or timezone.now()).filter(desk=self)
-        return [s.staff for s in sessions.select_related("staff").order_by("started_at", "pk")]
+        return [session.staff for session in self.open_sessions(at)]
 
     def start_serving(
         self,
@@ -678,6 +682,16 @@ class Kiosk(models.Model):
     queue_reported_at = models.DateTimeField(
         _("queue reported at"), null=True, blank=True, editable=False
     )
+    # The misuse check's state, read and written under a lock on this row (surveys.misuse):
+    # when the last "fresh" rating (sent as soon as it was given) arrived, the latest time a
+    # delivered rating was given, and the live ratings counted in the current minute.
+    last_fresh_rating_at = models.DateTimeField(null=True, blank=True, editable=False)
+    latest_rating_given_at = models.DateTimeField(null=True, blank=True, editable=False)
+    live_window_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    live_window_count = models.PositiveIntegerField(default=0, editable=False)
+    # Since when the kiosk has its current office and desk (None: since it was set up):
+    # a rating given after this is the current office's without reading the history.
+    assigned_at = models.DateTimeField(_("at this office since"), null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -687,6 +701,67 @@ class Kiosk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.office} · {self.name}"
+
+    # How long after a move a rating may still name the old office: the page learns of
+    # the move at its next heartbeat and reloads only on an idle start screen.
+    MOVE_GRACE = timezone.timedelta(minutes=15)
+
+    def save(self, *args, **kwargs):
+        """Keep the assignment history: a change of office or desk closes the current
+        assignment and opens a new one, so ratings keep the office they were given at."""
+        fields = kwargs.get("update_fields")
+        if fields is not None and not {"office", "desk", "office_id", "desk_id"} & set(fields):
+            return super().save(*args, **kwargs)
+        from django.db import transaction
+
+        with transaction.atomic():
+            before = (
+                Kiosk.objects.filter(pk=self.pk).values("office_id", "desk_id").first()
+                if self.pk
+                else None
+            )
+            moved = before is not None and (before["office_id"], before["desk_id"]) != (
+                self.office_id,
+                self.desk_id,
+            )
+            now = timezone.now()
+            if moved:
+                self.assigned_at = now
+                if fields is not None:
+                    kwargs["update_fields"] = {*fields, "assigned_at"}
+            super().save(*args, **kwargs)
+            if moved:
+                self.assignments.filter(valid_until__isnull=True).update(valid_until=now)
+            if moved or before is None:
+                KioskAssignment.objects.create(
+                    kiosk=self,
+                    office_id=self.office_id,
+                    desk_id=self.desk_id,
+                    valid_from=now if moved else None,
+                )
+
+    def assignment_for(self, moment, office_id: int | None = None) -> KioskAssignment | None:
+        """Where this kiosk was when a rating was given at `moment`: the assignment
+        covering it, or — when the rating names its office — that office's assignment,
+        allowing MOVE_GRACE after it ended. None: the kiosk was not there then."""
+        current = office_id is None or office_id == self.office_id
+        if current and (self.assigned_at is None or moment >= self.assigned_at):
+            return KioskAssignment(
+                kiosk=self, office=self.office, desk=self.desk, valid_from=self.assigned_at
+            )
+        candidates = self.assignments.select_related("office__unit", "desk").filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=moment)
+        )
+        if office_id is None:
+            return candidates.filter(
+                Q(valid_until__isnull=True) | Q(valid_until__gt=moment)
+            ).first()
+        return (
+            candidates.filter(office_id=office_id)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=moment - self.MOVE_GRACE))
+            .order_by("-valid_from")
+            .first()
+        )
 
     def clean(self):
         if self.desk_id and self.desk.office_id != self.office_id:
@@ -807,6 +882,49 @@ class Kiosk(models.Model):
             return False
         last = self.last_seen_at or self.enrolled_at
         return last is None or now - last > self.SILENT_AFTER
+
+
+class KioskAssignment(models.Model):
+    """Which office (and desk) a kiosk belonged to, from when until when.
+
+    Written by `Kiosk.save` whenever the office or desk changes; never edited. A rating
+    is credited to the office its kiosk belonged to when it was given.
+    """
+
+    kiosk = models.ForeignKey(
+        Kiosk, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("kiosk")
+    )
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="+", verbose_name=_("office")
+    )
+    desk = models.ForeignKey(
+        Desk,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("desk"),
+    )
+    valid_from = models.DateTimeField(
+        _("from"), null=True, blank=True, help_text=_("Empty: since the kiosk was set up.")
+    )
+    valid_until = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kiosk assignment")
+        verbose_name_plural = _("kiosk assignments")
+        ordering = ["kiosk", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kiosk"],
+                condition=Q(valid_until__isnull=True),
+                name="kiosk_one_current_assignment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        span = f"{self.valid_from or '…'} – {self.valid_until or '…'}"
+        return f"{self.kiosk_id} @ {self.office_id} {span}"
 
 
 class Membership(models.Model):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from common.months import Month
 from offices.models import Role, has_role
+from reports.anonymity import subject_withheld
 from reports.exports import answers_in_month
 from reports.subjects import Subject
 
@@ -18,6 +19,8 @@ def comments_for(subject: Subject, month: Month, *, include_hidden: bool, search
     """Text answers of valid ratings in the month, newest first; hidden ones only for
     moderators. `search` is matched case-insensitively anywhere in the text."""
     answers = answers_in_month(subject, month).filter(response__is_misuse=False).exclude(text="")
+    if subject_withheld(subject, month.start, month.end):
+        return answers.none()  # about one officer below the minimum: not their comments
     if not include_hidden:
         answers = answers.exclude(is_hidden=True)
     if search:

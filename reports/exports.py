@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from common.exports import Exporter, Table
 from common.months import Month, instant_window, local_date
@@ -32,6 +33,11 @@ class ReportTablesExporter(Exporter):
 
     def tables(self) -> Iterator[Table]:
         report, summary = self.report, self.report.summary
+        withheld = _("hidden: fewer than %(n)s ratings") % {"n": staff_min_n()}
+        if report.withheld:
+            # About one officer below the minimum: the file says only that, nothing else.
+            yield Table(_("Summary"), [_("Item"), _("Value")], self._withheld_rows())
+            return
         yield Table(_("Summary"), [_("Item"), _("Value")], self._summary_rows())
         yield Table(
             _("Factors"),
@@ -61,7 +67,16 @@ class ReportTablesExporter(Exporter):
             _("Trend"),
             [_("Month"), _("Valid ratings"), _("Excluded"), _("Index"), _("CI low"), _("CI high")],
             (
-                [str(m), s.n, s.excluded, _share(s.overall), _share(s.ci_low), _share(s.ci_high)]
+                [str(m), withheld, "", "", "", ""]
+                if s.withheld
+                else [
+                    str(m),
+                    s.n,
+                    s.excluded,
+                    _share(s.overall),
+                    _share(s.ci_low),
+                    _share(s.ci_high),
+                ]
                 for m, s in report.trend
             ),
         )
@@ -77,7 +92,22 @@ class ReportTablesExporter(Exporter):
             (_("Procedure fields"), report.fields),
         ):
             if rows:
-                yield Table(title, _ranked_headers(), _ranked_rows(rows))
+                conduct = report.conduct_columns if rows is report.staff else []
+                yield Table(
+                    title,
+                    _ranked_headers() + [text for _code, text in conduct],
+                    _ranked_rows(rows, [code for code, _text in conduct]),
+                )
+
+    def _withheld_rows(self):
+        report = self.report
+        yield [_("Report of"), report.subject.full_name]
+        yield [_("Month"), str(report.month)]
+        yield [
+            _("Figures"),
+            _("Not shown: fewer than %(n)s valid ratings about one staff member in the month.")
+            % {"n": staff_min_n()},
+        ]
 
     def _summary_rows(self):
         report, summary = self.report, self.report.summary
@@ -104,13 +134,15 @@ def _ranked_headers() -> list[str]:
     ]
 
 
-def _ranked_rows(rows: list[RankedRow]):
+def _ranked_rows(rows: list[RankedRow], conduct: list[str] = ()):
+    """Rows below the minimum are not listed (not even by name): one closing line counts
+    them. `conduct`: question codes whose yes-rate follows the index (staff table)."""
+    hidden = sum(1 for row in rows if row.hidden)
     for row in rows:
         summary: SatisfactionSummary = row.summary
         if row.hidden:
-            hidden = _("hidden: fewer than %(n)s ratings") % {"n": staff_min_n()}
-            yield ["", row.label, row.detail, hidden, "", "", "", ""]
             continue
+        rates = {q.code: q.share for q in summary.conduct}
         yield [
             row.rank or "",
             row.label,
@@ -120,6 +152,17 @@ def _ranked_rows(rows: list[RankedRow]):
             _share(summary.ci_low),
             _share(summary.ci_high),
             _("yes") if row.tied else "",
+            *(_share(rates.get(code)) for code in conduct),
+        ]
+    if hidden:
+        yield [
+            "",
+            ngettext(
+                "%(n)s more not listed: fewer than %(min)s ratings",
+                "%(n)s more not listed: fewer than %(min)s ratings each",
+                hidden,
+            )
+            % {"n": hidden, "min": staff_min_n()},
         ]
 
 
@@ -166,11 +209,23 @@ class RawResponsesExporter(Exporter):
         "choice__code",
         "text",
         "is_hidden",
+        "response__staff_id",
+        "response__desk_id",
     ]
 
-    def __init__(self, subject, month: Month):
-        self.subject, self.month = subject, month
+    def __init__(self, subject, month: Month, *, to_the_hour: bool = False):
+        """`to_the_hour`: times without minutes and seconds (for viewers), so a rating
+        cannot be matched to the citizen an officer served at that minute."""
+        from reports.anonymity import desks_withheld, officers_shown, subject_withheld
+
+        self.subject, self.month, self.to_the_hour = subject, month, to_the_hour
         self.filename = f"responses-{subject.kind}-{subject.pk}-{month}"
+        # Officers are named only where they reach the minimum in the exported month;
+        # a single-officer desk below it is not named either; a report about one such
+        # officer or desk exports no rows at all.
+        self.named = officers_shown(subject.offices, month.start, month.end)
+        self.unnamed_desks = desks_withheld(subject.offices, month.start, month.end)
+        self.withheld = subject_withheld(subject, month.start, month.end)
 
     def tables(self) -> Iterator[Table]:
         headers = [_("Response"), _("Submitted (local time)"), _("Office"), _("Desk")]
@@ -179,8 +234,11 @@ class RawResponsesExporter(Exporter):
         yield Table(_("Responses"), headers, self.rows())
 
     def rows(self) -> Iterator[list]:
+        if self.withheld:
+            return
         zones: dict[str, ZoneInfo] = {}
         hidden = _("(hidden as abusive)")
+        time_format = "%Y-%m-%d %H:00" if self.to_the_hour else "%Y-%m-%d %H:%M:%S"
         rows = (
             answers_in_month(self.subject, self.month)
             .order_by("response__submitted_at", "response_id", "pk")
@@ -189,14 +247,14 @@ class RawResponsesExporter(Exporter):
         )
         for row in rows:
             (rid, at, zone, office, desk, staff, channel, language, misuse, reason) = row[:10]
-            question, score, choice, text, is_hidden = row[10:]
+            question, score, choice, text, is_hidden, staff_id, desk_id = row[10:]
             tz = zones.setdefault(zone, ZoneInfo(zone))
             yield [
                 str(rid),
-                _local(at, tz),
+                _local(at, tz, time_format),
                 office,
-                desk or "",
-                staff or "",
+                "" if desk_id in self.unnamed_desks else desk or "",
+                staff if staff_id in self.named else "",
                 channel,
                 language,
                 _("yes") if misuse else _("no"),
@@ -208,5 +266,5 @@ class RawResponsesExporter(Exporter):
             ]
 
 
-def _local(instant: datetime, tz: ZoneInfo) -> str:
-    return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+def _local(instant: datetime, tz: ZoneInfo, time_format: str = "%Y-%m-%d %H:%M:%S") -> str:
+    return instant.astimezone(tz).strftime(time_format)

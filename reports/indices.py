@@ -169,6 +169,7 @@ class SatisfactionSummary:
     questions: tuple[QuestionRow, ...] = ()
     conduct: tuple[QuestionRow, ...] = ()
     distribution: tuple[LevelRow, ...] = ()
+    withheld: bool = False  # about one officer, below the minimum: nothing may be shown
 
     @property
     def has_index(self) -> bool:
@@ -193,6 +194,13 @@ class SatisfactionSummary:
 
 def empty_summary(excluded: int = 0, n: int = 0) -> SatisfactionSummary:
     return summarise({}, n, excluded)
+
+
+def withheld_summary() -> SatisfactionSummary:
+    """Stands in for an officer's (or single-officer desk's) figures below the minimum."""
+    return SatisfactionSummary(
+        n=0, excluded=0, overall=None, ci_low=None, ci_high=None, small_sample=True, withheld=True
+    )
 
 
 def _question_row(tally: QuestionTally) -> QuestionRow:
@@ -555,13 +563,14 @@ class RankedRow:
     hidden: bool = False  # too few ratings to show (staff below the minimum n)
 
 
-def rank_rows(rows: Iterable[RankedRow], *, min_n: int = 0) -> list[RankedRow]:
+def rank_rows(rows: Iterable[RankedRow], *, min_n: int = 0, hide=frozenset()) -> list[RankedRow]:
     """Sort by index and give ranks; rows whose 95 % intervals overlap the first row of
     the current rank share that rank (they cannot be told apart). Rows below `min_n`
-    ratings are marked hidden and left unranked at the end."""
+    ratings, and rows whose key is in `hide`, are marked hidden and left unranked at
+    the end."""
     rows = list(rows)
     for row in rows:
-        row.hidden = row.summary.n < min_n
+        row.hidden = row.summary.n < min_n or row.key in hide
     ranked = sorted(
         (r for r in rows if not r.hidden and r.summary.has_index),
         key=lambda r: (-r.summary.overall, r.label),

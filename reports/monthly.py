@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
-from django.db.models.functions import Substr
+from django.db.models.functions import Substr, TruncMonth
 from django.utils.translation import gettext as _
 
 from common.months import Month
 from offices.models import AdministrativeUnit, Desk, ProcedureField, StaffMember
 from reports import charts
+from reports.anonymity import desks_withheld
 from reports.indices import (
     RankedRow,
     ReasonRow,
@@ -25,11 +26,13 @@ from reports.indices import (
     grouped_summaries,
     monthly_summaries,
     rank_rows,
+    rating_counts,
     response_rate,
     small_sample_n,
     staff_min_n,
     top_reasons,
     weekday_hour_counts,
+    withheld_summary,
 )
 from reports.subjects import Subject
 
@@ -80,10 +83,22 @@ class MonthlyReport:
     def staff_min_n(self) -> int:
         return staff_min_n()
 
+    withheld: bool = False  # one officer (or a single-officer desk) below the minimum
+
     @property
     def staff_hidden(self) -> bool:
-        """A staff member's own report with too few ratings to show."""
-        return self.subject.kind == "staff" and self.summary.n < staff_min_n()
+        """A staff member's own report (or a single-officer desk's) with too few ratings."""
+        return self.withheld
+
+    @property
+    def conduct_columns(self) -> list[tuple[str, str]]:
+        """(code, text) of the conduct questions answered in the staff table's rows."""
+        seen: dict[str, str] = {}
+        for row in self.staff:
+            if not row.hidden:
+                for question in row.summary.conduct:
+                    seen.setdefault(question.code, question.text)
+        return sorted(seen.items())
 
     @property
     def any_tied(self) -> bool:
@@ -161,7 +176,9 @@ def desk_rows(subject: Subject, start, end) -> list[RankedRow]:
     ]
     if (None,) in summaries:
         rows.append(RankedRow(("desk", None), _("No desk recorded"), summaries[(None,)]))
-    return rank_rows(rows)
+    # A desk where one officer alone was credited reads as that officer: same minimum.
+    hide = {("desk", d) for d in desks_withheld(subject.offices, start, end)}
+    return rank_rows(rows, hide=hide)
 
 
 def staff_rows(subject: Subject, start, end) -> list[RankedRow]:
@@ -244,12 +261,53 @@ def reform_section(subject: Subject, month: Month) -> dict | None:
     return monthly_section(subject.obj, month.year)
 
 
+def _withhold_trend(subject: Subject, trend):
+    """An officer's months (or a single-officer desk's) below the minimum show nothing."""
+    if subject.kind not in ("staff", "desk"):
+        return trend
+    first, last = trend[0][0], trend[-1][0]
+    if subject.kind == "desk":
+        hidden = _desk_months_withheld(subject, first, last)
+    else:
+        hidden = {m.start for m, s in trend if s.n < staff_min_n()}
+    return [(m, withheld_summary() if m.start in hidden else s) for m, s in trend]
+
+
+def _desk_months_withheld(subject: Subject, first: Month, last: Month) -> set:
+    """Months (their first day) in which the desk had a single officer and too few ratings:
+    one grouped query over the trend's span."""
+    counts = rating_counts(
+        subject.offices,
+        first.start,
+        last.end,
+        where=subject.where,
+        group={"month": TruncMonth("day"), "staff": F("staff_id")},
+    )
+    officers: dict = {}
+    ratings: dict = {}
+    for (month, staff), (valid, _flagged) in counts.items():
+        if not valid:
+            continue
+        ratings[month] = ratings.get(month, 0) + valid
+        if staff is not None:
+            officers.setdefault(month, set()).add(staff)
+    minimum = staff_min_n()
+    return {m for m, people in officers.items() if len(people) == 1 and ratings[m] < minimum}
+
+
 def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
     start, end = month.start, month.end
+    trend = _withhold_trend(
+        subject, monthly_summaries(subject.offices, month.last(TREND_MONTHS), where=subject.where)
+    )
+    if trend[-1][1].withheld:
+        return MonthlyReport(
+            subject=subject, month=month, trend=trend, rate=None, reasons=[], heat={}, withheld=True
+        )
     report = MonthlyReport(
         subject=subject,
         month=month,
-        trend=monthly_summaries(subject.offices, month.last(TREND_MONTHS), where=subject.where),
+        trend=trend,
         rate=response_rate(subject.offices, start, end) if subject.where is None else None,
         reasons=top_reasons(subject.offices, start, end, where=subject.where),
         heat=weekday_hour_counts(subject.offices, start, end, where=subject.where),

@@ -23,6 +23,7 @@ from offices.models import (
     holds_role_anywhere,
     is_active_superuser,
     memberships_of,
+    role_over,
 )
 from offices.scope import get_in_scope
 from reports.comments import can_moderate, comments_for
@@ -151,7 +152,10 @@ def export_tables(request, kind: str, pk: int, month: str, fmt: str):
 def export_responses(request, kind: str, pk: int, month: str, fmt: str):
     subject = resolve_subject(request.user, kind, pk)
     month = _month_or_404(month, subject)
-    exporter = RawResponsesExporter(subject, month)
+    unit = subject.obj if subject.kind == "unit" else subject.office.unit
+    exporter = RawResponsesExporter(
+        subject, month, to_the_hour=role_over(request.user, unit) == Role.VIEWER
+    )
     _audit_export(request, subject, month, "responses", fmt)
     return exporter.csv_response() if fmt == "csv" else exporter.xlsx_response()
 

@@ -17,10 +17,11 @@ from django.utils.translation import ngettext
 
 from common.qr import qr_svg
 from offices.admin_scope import READ, ScopedAdmin, above_admin_units
-from offices.models import AuditEvent, Kiosk
+from offices.models import ROLE_RANK, AuditEvent, Kiosk, KioskAssignment, Role, role_over
 from surveys.models import (
     Answer,
     Choice,
+    PublishError,
     Question,
     RefusedSubmission,
     Response,
@@ -28,6 +29,28 @@ from surveys.models import (
     SurveyItem,
     SurveyVersion,
 )
+
+# --- Question bank ------------------------------------------------------------------
+
+
+class ChoiceInline(ScopedAdmin, admin.TabularInline):
+    scope_field = None
+    """An answered question's choices are read-only: none added, changed or removed
+    (other choices make a new question)."""
+
+    model = Choice
+    extra = 0
+    fields = ["position", "code", "text_vi", "text_en", "text_fa"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None and obj.is_answered else []
+
+    def has_add_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_answered)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_answered)
+
 
 # A core survey hangs under a unit, an extension under an office.
 SURVEY_SCOPE = ("unit", "office__unit")
@@ -44,20 +67,8 @@ class ShowsCoreAbove:
         return queryset.filter(self.subtree_q(request) | above)
 
 
-# --- Question bank ------------------------------------------------------------------
-
-
-class ChoiceInline(ScopedAdmin, admin.TabularInline):
-    model = Choice
-    scope_field = None
-    extra = 0
-    fields = ["position", "code", "text_vi", "text_en", "text_fa"]
-
-
 @admin.register(Question)
 class QuestionAdmin(ScopedAdmin, admin.ModelAdmin):
-    """The national question bank: admin-role users read it, superusers change it."""
-
     scope_field = None
     list_display = ["code", "text_vi", "kind", "factor", "reasons"]
     list_filter = ["kind", "factor"]
@@ -70,23 +81,39 @@ class QuestionAdmin(ScopedAdmin, admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        # Once answered, a question's code and kind are what its answers mean.
-        if obj is not None and obj.answers.exists():
-            return ["code", "kind"]
+        # Once answered, everything a question says is what its answers mean: new wording
+        # is a new question; a typo is fixed with Question.correct_text (audited).
+        if obj is not None and obj.is_answered:
+            return ["code", "kind", "factor", "reasons", "text_vi", "text_en", "text_fa"]
         return []
 
 
 # --- Surveys and versions ---------------------------------------------------------------
 
 
+STATUS_LABELS = {
+    "draft": _("Draft (not shown anywhere)"),
+    "scheduled": _("Published from a later date"),
+    "current": _("Published: in force now"),
+    "superseded": _("Published earlier, replaced by a newer version"),
+}
+
+
+def may_publish(user, survey: Survey) -> bool:
+    """Only someone with the admin role over the survey's unit (or a superuser)."""
+    unit = survey.unit or survey.office.unit
+    role = role_over(user, unit)
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.ADMIN]
+
+
 class VersionInline(ScopedAdmin, admin.TabularInline):
-    """The survey's versions, read-only, each linking to its own page."""
+    scope_field = tuple(f"survey__{field}" for field in SURVEY_SCOPE)
+    """The survey's versions — drafts, the one in force, its history — read-only."""
 
     model = SurveyVersion
-    scope_field = tuple(f"survey__{field}" for field in SURVEY_SCOPE)
     extra = 0
-    fields = ["link", "note", "created_at"]
-    readonly_fields = ["link", "note", "created_at"]
+    fields = ["link", "state", "published_at", "published_by", "note", "created_at"]
+    readonly_fields = fields
     can_delete = False
     show_change_link = False
 
@@ -98,11 +125,13 @@ class VersionInline(ScopedAdmin, admin.TabularInline):
         url = reverse("admin:surveys_surveyversion_change", args=[version.pk])
         return format_html('<a href="{}">v{}</a>', url, version.number)
 
+    @admin.display(description=_("status"))
+    def state(self, version):
+        return STATUS_LABELS[version.status()]
+
 
 @admin.register(Survey)
 class SurveyAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
-    """Core surveys of the units above an admin's apply to their offices: shown read-only."""
-
     scope_field = SURVEY_SCOPE
     list_display = ["name", "code", "variant", "unit", "office", "is_active", "versions_link"]
     list_filter = ["variant", "is_active"]
@@ -125,8 +154,8 @@ class SurveyAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
 
 
 class ItemInline(ScopedAdmin, admin.TabularInline):
-    model = SurveyItem
     scope_field = tuple(f"version__survey__{field}" for field in SURVEY_SCOPE)
+    model = SurveyItem
     extra = 0
     fields = ["position", "question", "required"]
     autocomplete_fields = ["question"]
@@ -135,14 +164,11 @@ class ItemInline(ScopedAdmin, admin.TabularInline):
 
 @admin.register(SurveyVersion)
 class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
-    """A version with responses is frozen: shown read-only, with "create a new version".
-
-    Versions of core surveys above an admin's unit are shown read-only."""
-
     scope_field = tuple(f"survey__{field}" for field in SURVEY_SCOPE)
     core_unit_lookup = "survey__unit"
+    """A version with responses is frozen: shown read-only, with "create a new version"."""
 
-    list_display = ["__str__", "survey", "number", "item_count", "frozen", "created_at"]
+    list_display = ["__str__", "survey", "number", "state", "published_at", "item_count", "frozen"]
     list_filter = ["survey__variant", "survey"]
     search_fields = ["survey__name", "survey__code", "note"]
     inlines = [ItemInline]
@@ -165,7 +191,10 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request, obj=None):
-        return ["survey", "number"] if obj else []
+        return ["survey", "number", "published_at", "published_by"] if obj else []
+
+    def get_exclude(self, request, obj=None):
+        return [] if obj else ["published_at", "published_by"]  # a new version is a draft
 
     @admin.display(description=_("questions"))
     def item_count(self, version):
@@ -173,7 +202,11 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("frozen"), boolean=True)
     def frozen(self, version):
-        return version.has_responses
+        return version.has_responses or version.published_at is not None
+
+    @admin.display(description=_("status"))
+    def state(self, version):
+        return STATUS_LABELS[version.status()]
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_frozen:
@@ -187,6 +220,11 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
 
     def get_urls(self):
         return [
+            path(
+                "<int:version_id>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="surveys_surveyversion_publish",
+            ),
             path(
                 "<int:version_id>/new-version/",
                 self.admin_site.admin_view(self.new_version_view),
@@ -212,13 +250,38 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
         )
         return redirect("admin:surveys_surveyversion_change", successor.pk)
 
+    def publish_view(self, request, version_id: int):
+        """POST: put a draft in force, now or from `publish_from`; admin role only."""
+        version = get_object_or_404(self.get_queryset(request), pk=version_id)
+        if request.method != "POST":
+            return redirect("admin:surveys_surveyversion_change", version_id)
+        if not may_publish(request.user, version.survey):
+            raise PermissionDenied
+        try:
+            at = _publish_from(request.POST.get("publish_from", ""), version)
+            version.publish(by=request.user, at=at)
+        except PublishError as error:
+            self.message_user(request, error.message, messages.ERROR)
+        else:
+            AuditEvent.record(
+                request, "survey.published", version, at=version.published_at.isoformat()
+            )
+            self.message_user(
+                request,
+                _("Version %(n)s is published from %(at)s.")
+                % {
+                    "n": version.number,
+                    "at": timezone.localtime(version.published_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                messages.SUCCESS,
+            )
+        return redirect("admin:surveys_surveyversion_change", version_id)
+
     @admin.action(
         description=_("Create a new version (copy of the selected one)"), permissions=["add"]
     )
     def create_new_version(self, request, queryset):
         created = [version.new_version() for version in queryset]
-        for version in created:
-            AuditEvent.record(request, "survey.new_version", version)
         self.message_user(
             request,
             ngettext("%(n)d new version created.", "%(n)d new versions created.", len(created))
@@ -233,16 +296,36 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
                 "admin:surveys_surveyversion_new_version", args=[obj.pk]
             )
             context["is_frozen"] = obj.is_frozen
+            context["publication"] = {
+                "status_label": STATUS_LABELS[obj.status()],
+                "is_draft": obj.is_draft,
+                "can_publish": obj.is_draft and may_publish(request.user, obj.survey),
+                "url": reverse("admin:surveys_surveyversion_publish", args=[obj.pk]),
+            }
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+def _publish_from(text: str, version: SurveyVersion):
+    """The optional start (a local date and time from the form), or None for now."""
+    from datetime import datetime
+
+    if not text:
+        return None
+    try:
+        naive = datetime.fromisoformat(text)
+    except ValueError:
+        raise PublishError(_("Give the start as a date and time, e.g. 2026-07-01 07:30.")) from None
+    zone = version.survey.office.tz if version.survey.office_id else timezone.get_current_timezone()
+    return timezone.make_aware(naive, zone) if timezone.is_naive(naive) else naive
 
 
 # --- Responses (read-only: they are evidence) ------------------------------------------
 
 
 class AnswerInline(ScopedAdmin, admin.TabularInline):
-    model = Answer
     scope_field = "response__office__unit"
     delegated = READ
+    model = Answer
     extra = 0
     fields = ["question", "score", "choice", "text", "is_hidden"]
     readonly_fields = ["question", "score", "choice", "text"]
@@ -254,8 +337,6 @@ class AnswerInline(ScopedAdmin, admin.TabularInline):
 
 @admin.register(Response)
 class ResponseAdmin(ScopedAdmin, admin.ModelAdmin):
-    """Read-only evidence, in scope; citizens' addresses are shown to superusers only."""
-
     scope_field = "office__unit"
     delegated = READ
     list_display = ["submitted_at", "office", "desk", "channel", "language", "is_misuse"]
@@ -265,16 +346,6 @@ class ResponseAdmin(ScopedAdmin, admin.ModelAdmin):
     list_select_related = ["office", "desk"]
     inlines = [AnswerInline]
     readonly_fields = [f.name for f in Response._meta.fields]
-    PERSONAL_FIELDS = ("ip_address",)
-
-    def get_fields(self, request, obj=None):
-        fields = [f.name for f in Response._meta.fields]
-        if self._is_super(request):
-            return fields
-        return [name for name in fields if name not in self.PERSONAL_FIELDS]
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj)
 
     def has_add_permission(self, request):
         return False
@@ -285,10 +356,9 @@ class ResponseAdmin(ScopedAdmin, admin.ModelAdmin):
 
 @admin.register(RefusedSubmission)
 class RefusedSubmissionAdmin(ScopedAdmin, admin.ModelAdmin):
-    """Ratings a kiosk sent that the server refused for good: evidence, read-only."""
-
     scope_field = "kiosk__office__unit"
     delegated = READ
+    """Ratings a kiosk sent that the server refused for good: evidence, read-only."""
 
     list_display = ["refused_at", "kiosk", "rating_id", "code", "field", "reported_at"]
     list_filter = ["code", "kiosk"]
@@ -310,11 +380,25 @@ class RefusedSubmissionAdmin(ScopedAdmin, admin.ModelAdmin):
 # --- Kiosks -------------------------------------------------------------------------------
 
 
+class AssignmentInline(ScopedAdmin, admin.TabularInline):
+    scope_field = "kiosk__office__unit"
+    """Where the kiosk has been: written when its office or desk changes, never edited."""
+
+    model = KioskAssignment
+    extra = 0
+    fields = ["office", "desk", "valid_from", "valid_until"]
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["-valid_from"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Kiosk)
 class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
-    """Create a kiosk → its one-time enrolment link and QR code; revoke; rotate."""
-
     scope_field = "office__unit"
+    """Create a kiosk → its one-time enrolment link and QR code; revoke; rotate."""
 
     list_display = ["name", "office", "desk", "status", "seen", "queue", "refused", "idle_seconds"]
     list_filter = ["office__unit__level"]
@@ -323,6 +407,10 @@ class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["office", "desk"]
     actions = ["rotate_credentials", "revoke_credentials"]
     fields = ["office", "desk", "name", "idle_seconds", "min_seconds_between_ratings"]
+
+    def get_inlines(self, request, obj):
+        return [AssignmentInline] if obj is not None else []  # a new kiosk has no history yet
+
     readonly_fields = [
         "enrolled_at",
         "revoked_at",

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -108,6 +110,17 @@ class Question(TranslatedText):
             )
         ]
 
+    # What an answer means: frozen once the question has answers (history never changes;
+    # new wording is a new question, whose code reports follow from then on).
+    FROZEN_FIELDS = ("code", "kind", "factor", "reasons_id", "text_vi", "text_en", "text_fa")
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.is_answered:
+            stored = Question.objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS).first()
+            if stored and any(stored[f] != getattr(self, f) for f in self.FROZEN_FIELDS):
+                raise FrozenQuestionError(self.code)
+        super().save(*args, **kwargs)
+
     @property
     def is_scored(self) -> bool:
         return self.kind in (QuestionKind.SCALE5, QuestionKind.YESNO)
@@ -115,6 +128,25 @@ class Question(TranslatedText):
     @property
     def has_choices(self) -> bool:
         return self.kind in (QuestionKind.CHOICE, QuestionKind.MULTI)
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.pk) and Answer.objects.filter(question_id=self.pk).exists()
+
+    def correct_text(self, language: str, text: str, *, by=None, reason: str) -> None:
+        """Fix a typo in one translation of an answered question, audited: the only change
+        an answered question allows (its kind, factor and choices never change)."""
+        from offices.models import AuditEvent
+
+        if language not in ("vi", "en", "fa") or not text.strip() or not reason.strip():
+            raise ValueError("a correction needs a language, the new text and a reason")
+        field = f"text_{language}"
+        old = getattr(self, field)
+        Question.objects.filter(pk=self.pk).update(**{field: text})
+        setattr(self, field, text)
+        AuditEvent.record(
+            by, "question.corrected", self, language=language, old=old, new=text, reason=reason
+        )
 
     def is_low(self, score: int | None) -> bool:
         if self.kind == QuestionKind.SCALE5:
@@ -139,6 +171,34 @@ class Choice(TranslatedText):
             models.UniqueConstraint(fields=["question", "code"], name="choice_code_unique")
         ]
 
+    def save(self, *args, **kwargs):
+        _guard_choice(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if _choice_frozen(self):
+            raise FrozenQuestionError(self.code)
+        return super().delete(*args, **kwargs)
+
+
+def _choice_frozen(choice: Choice) -> bool:
+    return (
+        bool(choice.question_id) and Answer.objects.filter(question_id=choice.question_id).exists()
+    )
+
+
+def _guard_choice(choice: Choice) -> None:
+    """An answered question's existing choices never change (a new choice may be added)."""
+    if choice.pk and _choice_frozen(choice):
+        fields = ("question_id", "code", "position", "text_vi", "text_en", "text_fa")
+        stored = Choice.objects.filter(pk=choice.pk).values(*fields).first()
+        if stored and any(stored[f] != getattr(choice, f) for f in fields):
+            raise FrozenQuestionError(choice.code)
+
+
+class FrozenQuestionError(Exception):
+    """An answered question (or one of its choices) cannot change: make a new one."""
+
 
 class Variant(models.TextChoices):
     FULL = "full", _("Full (phone and web)")
@@ -147,21 +207,30 @@ class Variant(models.TextChoices):
 
 class SurveyQuerySet(models.QuerySet):
     def core_for(self, office: Office, variant: str) -> Survey | None:
-        """The core survey that applies to `office`: the one defined nearest above it."""
+        """The core survey that applies to `office`: the one in force defined nearest above
+        it (the kiosk itself reads surveys.publication, which follows the same rule)."""
         ancestor_paths = [
             office.unit.path[:i]
             for i in range(
                 AdministrativeUnit.steplen, len(office.unit.path) + 1, AdministrativeUnit.steplen
             )
         ]
+        # A locked core is never shadowed by a lower one: the highest locked core wins.
+        cores = self.in_force().filter(variant=variant, unit__path__in=ancestor_paths)
         return (
-            self.filter(is_active=True, variant=variant, unit__path__in=ancestor_paths)
-            .order_by("-unit__depth")
-            .first()
+            cores.filter(is_locked=True).order_by("unit__depth", "pk").first()
+            or cores.order_by("-unit__depth", "pk").first()
         )
 
     def extension_for(self, office: Office, variant: str) -> Survey | None:
-        return self.filter(is_active=True, variant=variant, office=office).first()
+        return self.in_force().filter(variant=variant, office=office).order_by("pk").first()
+
+    def in_force(self, at: datetime | None = None):
+        """Active surveys with a version published by `at` (a survey of drafts serves nothing)."""
+        published = SurveyVersion.objects.filter(
+            survey=models.OuterRef("pk"), published_at__lte=at or timezone.now()
+        )
+        return self.filter(models.Exists(published), is_active=True)
 
 
 class Survey(models.Model):
@@ -190,6 +259,14 @@ class Survey(models.Model):
         verbose_name=_("extension for office"),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_locked = models.BooleanField(
+        _("locked core"),
+        default=False,
+        help_text=_(
+            "A locked core (the national or provincial set) applies to every office below "
+            "its unit: lower units cannot replace it, only add their own extension questions."
+        ),
+    )
 
     objects = SurveyQuerySet.as_manager()
 
@@ -211,8 +288,59 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def current_version(self) -> SurveyVersion | None:
-        return self.versions.order_by("-number").first()
+    def clean(self):
+        """A core below a locked core of the same variant would replace it: refused."""
+        if self.unit_id is None:
+            return
+        unit = self.unit
+        ancestors = [
+            unit.path[:i]
+            for i in range(AdministrativeUnit.steplen, len(unit.path), AdministrativeUnit.steplen)
+        ]
+        locked = Survey.objects.filter(
+            is_active=True, is_locked=True, variant=self.variant, unit__path__in=ancestors
+        ).exclude(pk=self.pk)
+        if locked.exists():
+            raise ValidationError(
+                _("A locked core survey applies here: add an office extension survey instead.")
+            )
+
+    def current_version(self, at: datetime | None = None) -> SurveyVersion | None:
+        """The version in force at `at` (default now): the latest published by then.
+        Drafts and versions published from a later date are never served."""
+        return (
+            self.versions.filter(published_at__lte=at or timezone.now())
+            .order_by("-published_at", "-number")
+            .first()
+        )
+
+
+# A kiosk switches to a newly published version at its next idle start screen, and an
+# offline kiosk keeps asking the old one until it is back: ratings against the version
+# a newer one replaced are accepted when given up to this long after the replacement
+# (the server's limit for queued ratings, surveys.submission.OFFLINE_MAX_AGE).
+SUPERSEDED_GRACE = timedelta(days=14)
+
+
+def version_in_force(
+    timeline: list[tuple[int, datetime]], version_id: int, moment: datetime
+) -> str:
+    """Whether a rating given at `moment` may be recorded against `version_id`.
+
+    `timeline` is the survey's published versions as (id, published_at). Returns "" when
+    it may, else why not: "draft" (never published), "not_yet" (published from a later
+    date) or "superseded" (replaced more than SUPERSEDED_GRACE before `moment`).
+    """
+    published = dict(timeline)
+    if version_id not in published:
+        return "draft"
+    start = published[version_id]
+    if start > moment:
+        return "not_yet"
+    later = [at for vid, at in timeline if vid != version_id and at > start]
+    if later and min(later) + SUPERSEDED_GRACE <= moment:
+        return "superseded"
+    return ""
 
 
 class SurveyVersion(models.Model):
@@ -224,6 +352,16 @@ class SurveyVersion(models.Model):
     number = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     note = models.CharField(_("what changed"), max_length=300, blank=True)
+    # A draft (no publication time) is never served; see `publish`.
+    published_at = models.DateTimeField(_("published from"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
 
     class Meta:
         verbose_name = _("survey version")
@@ -238,11 +376,40 @@ class SurveyVersion(models.Model):
 
     @property
     def is_frozen(self) -> bool:
+        """Published (or answered): what it asks can no longer change."""
+        if self.published_at is not None:
+            return True
         return (
             Response.objects.filter(Q(survey_version=self) | Q(extension_version=self)).exists()
             if self.pk
             else False
         )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.published_at is None
+
+    def status(self, at: datetime | None = None) -> str:
+        """draft, scheduled, current or superseded (at `at`, default now)."""
+        at = at or timezone.now()
+        if self.published_at is None:
+            return "draft"
+        if self.published_at > at:
+            return "scheduled"
+        current = self.survey.current_version(at)
+        return "current" if current and current.pk == self.pk else "superseded"
+
+    def publish(self, by=None, at: datetime | None = None) -> None:
+        """Put this draft in force from `at` (default now). Only an admin-role user may
+        (the admin checks `offices.models.role_over`); a version without questions,
+        or one already published, cannot be."""
+        if self.published_at is not None:
+            raise PublishError(_("This version is already published."))
+        if not self.items.exists():
+            raise PublishError(_("A version without questions cannot be published."))
+        self.published_at = at or timezone.now()
+        self.published_by = by if by is not None and by.is_authenticated else None
+        self.save(update_fields=["published_at", "published_by"])
 
     @transaction.atomic
     def new_version(self, note: str = "") -> SurveyVersion:
@@ -265,6 +432,12 @@ class SurveyVersion(models.Model):
 
 class FrozenVersionError(Exception):
     pass
+
+
+class PublishError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
 
 
 class SurveyItem(models.Model):
@@ -394,6 +567,12 @@ class Response(models.Model):
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     is_misuse = models.BooleanField(_("flagged as misuse"), default=False)
     misuse_reason = models.CharField(_("misuse reason"), max_length=200, blank=True)
+    completed = models.BooleanField(
+        _("completed in full"),
+        default=True,
+        db_default=True,  # bulk loaders (generate_ratings, bench) write rows with COPY
+        help_text=_("False when the citizen stopped before the last question (kiosk)."),
+    )
     dossier_code = models.CharField(_("dossier code"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 

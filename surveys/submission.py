@@ -41,6 +41,7 @@ from surveys.models import (
     Response,
     SurveyItem,
     SurveyVersion,
+    Variant,
 )
 
 LANGUAGES = ("vi", "en", "fa")
@@ -278,7 +279,11 @@ def is_blank(value) -> bool:
 
 
 def build_answers(
-    specs: list[VersionSpec], values: dict[str, object], language: str = "vi"
+    specs: list[VersionSpec],
+    values: dict[str, object],
+    language: str = "vi",
+    *,
+    headline_only: bool = False,
 ) -> list[Answer]:
     """Validate `values` (question code → value) against the versions; all or nothing.
 
@@ -296,9 +301,14 @@ def build_answers(
             field=unknown[0][:100],
         )
     for spec in specs:
-        for code in spec.order:
+        # A rating the citizen left before the end (the kiosk's "Done", or walking away)
+        # needs only the headline: the first question of the core survey.
+        order = spec.order[:1] if headline_only else spec.order
+        if headline_only and spec is not specs[0]:
+            order = ()
+        for code in order:
             question = spec.questions[code]
-            if question.required and is_blank(values.get(code)):
+            if (question.required or headline_only) and is_blank(values.get(code)):
                 raise SubmissionError(
                     _("Please answer: “%(question)s”.") % {"question": question.text(language)},
                     field=code,
@@ -340,27 +350,15 @@ def too_fast(started: datetime | None, submitted: datetime, answer_count: int) -
     return seconds if seconds < needed else None
 
 
-def kiosk_misuse_reason(response: Response, kiosk: Kiosk, answer_count: int) -> str:
-    """Why this kiosk rating looks like button-pressing rather than a citizen, or ""."""
-    reasons = []
-    seconds = too_fast(response.started_at, response.submitted_at, answer_count)
-    if seconds is not None:
-        reasons.append(f"completed in {seconds:.1f} s for {answer_count} answers")
-    gap = kiosk.min_seconds_between_ratings
-    if gap:
-        window = timedelta(seconds=gap)
-        neighbour = (
-            Response.objects.filter(
-                kiosk=kiosk,
-                submitted_at__gt=response.submitted_at - window,
-                submitted_at__lt=response.submitted_at + window,
-            )
-            .exclude(pk=response.pk)
-            .exists()
-        )
-        if neighbour:
-            reasons.append(f"another rating from this kiosk within {gap} s")
-    return "; ".join(reasons)[:200]
+def refuse_unless_in_force(specs, office: Office, variant: str, moment: datetime) -> None:
+    """SubmissionError unless every version was in force at the office at `moment`:
+    published by then, not long replaced, of an active survey the office uses."""
+    from surveys.publication import refusal
+
+    refused = refusal(specs, office, variant, moment)
+    if refused is not None:
+        code, message, key = refused
+        raise SubmissionError(message, field=key, code=code)
 
 
 # --- The kiosk payload ---------------------------------------------------------------
@@ -407,6 +405,27 @@ def _version(payload: dict, key: str, office: Office, *, required: bool) -> Vers
     if not spec.applies_to(office) or spec.is_extension != (key == "extension_version"):
         raise SubmissionError(_("This survey does not apply to this office."), field=key)
     return spec
+
+
+def _assignment(payload: dict, kiosk: Kiosk, given: datetime):
+    """The office (and desk) the kiosk belonged to when the rating was given, from its
+    assignment history; a final refusal when it belonged to none, or not to the office
+    the rating names. Never a guess: a moved kiosk's queued ratings keep their office."""
+    office_id = _optional_id(payload, "office")
+    assignment = kiosk.assignment_for(given, office_id)
+    if assignment is not None:
+        return assignment
+    if office_id is not None:
+        raise SubmissionError(
+            _("This kiosk did not belong to that office when the rating was given."),
+            field="office",
+            code="office_mismatch",
+        )
+    raise SubmissionError(
+        _("This kiosk belonged to no office when the rating was given."),
+        field="submitted_at",
+        code="no_office_at_time",
+    )
 
 
 def _check_belongs(model, pk: int | None, office: Office, key: str) -> None:
@@ -467,6 +486,13 @@ def rating_from_payload(
     language = payload.get("language", "vi")
     if language not in LANGUAGES:
         raise SubmissionError(_("Unknown language."), field="language")
+    started = _parse_time(payload, "started_at", required=True)
+    submitted = _parse_time(payload, "submitted_at", required=True)
+    started, submitted = clamp_times(started, submitted, received)
+    assigned_desk = None
+    if kiosk is not None:  # a kiosk's rating counts where the kiosk was when it was given
+        assignment = _assignment(payload, kiosk, submitted)
+        office, assigned_desk = assignment.office, assignment.desk_id
     specs = [
         _version(payload, "version", office, required=True),
         _version(payload, "extension_version", office, required=False),
@@ -474,14 +500,21 @@ def rating_from_payload(
     specs = [s for s in specs if s is not None]
     desk_id = _optional_id(payload, "desk")
     staff_id = _optional_id(payload, "staff")
-    if kiosk is None or desk_id != kiosk.desk_id:
+    if kiosk is None or desk_id != assigned_desk:
         _check_belongs(Desk, desk_id, office, "desk")
     _check_belongs(StaffMember, staff_id, office, "staff")
-    started = _parse_time(payload, "started_at", required=True)
-    submitted = _parse_time(payload, "submitted_at", required=True)
+    # Before the answers: a draft's or a retired survey's rating is refused for that reason.
+    refuse_unless_in_force(specs, office, Variant.KIOSK, submitted)
+    completed = payload.get("completed", True)
+    if not isinstance(completed, bool):
+        raise SubmissionError(_("“completed” must be true or false."), field="completed")
     # Messages go back in the request's language (Accept-Language), question texts too.
-    answers = build_answers(specs, _answer_values(payload), (get_language() or "vi")[:2])
-    started, submitted = clamp_times(started, submitted, received)
+    answers = build_answers(
+        specs,
+        _answer_values(payload),
+        (get_language() or "vi")[:2],
+        headline_only=not completed,
+    )
     response = Response(
         id=rating_id,
         survey_version_id=specs[0].id,
@@ -496,6 +529,7 @@ def rating_from_payload(
         submitted_at=submitted,
         received_at=received,
         ip_address=ip_address,
+        completed=completed,
     )
     return response, answers, specs
 
@@ -503,12 +537,15 @@ def rating_from_payload(
 def parse_kiosk_rating(
     body: bytes, kiosk: Kiosk, *, received: datetime, ip_address: str | None = None
 ) -> tuple[Response, list[Answer], list[VersionSpec]]:
-    """Validate a kiosk's JSON body; the unsaved Response (misuse already judged) and answers."""
+    """Validate a kiosk's JSON body; the unsaved Response and answers. Only "too fast" is
+    judged here; the rest of the misuse check runs under the kiosk's lock when storing."""
     response, answers, specs = rating_from_payload(
         json_object(body), kiosk.office, received=received, kiosk=kiosk, ip_address=ip_address
     )
-    response.misuse_reason = kiosk_misuse_reason(response, kiosk, len(answers))
-    response.is_misuse = bool(response.misuse_reason)
+    seconds = too_fast(response.started_at, response.submitted_at, len(answers))
+    if seconds is not None:
+        response.misuse_reason = f"completed in {seconds:.1f} s for {len(answers)} answers"
+        response.is_misuse = True
     return response, answers, specs
 
 
@@ -518,11 +555,22 @@ def record_kiosk_rating(
     """Validate and store; (response, stored) where stored is False for a replayed id.
 
     When the integration API armed the rating's desk for a dossier ("dossier returned
-    at desk Y by officer X"), the rating carries that dossier and officer."""
+    at desk Y by officer X"), the rating carries that dossier and officer. Misuse is
+    judged under a lock on the kiosk's row (surveys/misuse.py)."""
+    from surveys import misuse
+
     response, answers, specs = parse_kiosk_rating(
         body, kiosk, received=timezone.now(), ip_address=ip_address
     )
-    stored = record_rating(response, answers, arming=armed_for(response))
+    with transaction.atomic():
+        state = misuse.KioskState.lock(kiosk)  # concurrent posts of this kiosk wait here
+        reasons = [response.misuse_reason] if response.misuse_reason else []
+        reasons += misuse.judge(response, kiosk, state)
+        response.misuse_reason = "; ".join(reasons)[:200]
+        response.is_misuse = bool(reasons)
+        stored = record_rating(response, answers, arming=armed_for(response))
+        if stored:
+            misuse.remember(response, kiosk, state)
     remember_frozen(*specs)
     return response, stored
 

@@ -21,9 +21,11 @@ app_name = "surveys"
 urlpatterns = [
     # Kiosk: the page, its one-time enrolment link, its JSON API, the admin preview.
     path("kiosk/", views.kiosk_page, name="kiosk"),
+    path("kiosk/sw.js", views.kiosk_service_worker, name="kiosk_sw"),
     path("kiosk/enrol/<str:token>/", views.kiosk_enrol, name="kiosk_enrol"),
     path("kiosk/api/ratings/", views.api_rating, name="kiosk_api_rating"),
     path("kiosk/api/heartbeat/", views.api_heartbeat, name="kiosk_api_heartbeat"),
+    path("kiosk/api/session/", views.api_session, name="kiosk_api_session"),
     path("kiosk/preview/<id:version_id>/", views.kiosk_preview, name="kiosk_preview"),
     # Own phone: public rating pages (rate-limited per address).
     path("r/", views.choose_office, name="choose_office"),

@@ -15,10 +15,22 @@ from django.views.decorators.csrf import csrf_exempt
 from common.net import client_ip
 from common.qr import qr_svg
 from common.ratelimit import rate_limited
-from offices.models import AuditEvent, Desk, Kiosk, Office, Role, has_role, hash_token
+from offices.models import (
+    AuditEvent,
+    CounterSessionError,
+    Desk,
+    Kiosk,
+    Office,
+    Role,
+    SessionEnd,
+    SessionStart,
+    StaffMember,
+    has_role,
+    hash_token,
+)
 from offices.scope import get_in_scope
 from surveys.forms import RatingForm, ReceiptForm, staff_choices
-from surveys.kiosk import current_fingerprint, current_versions, screen_for
+from surveys.kiosk import current_fingerprint, current_versions, screen_for, serving_json
 from surveys.models import (
     Channel,
     DossierAlreadyRated,
@@ -27,6 +39,7 @@ from surveys.models import (
     SurveyVersion,
     Variant,
 )
+from surveys.publication import refusal
 from surveys.submission import (
     MAX_BODY_BYTES,
     SubmissionError,
@@ -102,6 +115,14 @@ def kiosk_page(request):
             {"screen": screen, "credential": credential, "preview": False},
         )
     _set_kiosk_cookie(request, response, credential)
+    return response
+
+
+def kiosk_service_worker(request):
+    """The kiosk's service worker (templates/surveys/kiosk_sw.js), served under /kiosk/ so
+    that it may control the kiosk page. Public: it holds no data, only asset addresses."""
+    response = render(request, "surveys/kiosk_sw.js", content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"  # browsers check for a new worker on each load
     return response
 
 
@@ -255,14 +276,79 @@ def api_heartbeat(request):
     report = heartbeat_report(b"" if too_large else body)
     kiosk.seen_now(report.queue_length)
     acknowledged = RefusedSubmission.reported(kiosk, report.refused) if report.refused else []
+    sessions = kiosk.desk.open_sessions() if kiosk.desk else []
     return JsonResponse(
         {
             "status": "ok",
-            "config": current_fingerprint(kiosk),
+            "config": current_fingerprint(kiosk, sessions),
+            "serving": serving_json(sessions),
             "server_time": timezone.now().isoformat(),
             "refused_ack": acknowledged,
         }
     )
+
+
+PIN_FAILURES_PER_WINDOW = 5
+PIN_WINDOW_SECONDS = 600
+
+
+def _pin_failures(kiosk: Kiosk, add: bool = False) -> int:
+    """Wrong PINs typed at this kiosk in the current window (Django's cache)."""
+    from django.core.cache import cache
+
+    key = f"surveys:kiosk-pin:{kiosk.pk}:{int(timezone.now().timestamp()) // PIN_WINDOW_SECONDS}"
+    if not add:
+        return cache.get(key, 0)
+    cache.add(key, 0, PIN_WINDOW_SECONDS + 5)
+    return cache.incr(key)
+
+
+def _session_request(body: bytes) -> tuple[int, str, str] | None:
+    import json
+
+    try:
+        payload = json.loads(body or b"")
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    staff, pin, action = payload.get("staff"), payload.get("pin"), payload.get("action")
+    if not (isinstance(staff, int) and 0 < staff < 2**63 and isinstance(pin, str)):
+        return None
+    return (staff, pin, action) if action in ("start", "alone", "stop") else None
+
+
+@csrf_exempt
+@never_cache
+def api_session(request):
+    """The kiosk's staff corner: an officer starts or stops serving at the kiosk's desk
+    with their personal PIN (docs/kiosk.md). Wrong PINs are limited per kiosk."""
+    kiosk, refusal = _api_kiosk(request)
+    if refusal:
+        return refusal
+    if kiosk.desk_id is None:
+        return _json_error(409, "no_desk", _("This kiosk is not at a desk."))
+    if _pin_failures(kiosk) >= PIN_FAILURES_PER_WINDOW:
+        return _json_error(429, "too_many_attempts", _("Too many wrong PINs. Wait 10 minutes."))
+    body, too_large = _body(request)
+    parsed = None if too_large else _session_request(body)
+    if parsed is None:
+        return _json_error(400, "invalid", _("Send staff (an id), pin and action."))
+    staff_id, pin, action = parsed
+    officer = StaffMember.objects.filter(pk=staff_id, office=kiosk.office_id).first()
+    if officer is None or not officer.check_pin(pin):
+        _pin_failures(kiosk, add=True)
+        return _json_error(403, "wrong_pin", _("Wrong PIN. Try again."))
+    try:
+        if action == "stop":
+            kiosk.desk.stop_serving(officer, how=SessionEnd.STOPPED)
+        else:
+            kiosk.desk.start_serving(officer, how=SessionStart.KIOSK_PIN, alone=action == "alone")
+    except CounterSessionError as error:
+        return _json_error(409, "refused", str(error.message))
+    AuditEvent.record(request, f"session.kiosk_{action}", officer, kiosk=kiosk.pk)
+    status = "stopped" if action == "stop" else "serving"
+    return JsonResponse({"status": status, "config": current_fingerprint(kiosk)})
 
 
 # --- Own phone: QR posters, receipts and the rating form --------------------------------
@@ -395,7 +481,13 @@ def _specs(token: FormToken | None, office: Office) -> list | None:
         return None
     ids = [token.version_id] + ([token.extension_id] if token.extension_id else [])
     specs = [load_spec(version_id) for version_id in ids]
-    return specs if all(spec and spec.applies_to(office) for spec in specs) else None
+    if not all(spec and spec.applies_to(office) for spec in specs):
+        return None
+    # A form opened before a newer version was published is still accepted; a draft,
+    # an inactive survey or another office's is not (surveys.publication).
+    if refusal(specs, office, Variant.FULL, timezone.now()) is not None:
+        return None
+    return specs
 
 
 def _form_unavailable(request):

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -85,6 +87,10 @@ class SurveyFactory(factory.django.DjangoModelFactory):
     variant = "kiosk"
 
 
+# Test surveys are published long before any rating a test makes (drafts: tests/surveys).
+PUBLISHED = datetime(2020, 1, 1, tzinfo=UTC)
+
+
 def make_survey(unit, questions, *, variant="kiosk", code=None, required=True, office=None):
     """A core survey at `unit` (or an extension of `office`) with version 1 holding
     `questions` in order."""
@@ -98,6 +104,7 @@ def make_survey(unit, questions, *, variant="kiosk", code=None, required=True, o
         SurveyItem.objects.create(
             version=version, question=question, position=position, required=required
         )
+    version.publish(at=PUBLISHED)
     return version
 
 

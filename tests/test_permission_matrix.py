@@ -217,9 +217,11 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "reform:evidence": ("GET", "/reform/evidence/{evidence}/", READ_A),
         # surveys: kiosk
         "surveys:kiosk": ("GET", "/kiosk/", NOT_A_KIOSK),
+        "surveys:kiosk_sw": ("GET", "/kiosk/sw.js", PUBLIC),
         "surveys:kiosk_enrol": ("GET", "/kiosk/enrol/{enrol_token}/", PUBLIC),
         "surveys:kiosk_api_rating": ("POST", "/kiosk/api/ratings/", KIOSK_API),
         "surveys:kiosk_api_heartbeat": ("POST", "/kiosk/api/heartbeat/", KIOSK_API),
+        "surveys:kiosk_api_session": ("POST", "/kiosk/api/session/", KIOSK_API),
         "surveys:kiosk_preview": ("GET", "/kiosk/preview/{version}/", ADMIN_ROLE),
         # surveys: own phone
         "surveys:choose_office": ("GET", "/r/", PUBLIC),

@@ -54,3 +54,15 @@ def crumb_link(crumb, month):
     return reverse(
         "reports:report", kwargs={"kind": crumb.kind, "pk": crumb.pk, "month": str(month)}
     )
+
+
+@register.simple_tag
+def conduct_rate(summary, code):
+    """The yes-rate of conduct question `code` in `summary` (None when not answered)."""
+    return next((q.share for q in summary.conduct if q.code == code), None)
+
+
+@register.simple_tag
+def hidden_count(rows):
+    """How many rows of a ranked table are below the minimum (not listed)."""
+    return sum(1 for row in rows if row.hidden)

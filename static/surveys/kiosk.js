@@ -5,6 +5,9 @@
 (function () {
   "use strict";
 
+  // The page as it arrived (nothing has touched it yet): the service worker keeps it for
+  // a restart without network when this first load came before the worker existed.
+  var pageHtml = "<!doctype html>\n" + document.documentElement.outerHTML;
   var root = document.getElementById("kiosk");
   var config = JSON.parse(document.getElementById("kiosk-config").textContent);
   var preview = root.hasAttribute("data-preview");
@@ -29,7 +32,7 @@
   var options = document.getElementById("question-options");
   var pending = document.getElementById("pending");
   var buttons = {};
-  ["back", "skip", "next"].forEach(function (name) {
+  ["back", "skip", "next", "done"].forEach(function (name) {
     buttons[name] = screens.question.querySelector('[data-action="' + name + '"]');
   });
 
@@ -86,6 +89,7 @@
       url.searchParams.set("lang", code);
       link.setAttribute("href", url.pathname + url.search);
     });
+    renderStart();
     updatePending();
   }
 
@@ -103,24 +107,76 @@
   }
 
   function reset() {
+    if (rating) close(false); // walked away: what was answered is sent, never discarded
     rating = null;
     setLanguage(DEFAULT_LANGUAGE);
     show("start");
     if (mustReload) reloadIfOnline();
   }
 
-  function start() {
-    if (queueFull()) return updatePending();
-    rating = {
+  function newRating(target) {
+    return {
       id: uuid(),
+      staff: officerFor(target),
       startedAt: now(),
       steps: config.order.slice(),
       index: 0,
       answers: {},
       reasonsFor: {},
     };
+  }
+
+  // "Start" for a survey whose headline cannot be answered on the start screen.
+  function start(target) {
+    if (queueFull()) return updatePending();
+    rating = newRating(target);
     renderQuestion();
     show("question");
+  }
+
+  // The first tap counts: a face on the start screen answers the headline question and
+  // the rating is queued at once (as a draft the follow-ups complete). Every follow-up is
+  // optional; "Done", walking away or a reboot sends what was answered.
+  function begin(value) {
+    if (queueFull()) return updatePending();
+    rating = newRating(null); // the one officer serving, or nobody
+    var head = rating.steps[0];
+    rating.answers[head] = value;
+    followUp(head);
+    saveDraft();
+    rating.index = 1;
+    if (rating.index >= rating.steps.length) return finish();
+    renderQuestion();
+    show("question");
+  }
+
+  function renderStart() {
+    var holder = document.getElementById("start-options");
+    var head = config.questions[config.order[0]];
+    if (!holder || !head || (head.kind !== "scale5" && head.kind !== "yesno")) return;
+    // Several officers serving: the citizen first taps the one who served (their buttons
+    // start the rating), so the faces stay on the next screen.
+    var chooser = document.getElementById("officers");
+    if (chooser && chooser.querySelector(".officer-choice")) return;
+    holder.textContent = "";
+    holder.className = "options start-options options-" + head.kind;
+    holder.hidden = false;
+    var question = document.getElementById("start-question");
+    question.textContent = textOf(head);
+    question.hidden = false;
+    var values = head.kind === "scale5" ? [5, 4, 3, 2, 1] : [1, 0];
+    values.forEach(function (value) {
+      var label = head.kind === "scale5" ? t("scale_" + value) : t(value ? "yes" : "no");
+      var icon = head.kind === "scale5" ? "face-" + value : value ? "icon-yes" : "icon-no";
+      var button = optionButton(label, false, icon, function () {
+        begin(value);
+      });
+      if (head.kind === "scale5") button.classList.add("face", "face-" + value);
+      else button.classList.add(value ? "yes" : "no");
+      holder.appendChild(button);
+    });
+    var startButton = root.querySelector("[data-action=start]");
+    if (startButton) startButton.hidden = true;
   }
 
   function svgIcon(id) {
@@ -212,7 +268,10 @@
     var free = question.kind === "multi" || question.kind === "text";
     buttons.next.hidden = !free;
     buttons.next.textContent = last ? t("send") : t("next");
-    buttons.skip.hidden = free || question.required;
+    // Follow-ups are optional: only the headline (step 0) must be answered.
+    buttons.skip.hidden = free || (rating.index === 0 && question.required);
+    buttons.back.hidden = rating.index === 0;
+    buttons.done.hidden = !(config.order[0] in rating.answers); // always, once there is a rating
   }
 
   function isLow(question, value) {
@@ -243,6 +302,7 @@
   function choose(code, value, button) {
     rating.answers[code] = value;
     followUp(code);
+    saveDraft();
     options.querySelectorAll(".option").forEach(function (other) {
       other.setAttribute("aria-pressed", String(other === button));
     });
@@ -258,6 +318,7 @@
     if (at >= 0) chosen.splice(at, 1);
     else chosen.push(choice);
     rating.answers[code] = chosen;
+    saveDraft();
     button.setAttribute("aria-pressed", String(at < 0));
   }
 
@@ -280,40 +341,77 @@
     var code = rating.steps[rating.index];
     delete rating.answers[code];
     followUp(code);
+    saveDraft();
     advance();
   }
 
-  function next() {
+  function takeText() {
     var code = rating.steps[rating.index];
     var area = document.getElementById("answer-text");
     if (area) rating.answers[code] = area.value.trim();
     var value = rating.answers[code];
     if (value === "" || (Array.isArray(value) && !value.length)) delete rating.answers[code];
+  }
+
+  function next() {
+    takeText();
+    saveDraft();
     advance();
   }
 
+  // "Done": the citizen stops here; what was answered is sent.
+  function done() {
+    takeText();
+    close(false);
+    rating = null;
+    show("thanks");
+  }
+
   function finish() {
-    var answers = rating.steps
+    close(true);
+    rating = null;
+    show("thanks");
+  }
+
+  // The payload the server receives. It carries what the screen showed when the rating
+  // was given (office, desk, officer, versions), so a rating sent later is credited to
+  // where and whom it was given, not to where the kiosk is by then.
+  function payloadOf(current, completed) {
+    var answers = current.steps
       .filter(function (code) {
-        return code in rating.answers;
+        return code in current.answers;
       })
       .map(function (code) {
-        return { question: code, value: rating.answers[code] };
+        return { question: code, value: current.answers[code] };
       });
-    var payload = {
-      id: rating.id,
+    return {
+      id: current.id,
       version: config.version,
       extension_version: config.extension_version,
+      office: config.office,
       desk: config.desk,
-      staff: config.staff,
+      staff: current.staff,
       language: language,
-      started_at: rating.startedAt,
+      started_at: current.startedAt,
       submitted_at: now(),
+      completed: completed,
       answers: answers,
     };
-    rating = null;
-    if (!preview) enqueue(payload);
-    show("thanks");
+  }
+
+  // A draft sits in the queue (so a reboot keeps it) but is not sent until closed.
+  function saveDraft() {
+    if (preview || !rating) return;
+    var payload = payloadOf(rating, false);
+    payload.draft = true;
+    upsert(payload);
+  }
+
+  function close(completed) {
+    if (preview || !rating) return;
+    if (!(rating.steps[0] in rating.answers)) return; // nothing given yet
+    upsert(payloadOf(rating, completed));
+    flush();
   }
 
   // --- Time and identifiers ---------------------------------------------------------
@@ -396,12 +494,29 @@
     return loadQueue().length >= QUEUE_MAX;
   }
 
-  function enqueue(payload) {
+  function upsert(payload) {
     var queue = loadQueue();
-    queue.push(payload);
+    var at = -1;
+    queue.forEach(function (item, index) {
+      if (item.id === payload.id) at = index;
+    });
+    if (at >= 0) queue[at] = payload;
+    else queue.push(payload);
     saveQueue(queue);
     updatePending();
-    flush();
+  }
+
+  // Drafts left by a reboot or a crash are closed as they stand: sent, never lost.
+  function closeLeftDrafts() {
+    var queue = loadQueue();
+    var left = false;
+    queue.forEach(function (item) {
+      if (item.draft) {
+        delete item.draft;
+        left = true;
+      }
+    });
+    if (left) saveQueue(queue);
   }
 
   function dequeue(id) {
@@ -426,7 +541,9 @@
   }
 
   function updatePending() {
-    var count = loadQueue().length;
+    var count = loadQueue().filter(function (item) {
+      return !item.draft;
+    }).length;
     pending.hidden = count === 0;
     pending.classList.toggle("is-large", count >= QUEUE_WARN);
     var text = count >= QUEUE_WARN ? t("pending_large") : t("pending");
@@ -479,7 +596,7 @@
   function flush() {
     if (sending || preview) return;
     var queue = loadQueue();
-    if (!queue.length) return;
+    if (!queue.length || queue[0].draft) return;
     var item = queue[0];
     sending = true;
     post(ratingUrl, item)
@@ -545,6 +662,83 @@
     if (current === "start" && navigator.onLine !== false && !sending) window.location.reload();
   }
 
+  // --- Officer shown / chosen (counter sessions; docs/counter-sessions.md) -----------
+  // The start screen shows who is serving at the desk. One officer: a rating credits
+  // them. Several: each is a button and the rating credits the one the citizen tapped;
+  // "Start rating" without a choice credits nobody. The officer goes into the rating
+  // when it starts, so a queued rating keeps the officer shown at that moment. Each card
+  // carries its session's deadline (closing time), after which it is removed even
+  // when the kiosk cannot reach the server. The staff corner signs officers in by PIN.
+
+  var officersBox = document.getElementById("officers");
+  var staffScreen = document.getElementById("screen-staff");
+  var staffPick = null;
+  if (staffScreen) screens.staff = staffScreen;
+
+  function officerFor(target) {
+    if (target && target.hasAttribute("data-staff")) return Number(target.getAttribute("data-staff"));
+    var single = officersBox && officersBox.querySelector(".officer[data-staff]:not(.officer-choice)");
+    return single ? Number(single.getAttribute("data-staff")) : null;
+  }
+
+  function expireOfficers() {
+    if (!officersBox) return;
+    var at = Date.parse(now());
+    officersBox.querySelectorAll("[data-until]").forEach(function (card) {
+      if (Date.parse(card.getAttribute("data-until")) <= at) card.remove();
+    });
+    if (!officersBox.querySelector("[data-staff]")) officersBox.textContent = "";
+  }
+
+  function staffMessage(key) {
+    document.getElementById("staff-message").textContent = key ? t(key) : "";
+  }
+
+  function officerAction(target, action) {
+    if (action === "staff-open" && staffScreen) {
+      staffPick = null;
+      document.getElementById("staff-pin").value = "";
+      staffScreen.querySelectorAll("[data-staff-pick]").forEach(function (b) {
+        b.setAttribute("aria-pressed", "false");
+      });
+      staffMessage("");
+      show("staff");
+      return true;
+    }
+    if (action === "staff-pick") {
+      staffPick = Number(target.getAttribute("data-staff-pick"));
+      staffScreen.querySelectorAll("[data-staff-pick]").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b === target));
+      });
+      document.getElementById("staff-pin").focus();
+      return true;
+    }
+    if (action === "staff-submit") {
+      var pin = document.getElementById("staff-pin").value;
+      if (!staffPick || !pin) return true;
+      var body = { staff: staffPick, pin: pin, action: target.getAttribute("data-mode") };
+      post(staffScreen.getAttribute("data-session-url"), body).then(
+        function (response) {
+          if (response.ok) return window.location.reload();
+          document.getElementById("staff-pin").value = "";
+          staffMessage("staff_wrong_pin");
+        },
+        function () {
+          staffMessage("staff_offline");
+        }
+      );
+      return true;
+    }
+    return false;
+  }
+
+  setInterval(function () {
+    if (current === "start") expireOfficers();
+    var idleMs = Math.max(2, config.idle_seconds) * 1000;
+    if (current === "staff" && Date.now() - lastTouch > idleMs) reset();
+  }, 1000);
+  expireOfficers();
+
   // --- Wiring ---------------------------------------------------------------------
 
   root.addEventListener("click", function (event) {
@@ -552,7 +746,9 @@
     if (!target) return;
     var action = target.getAttribute("data-action");
     if (target.hasAttribute("data-lang")) setLanguage(target.getAttribute("data-lang"));
-    else if (action === "start") start();
+    else if (action === "start") start(target);
+    else if (action === "done") done();
+    else if (officerAction(target, action)) return;
     else if (action === "back") back();
     else if (action === "skip") skip();
     else if (action === "next") next();
@@ -575,6 +771,7 @@
     if (current === "thanks" && Date.now() - shownAt > Math.min(THANKS_SECONDS * 1000, idleMs)) {
       reset();
     } else if (current === "question" && quiet > idleMs) {
+      // reset() closes the rating: the answers given so far are sent.
       reset();
     } else if (current === "start" && language !== DEFAULT_LANGUAGE && quiet > idleMs) {
       setLanguage(DEFAULT_LANGUAGE);
@@ -590,6 +787,22 @@
     heartbeat();
   });
 
+  function registerServiceWorker() {
+    if (preview || !("serviceWorker" in navigator)) return;
+    navigator.serviceWorker
+      .register(root.getAttribute("data-sw-url"))
+      .then(function () {
+        return navigator.serviceWorker.ready;
+      })
+      .then(function (registration) {
+        if (registration.active) registration.active.postMessage({ type: "page", html: pageHtml });
+      })
+      .catch(function () {}); // without it the kiosk still works, only not after an offline restart
+  }
+
+  renderStart();
+  registerServiceWorker();
+  if (!preview) closeLeftDrafts();
   updatePending();
   if (!preview) {
     flush();

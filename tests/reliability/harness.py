@@ -289,6 +289,7 @@ def post_json(port: int, path: str, headers: dict, body: dict, timeout: float = 
 # --- A fleet of simulated kiosks -------------------------------------------------------
 
 PROVISION = """
+import datetime
 import json
 from offices.models import AdministrativeUnit, Kiosk, Office
 from surveys.models import Question, Survey, SurveyItem, SurveyVersion
@@ -309,6 +310,7 @@ survey = Survey.objects.create(code="chaos", name="Chaos", variant="kiosk", unit
 version = SurveyVersion.objects.create(survey=survey, number=1)
 for position, question in enumerate(questions):
     SurveyItem.objects.create(version=version, question=question, position=position, required=True)
+version.publish(at=datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc))
 fleet = []
 for kiosk in kiosks:
     _kiosk, credential = Kiosk.enrol(kiosk.issue_enrolment_token())

@@ -90,7 +90,12 @@ def test_whole_month_report_pages_read_no_daily_rollup(client_for, carol, rated)
         assert "surveys_monthlyanswerrollup" in tables or "monthlydesk" in tables, url
 
 
-def test_desk_report_shows_the_desk_figures_from_the_monthly_grain(client_for, carol, rated):
+def test_desk_report_shows_the_desk_figures_from_the_monthly_grain(
+    client_for, carol, rated, settings
+):
+    # Desk A's ratings credit Lan alone: below the staff minimum its figures would be
+    # withheld (tests/reports/test_staff_anonymity.py); here the grain is under test.
+    settings.SURVEY = {**settings.SURVEY, "STAFF_MIN_N": 1}
     report = client_for(carol).get(_report_urls(rated)[5]).context["report"]
     # Desk A in March: three valid ratings (5, 4, 2); the misuse one is excluded.
     assert (report.summary.n, report.summary.excluded) == (3, 1)

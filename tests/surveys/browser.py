@@ -21,8 +21,7 @@ def tap(page, selector):
 
 
 def rate(page, *, overall=4, polite="yes", reasons=(), comment=""):
-    page.click("[data-action=start]")
-    tap(page, f".face-{overall}")
+    page.click(f"#screen-start .face-{overall}")
     for reason in reasons:
         tap(page, f".option.toggle:has-text('{reason}')")
     if reasons or overall <= 2:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from offices.models import Kiosk
 from surveys.models import SurveyItem, SurveyVersion
 from surveys.submission import forget_specs
-from tests.factories import ChoiceFactory, QuestionFactory, SurveyFactory
+from tests.factories import PUBLISHED, ChoiceFactory, QuestionFactory, SurveyFactory
 
 
 @pytest.fixture(autouse=True)
@@ -55,9 +55,11 @@ def bank(db) -> Bank:
     return Bank(overall, polite, reasons, slow, rude, comment)
 
 
-def survey_version(unit=None, items=(), *, variant="kiosk", office=None, code=None):
+def survey_version(
+    unit=None, items=(), *, variant="kiosk", office=None, code=None, published_at=PUBLISHED
+):
     """A survey (core at `unit`, or extension of `office`) with version 1 of `items`:
-    a list of (question, required)."""
+    a list of (question, required), published (long ago) unless `published_at` is None."""
     fields = {"unit": unit, "office": office, "variant": variant}
     if code:
         fields["code"] = code
@@ -67,6 +69,8 @@ def survey_version(unit=None, items=(), *, variant="kiosk", office=None, code=No
         SurveyItem.objects.create(
             version=version, question=question, position=position, required=required
         )
+    if published_at is not None and items:
+        version.publish(at=published_at)
     return version
 
 

@@ -46,7 +46,8 @@ def test_an_answered_questions_code_and_kind_are_read_only(admin, kiosk_version,
     make_response(kiosk_version, tree.office_a, {bank.overall: 5, bank.polite: 1})
     page = admin.get(url)
     assert 'name="kind"' not in page.text and 'name="code"' not in page.text
-    assert 'name="text_vi"' in page.text  # wording can still be corrected
+    # Wording too is frozen once answered: a typo goes through Question.correct_text.
+    assert 'name="text_vi"' not in page.text
 
 
 def test_the_version_list_shows_which_versions_are_frozen(
@@ -79,10 +80,11 @@ def test_a_new_survey_starts_with_an_editable_version(admin, tree):
 
 
 def test_an_unfrozen_version_is_editable_with_preview_and_new_version_buttons(admin, kiosk_version):
-    page = admin.get(reverse("admin:surveys_surveyversion_change", args=[kiosk_version.pk]))
+    draft = kiosk_version.new_version()  # a draft: not yet published, so still editable
+    page = admin.get(reverse("admin:surveys_surveyversion_change", args=[draft.pk]))
     assert page.status_code == 200
     assert 'name="_save"' in page.text
-    assert reverse("surveys:kiosk_preview", args=[kiosk_version.pk]) in page.text
+    assert reverse("surveys:kiosk_preview", args=[draft.pk]) in page.text
     assert "Create a new version from this one" in page.text or "Tạo phiên bản" in page.text
 
 
@@ -111,8 +113,9 @@ def test_create_a_new_version_button_copies_a_frozen_version(admin, kiosk_versio
     assert admin.get(url).status_code == 302  # only a POST creates
     assert kiosk_version.survey.versions.count() == 1
     reply = admin.post(url)
-    successor = kiosk_version.survey.current_version()
-    assert successor.number == 2 and not successor.is_frozen
+    successor = kiosk_version.survey.versions.get(number=2)
+    assert successor.is_draft and not successor.is_frozen
+    assert kiosk_version.survey.current_version() == kiosk_version  # drafts are not served
     assert reply["Location"] == reverse("admin:surveys_surveyversion_change", args=[successor.pk])
     assert [i.question.code for i in successor.ordered_items()] == ["overall", "polite", "comment"]
     # The copy is editable: an item can be removed through the admin's inline.

@@ -7,6 +7,8 @@ Nghĩa Tân kiosk (each run issues a new one; an already enrolled device keeps w
 until the link is used).
 """
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -16,6 +18,8 @@ from offices.models import AdministrativeUnit, Desk, Kiosk, Office
 from surveys.models import Choice, Question, Survey, SurveyItem, SurveyVersion
 
 # (code, factor, vi, en, fa) — each "How satisfied are you with …?" on the 5-level scale.
+DEMO_PUBLISHED = datetime(2020, 1, 1, tzinfo=UTC)  # before the demo's oldest rating
+
 SIPAS_QUESTIONS = [
     (
         "access-information",
@@ -271,10 +275,10 @@ class Command(BaseCommand):
             code=code, defaults={"name": name, "variant": variant, "unit": unit, "office": None}
         )
         wanted = [(question_code, required) for question_code, required in items]
-        version = survey.current_version()
+        version = survey.versions.order_by("-number").first()
         if version is not None:
             have = [(i.question.code, i.required) for i in version.ordered_items()]
-            if have == wanted:
+            if have == wanted and not version.is_draft:
                 return version
             if version.is_frozen:
                 version = version.new_version(note="Demo questions updated")
@@ -289,6 +293,9 @@ class Command(BaseCommand):
                 position=position,
                 required=required,
             )
+        # The demo's ratings reach back 13 months: its first version is in force from
+        # before them; a changed demo version is published now.
+        version.publish(at=DEMO_PUBLISHED if version.number == 1 else None)
         return version
 
     def load_kiosks(self) -> dict[str, Kiosk]:

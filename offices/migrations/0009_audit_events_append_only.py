@@ -39,6 +39,6 @@ DROP FUNCTION IF EXISTS offices_auditevent_append_only();
 
 
 class Migration(migrations.Migration):
-    dependencies = [("offices", "0006_unit_level_nation")]
+    dependencies = [("offices", "0008_kiosk_misuse_state")]
 
     operations = [migrations.RunSQL(FORWARD, BACKWARD)]
