@@ -212,11 +212,15 @@ def expected_matrix() -> dict[str, Entry]:
         "surveys.survey": edit_in_scope("survey"),
         "surveys.surveyversion": edit_in_scope(
             "version",
+            delete=row(403, b=404, super_=403),  # published: history never changes
             actions={
                 "delete_selected": IN_SCOPE,
                 "create_new_version": row(302, b=404, super_=302),
             },
-            extra={"new_version": ("POST", row(302, b=404, super_=302))},
+            extra={
+                "new_version": ("POST", row(302, b=404, super_=302)),
+                "publish": ("POST", row(302, b=404, super_=302)),  # already published: refused
+            },
         ),
         "surveys.response": read_in_scope(
             "response",
@@ -552,6 +556,7 @@ def _extra_url(label, short, obj):
         "jsi18n": f"{base}jsi18n/",
         "password": f"{base}{obj.pk}/password/",
         "new_version": f"{base}{obj.pk}/new-version/",
+        "publish": f"{base}{obj.pk}/publish/",
         "config": f"{base}{obj.pk}/config/",
         "qrcode": f"{base}{obj.pk}/qrcode/",
     }[short]
