@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('offices', '0005_unit_head_email'),
-        ('surveys', '0006_dossier_arming_api_channel'),
+        ('surveys', '0007_survey_version_publication'),
     ]
 
     operations = [
