@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('offices', '0005_unit_head_email'),
-        ('surveys', '0007_survey_version_publication'),
+        ('surveys', '0008_response_completed'),
     ]
 
     operations = [
