@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('offices', '0005_unit_head_email'),
-        ('surveys', '0008_response_completed'),
+        ('surveys', '0009_survey_locked_core'),
     ]
 
     operations = [
