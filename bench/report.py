@@ -218,6 +218,38 @@ def report_section(small: dict, large: dict) -> list[str]:
     ]
 
 
+def alerts_section(small: dict, large: dict) -> list[str]:
+    if "alerts_recent_ms" not in large:
+        return []
+    rows = [
+        ("minute job (low ratings of the last 10 min, kiosks)", "alerts_recent_ms"),
+        ("sweep (every rule, a day's ratings)", "alerts_sweep_ms"),
+        ("best months (13 months of desks, once a month)", "alerts_best_month_ms"),
+        ("first sweep, opening the alerts that hold", "alerts_first_sweep_ms"),
+    ]
+    return [
+        f"## 2b. Alert evaluation, {large['alerts_offices']:,} offices",
+        "",
+        f"| measure | {small['ratings']:,} ratings | {large['ratings']:,} ratings | ratio |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {label} | {_ms(small[key])} | {_ms(large[key])} | "
+            f"{_ratio(large[key], small[key])} |"
+            for label, key in rows
+        ),
+        f"| offices rated in the last 10 min | {small['alerts_recent_offices']:,} | "
+        f"{large['alerts_recent_offices']:,} | |",
+        f"| alerts opened by the first sweep | {small['alerts_opened']:,} | "
+        f"{large['alerts_opened']:,} | |",
+        "",
+        f"* The minute job made {large['alerts_recent_queries']} queries at "
+        f"{large['ratings']:,} ratings ({small['alerts_recent_queries']} at "
+        f"{small['ratings']:,}): it reads the latest ratings of the offices just rated and the "
+        "monthly roll-ups, never all responses (docs/alerts.md).",
+        "",
+    ]
+
+
 def dsr_section(d: dict, results: dict) -> list[str]:
     if "error" in d:
         return ["## 6. django-survey-and-report", "", f"Not measured: {d['error']}", ""]
@@ -427,6 +459,7 @@ def write_markdown(results: dict, output: Path, command: str) -> None:
         lines += pgbouncer_section(results["pgbouncer"])
     if "replica" in results:
         lines += replica_section(results["replica"])
+    lines += alerts_section(small, large)
     if "dsr" in results:
         lines += dsr_section(results["dsr"], results)
     if "kiosk" in results:

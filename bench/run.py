@@ -181,6 +181,8 @@ def load_database(cluster: Cluster, name: str, ratings: int) -> dict:
     every = {"BENCH_EVERY_ANSWER": "1"} if ratings == SMALL else {}
     run([PY, "-m", "bench.steps", "reports", str(OUT / f"{name}.json")], env={**env, **every})
     report = json.loads((OUT / f"{name}.json").read_text())
+    run([PY, "-m", "bench.steps", "alerts", str(OUT / f"{name}-alerts.json")], env=env)
+    report.update(json.loads((OUT / f"{name}-alerts.json").read_text()))
     report.update(
         ratings=ratings,
         generate_s=generate_s,

@@ -4,6 +4,9 @@ reports  — the monthly report of a ward, of Hà Nội (126 units) and of the w
            (page and data build); for Hà Nội, the roll-ups against a plain
            GROUP BY over the raw responses and answers giving the same numbers, and
            against the same numbers read from the daily roll-ups.
+alerts   — the alert jobs at national scale: the minute job (rating-driven and kiosk rules)
+           and the quarter-hour sweep (every rule), at the moment of the latest rating;
+           the alerts they open are rolled back, the database is left as it was.
 kiosks   — enrol kiosks through the product's own enrolment and write bench/out/kiosks.lua.
 count    — how many responses are stored (to check the load test lost and doubled nothing).
 national — put the provinces under one national root unit (a national report subject).
@@ -313,6 +316,57 @@ def kiosks(out: Path) -> None:
     print(f"{len(entries)} kiosks enrolled")
 
 
+class _RollBack(Exception):
+    pass
+
+
+def alerts(out: Path) -> None:
+    """Time `reports.alerts` on the whole database; nothing is kept (one rolled-back
+    transaction) and no e-mail leaves (the in-memory backend)."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from reports import alerts as rules
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    latest = Response.objects.order_by("-submitted_at").values_list("submitted_at", flat=True)[0]
+    now = latest + timedelta(seconds=30)
+    recent = Response.objects.filter(
+        submitted_at__gte=now - rules.RECENT_LOOKBACK, submitted_at__lte=now
+    )
+    result = {
+        "alerts_at": now.isoformat(),
+        "alerts_offices": Office.objects.count(),
+        "alerts_recent_offices": recent.values("office_id").distinct().count(),
+        "alerts_recent_ratings": recent.count(),
+        "alerts_load_before": os.getloadavg()[0],
+    }
+    try:
+        with transaction.atomic():
+            started = time.perf_counter()
+            first = rules.evaluate_all(now)  # opens (and "e-mails") whatever holds now
+            result["alerts_first_sweep_ms"] = (time.perf_counter() - started) * 1000
+            result["alerts_opened"] = len(first.opened)
+            result["alerts_recent_ms"], _ = timed(lambda: rules.evaluate_recent(now))
+            with CaptureQueriesContext(connection) as queries:
+                rules.evaluate_recent(now)
+            result["alerts_recent_queries"] = len(queries)
+            result["alerts_sweep_ms"], _ = timed(lambda: rules.evaluate_all(now), repeat=1)
+            result["alerts_best_month_ms"], _ = timed(
+                lambda: rules.evaluate_best_month(now, rules.Policies(), rules.Outcome()),
+                repeat=1,
+            )
+            raise _RollBack
+    except _RollBack:
+        pass
+    result["alerts_load_after"] = os.getloadavg()[0]
+    out.write_text(json.dumps(result, indent=1))
+    print(json.dumps(result))
+
+
 def count(out: Path) -> None:
     out.write_text(
         json.dumps({"responses": Response.objects.count(), "offices": Office.objects.count()})
@@ -327,5 +381,6 @@ if __name__ == "__main__":
         "all": all_answers,
         "national": national,
         "session": session,
+        "alerts": alerts,
     }
     steps[sys.argv[1]](Path(sys.argv[2]))

@@ -7,8 +7,8 @@ open alerts of evaluated subjects whose condition no longer holds.
 
 What the rules read, and what it costs:
 * low ratings (streak, share): the latest `low_window` valid ratings of each office and
-  desk that received a rating in the look-back, one LATERAL query over
-  `response_office_time_idx` (never a scan of all responses);
+  desk that received a rating in the look-back (found by `received_at`, BRIN index), one
+  LATERAL query each over `response_office_time_idx` (never a scan of all responses);
 * index drop: this month and last month per office from the monthly roll-ups (2 queries);
 * best month: the desks' last 13 months from the monthly desk roll-ups, once a month;
 * kiosks: the kiosk rows (last heard, reported queue) and refused submissions of 24 h;
@@ -41,8 +41,8 @@ from surveys.models import LOW_MAX, RefusedSubmission, Response
 
 logger = logging.getLogger(__name__)
 
-RECENT_LOOKBACK = timedelta(minutes=10)  # the minute job: ratings since then
-SWEEP_LOOKBACK = timedelta(days=1)  # the sweep: late (queued) ratings too
+RECENT_LOOKBACK = timedelta(minutes=10)  # the minute job: ratings received since then
+SWEEP_LOOKBACK = timedelta(hours=1)  # the sweep: in case minute runs were missed
 REFUSED_WINDOW = timedelta(hours=24)
 BEST_MONTH_HISTORY = 12  # months a best month is compared with
 BEST_MONTH_MIN_PRIOR = 3  # of which at least this many with an index
@@ -165,24 +165,30 @@ def _office_paths(office_ids) -> dict[int, str]:
 # --- Low ratings at a desk or office --------------------------------------------------------
 
 # The latest valid ratings of each (office, desk) pair (desk NULL: the whole office), each
-# as the mean of its five-level answers; ratings without one are not satisfaction ratings.
+# as the mean of its five-level answers. The inner LATERAL is a plain backward walk of
+# `response_office_time_idx` with a LIMIT (so the planner never reads all of an office's
+# ratings); the means are then taken for those rows only. Ratings without a five-level
+# answer are not satisfaction ratings and are skipped, so twice as many rows are read as
+# needed.
+# Offices and desks are two statements: one `desk_id IS NULL OR …` condition would hide
+# the desk filter's selectivity from the planner, which then sorts whole offices instead.
 LATEST_RATINGS_SQL = """
-SELECT s.office_id, s.desk_id, r.mean
+SELECT s.office_id, s.desk_id, m.mean
 FROM unnest(%s::bigint[], %s::bigint[]) AS s(office_id, desk_id)
 CROSS JOIN LATERAL (
-    SELECT m.mean, resp.submitted_at
+    SELECT resp.id, resp.submitted_at
     FROM surveys_response resp
-    CROSS JOIN LATERAL (
-        SELECT avg(a.score)::float AS mean
-        FROM surveys_answer a JOIN surveys_question q ON q.id = a.question_id
-        WHERE a.response_id = resp.id AND q.kind = 'scale5' AND a.score IS NOT NULL
-    ) m
-    WHERE resp.office_id = s.office_id AND NOT resp.is_misuse
-      AND (s.desk_id IS NULL OR resp.desk_id = s.desk_id) AND m.mean IS NOT NULL
+    WHERE resp.office_id = s.office_id AND NOT resp.is_misuse {desk}
     ORDER BY resp.submitted_at DESC
     LIMIT %s
-) r
-ORDER BY s.office_id, s.desk_id, r.submitted_at DESC
+) latest
+CROSS JOIN LATERAL (
+    SELECT avg(a.score)::float AS mean
+    FROM surveys_answer a JOIN surveys_question q ON q.id = a.question_id
+    WHERE a.response_id = latest.id AND q.kind = 'scale5' AND a.score IS NOT NULL
+) m
+WHERE m.mean IS NOT NULL
+ORDER BY s.office_id, s.desk_id, latest.submitted_at DESC
 """
 
 
@@ -191,10 +197,20 @@ def latest_ratings(pairs: list[tuple[int, int | None]], limit: int) -> dict[tupl
     if not pairs:
         return {}
     result: dict[tuple, list[float]] = defaultdict(list)
+    offices = [p for p in pairs if p[1] is None]
+    desks = [p for p in pairs if p[1] is not None]
     with connection.cursor() as cursor:
-        cursor.execute(LATEST_RATINGS_SQL, [[p[0] for p in pairs], [p[1] for p in pairs], limit])
-        for office_id, desk_id, mean in cursor.fetchall():
-            result[(office_id, desk_id)].append(mean)
+        for chosen, desk in ((offices, ""), (desks, "AND resp.desk_id = s.desk_id")):
+            if not chosen:
+                continue
+            cursor.execute(
+                LATEST_RATINGS_SQL.format(desk=desk),
+                [[p[0] for p in chosen], [p[1] for p in chosen], 2 * limit],
+            )
+            for office_id, desk_id, mean in cursor.fetchall():
+                means = result[(office_id, desk_id)]
+                if len(means) < limit:
+                    means.append(mean)
     return result
 
 
@@ -222,8 +238,9 @@ def low_rating_findings(pairs, policies: Policies) -> tuple[list[Finding], list[
 
 
 def evaluate_low_ratings(now: datetime, lookback: timedelta, policies: Policies, out: Outcome):
+    # By arrival, not by the time given: a kiosk's offline queue is looked at when it lands.
     rated = (
-        Response.objects.filter(submitted_at__gte=now - lookback, submitted_at__lte=now)
+        Response.objects.filter(received_at__gte=now - lookback, received_at__lte=now)
         .values_list("office_id", "desk_id")
         .distinct()
     )

@@ -40,13 +40,15 @@ def rate(version, questions):
     """rate(office, access=5, officials=2, reasons=["slow"], comment="…", when=…, …)."""
 
     def record(office, *, when=None, misuse=False, **answers):
-        fields = {k: answers.pop(k) for k in ("desk", "staff", "channel", "id") if k in answers}
+        keep = ("desk", "staff", "channel", "id", "received_at")
+        fields = {k: answers.pop(k) for k in keep if k in answers}
         scores = {}
         for code, value in answers.items():
             if code == "reasons":
                 value = [questions[c] for c in value]
             scores[questions[code]] = value
         when = when or datetime(2026, 3, 10, 9, 0, tzinfo=HANOI)
+        fields.setdefault("received_at", when)  # arrived as it was given (no offline queue)
         return make_response(version, office, scores, when=when, misuse=misuse, **fields)
 
     return record

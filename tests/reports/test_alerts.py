@@ -125,6 +125,15 @@ def test_a_rating_raises_its_alert_at_the_next_minute_run(tree, ratings):
     assert keys(AlertRule.LOW_STREAK) == {f"office:{tree.office_a.pk}"}
 
 
+def test_ratings_queued_offline_are_looked_at_when_they_arrive(tree, rate):
+    three_hours_ago = NOW - timedelta(hours=3)
+    for i in range(5):  # given three hours ago at a kiosk without network, sent just now
+        when = three_hours_ago + timedelta(minutes=i)
+        rate(tree.office_a, when=when, received_at=NOW - timedelta(seconds=20), **LOW)
+    evaluate_recent(NOW)
+    assert keys(AlertRule.LOW_STREAK) == {f"office:{tree.office_a.pk}"}
+
+
 def test_the_minute_evaluation_costs_a_bounded_number_of_queries(
     tree, ratings, django_assert_max_num_queries
 ):
