@@ -133,7 +133,10 @@ elif PRODUCTION:
 else:
     from config.embedded_db import embedded_database
 
-    DATABASES = {"default": embedded_database(BASE_DIR / ".pgdata")}
+    # EMBEDDED_DB_DIR moves the data directory (tests start a throwaway one there).
+    DATABASES = {
+        "default": embedded_database(Path(env_str("EMBEDDED_DB_DIR", str(BASE_DIR / ".pgdata"))))
+    }
 
 # Behind PgBouncer in transaction pooling mode a server-side cursor (QuerySet.iterator())
 # could see its next FETCH land on another server connection: set this to 1 there.

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.months import Month, MonthError
+from inspections.forms import ReportForm
 from offices.models import AdministrativeUnit, Office
 
 
@@ -110,3 +111,14 @@ class DossierImportForm(forms.Form):
         except DossierImportError as exc:
             raise forms.ValidationError(exc.errors) from None
         return upload
+
+
+class BeforeAfterForm(ReportForm):
+    """Unit and period of the before/after page, among the units whose ratings the user
+    may read (the inspections' own report offers the units the user may inspect)."""
+
+    group = None
+
+    @staticmethod
+    def units_for(user):
+        return AdministrativeUnit.objects.visible_to(user)

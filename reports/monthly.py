@@ -238,11 +238,11 @@ def suggestion_figures(subject: Subject, month: Month):
 
 
 def inspection_section(subject: Subject, month: Month) -> dict | None:
-    """The inspections section (reports/inspections.py) for unit and office reports."""
+    """The inspections section (reports/before_after.py) for unit and office reports."""
     if subject.kind not in ("unit", "office"):
         return None
     try:
-        from reports.inspections import monthly_section
+        from reports.before_after import monthly_section
     except ImportError:  # the inspections app is optional for reports
         return None
     if subject.kind == "unit":

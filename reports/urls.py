@@ -45,7 +45,7 @@ urlpatterns = [
     path("monthly/", views.pick, name="pick"),
     path("method/", views.method, name="method"),
     path("dossiers/import/", views.import_dossiers, name="import_dossiers"),
-    path("inspections/", include("reports.inspections")),
+    path("inspections/", views.inspections, name="inspections"),
     path("reform/", include("reports.reform")),
     path("<kind:kind>/<int:pk>/<month:month>/", views.report, name="report"),
     path("<kind:kind>/<int:pk>/<month:month>/comments/", views.comments, name="comments"),
@@ -61,5 +61,4 @@ urlpatterns = [
     ),
     path("<kind:kind>/<int:pk>/<month:month>/report.pdf", views.export_pdf, name="export_pdf"),
     path("comments/<int:answer_id>/visibility/", views.hide_comment, name="hide_comment"),
-    path("inspections/", include("reports.inspections")),
 ]

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from common.months import Month, MonthError
+from inspections.models import Inspection
 from offices.models import (
     AdministrativeUnit,
     AuditEvent,
@@ -26,13 +27,22 @@ from offices.models import (
     role_over,
 )
 from offices.scope import get_in_scope
+from reports.before_after import WINDOW_MONTHS, before_after_rows
 from reports.comments import can_moderate, comments_for
 from reports.dossiers import save_dossier_rows
 from reports.exports import RawResponsesExporter, ReportTablesExporter
-from reports.forms import CommentSearchForm, DossierImportForm, HideCommentForm, ReportPickForm
+from reports.forms import (
+    BeforeAfterForm,
+    CommentSearchForm,
+    DossierImportForm,
+    HideCommentForm,
+    ReportPickForm,
+)
 from reports.monthly import build_dashboard, build_monthly_report
 from reports.subjects import resolve_subject
 from surveys.models import Answer
+
+BEFORE_AFTER_PAGE_SIZE = 25
 
 
 def _month_or_404(text: str, subject) -> Month:
@@ -199,3 +209,28 @@ def method(request):
     from django.conf import settings
 
     return render(request, "reports/method.html", {"survey_settings": settings.SURVEY})
+
+
+@login_required
+def inspections(request):
+    """Satisfaction before and after each inspection in a unit and period the user may read."""
+    form = BeforeAfterForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return render(request, "reports/inspections.html", {"form": form}, status=400)
+    data = form.cleaned_data
+    held = (
+        Inspection.objects.visible_to(request.user)
+        .in_subtree(data["unit"])
+        .in_period(data["date_from"], form.end_exclusive)
+        .select_related("unit", "office")
+        .order_by("-date", "-pk")
+    )
+    page = Paginator(held, BEFORE_AFTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "unit": data["unit"],
+        "page": page,
+        "rows": before_after_rows(page.object_list),
+        "window_months": WINDOW_MONTHS,
+    }
+    return render(request, "reports/inspections.html", context)

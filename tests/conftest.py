@@ -10,26 +10,42 @@ The tree (the pre-2025 three levels, and one 2025 ward straight under the city):
     └── Phường Ba Đình (2025) ..... office C
 
 Personas: anonymous, alice (ward A official, manager), bob (ward B official),
-dora (district official over A, viewer), carol (city official, viewer), admin (superuser).
+dora (district official over A, viewer), carol (city official, viewer), ivan (inspector
+over the Cầu Giấy district, no office membership), admin (superuser).
+
+Surveys: one question bank (`bank`) and the survey versions built from it
+(`kiosk_version`, `full_version`, the index survey `version` with its `rate` helper;
+`tests.factories.survey_version` for others).
+Languages: `english` for a test in English, `in_language("fa")` for any other; both
+switch the test's own code and its test client.
 """
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import translation
 
 from offices.models import Role
 from tests.factories import (
+    ChoiceFactory,
     DeskFactory,
     MembershipFactory,
     OfficeFactory,
+    QuestionFactory,
     StaffFactory,
     UserFactory,
+    make_response,
     make_unit,
+    survey_version,
 )
 
 CHROMIUM = "/usr/bin/chromium"
+HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "correct horse battery"
 
 
@@ -119,6 +135,16 @@ def admin_user(tree):
 
 
 @pytest.fixture
+def ivan(tree):
+    """Inspector over Cầu Giấy district (ward A below it); no office membership."""
+    from inspections.models import Inspector
+
+    user = UserFactory(username="ivan")
+    Inspector.objects.create(user=user, unit=tree.district_a, note="Thanh tra quận")
+    return user
+
+
+@pytest.fixture
 def client_for(client):
     """Log a persona in on the test client: client_for(alice).get(...)."""
 
@@ -127,6 +153,134 @@ def client_for(client):
         return client
 
     return login
+
+
+# --- Languages -----------------------------------------------------------------
+
+
+@pytest.fixture
+def in_language(client):
+    """in_language("fa"): from then on the test's own code (labels, forms) and its test
+    client (Accept-Language) use that language; the default is restored after the test."""
+    with contextlib.ExitStack() as stack:
+
+        def switch(code: str):
+            stack.enter_context(translation.override(code))
+            client.defaults["HTTP_ACCEPT_LANGUAGE"] = code
+            return client
+
+        yield switch
+
+
+@pytest.fixture
+def english(in_language):
+    """The test in English (the default language is Vietnamese): assertions read msgids."""
+    in_language("en")
+
+
+# --- Surveys: one question bank, and the versions built from it ----------------------
+
+
+@dataclass
+class Bank:
+    """Questions of every kind; `bank["access"]` is `bank.access`."""
+
+    overall: object  # scale 1–5, officials factor, asks for reasons when low
+    polite: object  # yes/no conduct question, asks for reasons
+    reasons: object  # choices: slow, rude
+    slow: object
+    rude: object
+    comment: object  # free text
+    access: object  # one scale question per SIPAS factor
+    procedures: object
+    officials: object
+    results: object
+    greet: object  # yes/no conduct question
+    visit: object  # a single choice: first, again
+    local: object  # scale, for a second (district or office) survey
+
+    def __getitem__(self, name: str):
+        return getattr(self, name)
+
+
+@pytest.fixture
+def bank(db) -> Bank:
+    reasons = QuestionFactory(code="reasons", kind="multi", factor="", text_vi="Điều gì chưa tốt?")
+    slow = ChoiceFactory(
+        question=reasons, code="slow", text_vi="Chờ lâu", text_en="Long wait", position=0
+    )
+    rude = ChoiceFactory(
+        question=reasons, code="rude", text_vi="Thái độ", text_en="Attitude", position=1
+    )
+    visit = QuestionFactory(code="visit", kind="choice", factor="", text_vi="Lần thứ mấy?")
+    ChoiceFactory(question=visit, code="first", text_vi="Lần đầu", position=0)
+    ChoiceFactory(question=visit, code="again", text_vi="Lần sau", position=1)
+    return Bank(
+        overall=QuestionFactory(
+            code="overall",
+            kind="scale5",
+            factor="officials",
+            reasons=reasons,
+            text_vi="Ông/Bà hài lòng thế nào?",
+            text_en="How satisfied are you?",
+            text_fa="چقدر راضی هستید؟",
+        ),
+        polite=QuestionFactory(code="polite", kind="yesno", factor="conduct", reasons=reasons),
+        reasons=reasons,
+        slow=slow,
+        rude=rude,
+        comment=QuestionFactory(code="comment", kind="text", factor=""),
+        access=QuestionFactory(code="access", factor="access", text_vi="Tiếp cận dịch vụ"),
+        procedures=QuestionFactory(code="procedures", factor="procedures"),
+        officials=QuestionFactory(code="officials", factor="officials", reasons=reasons),
+        results=QuestionFactory(code="results", factor="results"),
+        greet=QuestionFactory(code="greet", kind="yesno", factor="conduct"),
+        visit=visit,
+        local=QuestionFactory(code="local", kind="scale5", factor="access"),
+    )
+
+
+@pytest.fixture
+def kiosk_version(tree, bank):
+    """Hà Nội's kiosk survey: overall (required), polite (required), comment (optional)."""
+    return survey_version(
+        tree.city, [(bank.overall, True), (bank.polite, True), (bank.comment, False)]
+    )
+
+
+@pytest.fixture
+def full_version(tree, bank):
+    """Hà Nội's phone survey: overall (required), polite (optional), comment (optional)."""
+    return survey_version(
+        tree.city,
+        [(bank.overall, True), (bank.polite, False), (bank.comment, False)],
+        variant="full",
+    )
+
+
+@pytest.fixture
+def version(tree, bank):
+    """Hà Nội's survey of the index: a question per factor, conduct, reasons, a comment."""
+    order = ["access", "procedures", "officials", "results", "greet", "reasons", "comment"]
+    return survey_version(tree.city, [bank[k] for k in order], required=False)
+
+
+@pytest.fixture
+def rate(version, bank):
+    """rate(office, access=5, officials=2, reasons=["slow"], comment="…", when=…, …)."""
+
+    def record(office, *, when=None, misuse=False, **answers):
+        keep = ("desk", "staff", "channel", "id", "received_at")
+        fields = {k: answers.pop(k) for k in keep if k in answers}
+        scores = {}
+        for code, value in answers.items():
+            if code == "reasons":
+                value = [bank[c] for c in value]
+            scores[bank[code]] = value
+        when = when or datetime(2026, 3, 10, 9, 0, tzinfo=HANOI)
+        return make_response(version, office, scores, when=when, misuse=misuse, **fields)
+
+    return record
 
 
 # --- Browser tests --------------------------------------------------------------

@@ -91,20 +91,33 @@ class SurveyFactory(factory.django.DjangoModelFactory):
 PUBLISHED = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-def make_survey(unit, questions, *, variant="kiosk", code=None, required=True, office=None):
-    """A core survey at `unit` (or an extension of `office`) with version 1 holding
-    `questions` in order."""
+def survey_version(
+    unit=None,
+    items=(),
+    *,
+    variant="kiosk",
+    office=None,
+    code=None,
+    required=True,
+    published_at=PUBLISHED,
+):
+    """A survey (core at `unit`, or extension of `office`) with version 1 of `items` in
+    order: questions, or (question, required) pairs; a bare question is `required`.
+    Published (long ago) unless `published_at` is None."""
     from surveys.models import SurveyItem, SurveyVersion
 
-    survey = SurveyFactory(
-        unit=unit, office=office, variant=variant, **({"code": code} if code else {})
-    )
+    fields = {"unit": unit, "office": office, "variant": variant}
+    if code:
+        fields["code"] = code
+    survey = SurveyFactory(**fields)
     version = SurveyVersion.objects.create(survey=survey, number=1)
-    for position, question in enumerate(questions):
+    for position, item in enumerate(items):
+        question, is_required = item if isinstance(item, tuple) else (item, required)
         SurveyItem.objects.create(
-            version=version, question=question, position=position, required=required
+            version=version, question=question, position=position, required=is_required
         )
-    version.publish(at=PUBLISHED)
+    if published_at is not None and items:
+        version.publish(at=published_at)
     return version
 
 

@@ -52,7 +52,7 @@ from tests.factories import (
     StaffFactory,
     UserFactory,
     make_response,
-    make_survey,
+    survey_version,
 )
 
 PERSONAS = ["anonymous", "admin_a", "admin_b", "admin_district", "manager_a", "viewer_a", "super"]
@@ -350,9 +350,9 @@ def world(tree, settings, tmp_path):
     official = _member("clerk_a", t.ward_a, Role.VIEWER)
     question = QuestionFactory(code="overall")
     ChoiceFactory(code="slow")
-    core = make_survey(t.city, [question], code="core-hn")
-    extension_a = make_survey(None, [question], code="ext-nt", office=t.office_a)
-    make_survey(None, [question], code="ext-md", office=t.office_b)
+    core = survey_version(t.city, [question], code="core-hn")
+    extension_a = survey_version(None, [question], code="ext-nt", office=t.office_a)
+    survey_version(None, [question], code="ext-md", office=t.office_b)
     response = make_response(core, t.office_a, {question: 5})
     make_response(core, t.office_b, {question: 2})
     kiosk = Kiosk.objects.create(office=t.office_a, name="Kiosk Nghĩa Tân")

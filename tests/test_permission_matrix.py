@@ -21,18 +21,35 @@ from reform.models import Assessment, CriteriaSet, Evidence
 from reports.models import Alert, AlertRule
 from suggestions.models import Suggestion
 from surveys.tokens import Receipt
-from tests.factories import QuestionFactory, make_response, make_survey
+from tests.factories import QuestionFactory, make_response, survey_version
 
-PERSONAS = ["anonymous", "alice", "bob", "dora", "carol", "admin"]
+PERSONAS = ["anonymous", "alice", "bob", "dora", "carol", "ivan", "admin"]
 
 # Reusable rows: the status each persona gets.
 PUBLIC = dict.fromkeys(PERSONAS, 200)
 #   Read in ward A's scope: alice (ward A), dora (district over A), carol (city), admin.
-READ_A = {"anonymous": 302, "alice": 200, "bob": 404, "dora": 200, "carol": 200, "admin": 200}
+#   ivan, an inspector over ward A's district without a membership, reads no report.
+READ_A = {
+    "anonymous": 302,
+    "alice": 200,
+    "bob": 404,
+    "dora": 200,
+    "carol": 200,
+    "ivan": 404,
+    "admin": 200,
+}
 #   Pages listing the user's own scope: every logged-in official gets a page.
 OWN_SCOPE = {"anonymous": 302, **dict.fromkeys(PERSONAS[1:], 200)}
 #   A manager's action on ward A (POST): viewers dora and carol may read but not act.
-ACT_A = {"anonymous": 302, "alice": 302, "bob": 404, "dora": 403, "carol": 403, "admin": 302}
+ACT_A = {
+    "anonymous": 302,
+    "alice": 302,
+    "bob": 404,
+    "dora": 403,
+    "carol": 403,
+    "ivan": 404,
+    "admin": 302,
+}
 #   The same on a suggestion another official already closed: 409, nothing changes.
 ACT_A_AFTER_CLOSE = {**ACT_A, "admin": 409}
 #   An empty reply is refused as invalid (400) for those who may reply.
@@ -43,19 +60,29 @@ NOT_A_KIOSK = dict.fromkeys(PERSONAS, 403)
 SENT_ELSEWHERE = dict.fromkeys(PERSONAS, 302)
 #   The admins' kiosk preview: the admin role over an office the survey applies to;
 #   officials without it get 404 (as outside their scope), anonymous the login page.
-ADMIN_ROLE = {"anonymous": 302, "alice": 404, "bob": 404, "dora": 404, "carol": 404, "admin": 200}
+ADMIN_ROLE = {**dict.fromkeys(PERSONAS, 404), "anonymous": 302, "admin": 200}
 #   Receipt codes (one rating each): managers of the office mint them, viewers may not.
 MINT_A = {**READ_A, "dora": 403, "carol": 403}
 #   Kiosk API without a device credential: refused whoever is logged in.
 KIOSK_API = dict.fromkeys(PERSONAS, 401)
-#   Inspections: readers in scope; recording needs an Inspector entry, which nobody here has
-#   except the superuser.
-INSPECT_A = {"anonymous": 302, "alice": 403, "bob": 404, "dora": 403, "carol": 403, "admin": 200}
-INSPECT_DELETE = {**INSPECT_A, "admin": 302}
-INSPECT_NEW = {"anonymous": 302, "alice": 403, "bob": 403, "dora": 403, "carol": 403, "admin": 200}
+#   Inspections: readers in scope (members and ivan, who inspects the district over A);
+#   recording needs an Inspector entry: ivan's, or the superuser.
+READ_INSPECTION_A = {**READ_A, "ivan": 200}
+INSPECT_A = {
+    "anonymous": 302,
+    "alice": 403,
+    "bob": 404,
+    "dora": 403,
+    "carol": 403,
+    "ivan": 200,
+    "admin": 200,
+}
+#   ivan deletes the case first (personas run in order), so it is gone (404) for admin.
+INSPECT_DELETE = {**INSPECT_A, "ivan": 302, "admin": 404}
+INSPECT_NEW = {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "ivan": 200, "admin": 200}
 #   An officer's own counter session: only a login linked to a staff member (alice is
 #   Lan's login here); everyone else is told their login is not an officer's (403).
-OFFICER = {"anonymous": 302, "alice": 200, **dict.fromkeys(["bob", "dora", "carol", "admin"], 403)}
+OFFICER = {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "alice": 200}
 OFFICER_ACT = {**OFFICER, "alice": 302}
 #   The integration API answers a session (however privileged) 401: it takes API tokens only
 #   (their scope is tested in tests/api/). Its schema and docs are public.
@@ -97,13 +124,20 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "offices:serving": ("GET", "/offices/serving/", OFFICER),
         "offices:stop_serving": ("POST", "/offices/serving/stop/", OFFICER_ACT),
         # reports
-        "reports:dashboard": ("GET", "/reports/", OWN_SCOPE),
+        # ivan holds no unit membership: no report scope ("no scope" page, 404).
+        "reports:dashboard": ("GET", "/reports/", {**OWN_SCOPE, "ivan": 404}),
         "reports:pick": ("GET", "/reports/monthly/", OWN_SCOPE),
         "reports:method": ("GET", "/reports/method/", PUBLIC),
         "reports:import_dossiers": (
             "GET",
             "/reports/dossiers/import/",
-            {"anonymous": 302, "alice": 200, "bob": 200, "dora": 403, "carol": 403, "admin": 200},
+            {
+                **dict.fromkeys(PERSONAS, 403),
+                "anonymous": 302,
+                "alice": 200,
+                "bob": 200,
+                "admin": 200,
+            },
         ),
         "reports:report": ("GET", f"/reports/office/{{office}}/{month}/", READ_A),
         "reports:comments": ("GET", f"/reports/office/{{office}}/{month}/comments/", READ_A),
@@ -115,7 +149,8 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         ),
         "reports:export_pdf": ("GET", f"/reports/office/{{office}}/{month}/report.pdf", READ_A),
         "reports:hide_comment": ("POST", "/reports/comments/{comment}/visibility/", ACT_A),
-        "reports:inspections": ("GET", "/reports/inspections/", MEMBERS),
+        # Without a membership there is no unit to choose: the form is refused (400).
+        "reports:inspections": ("GET", "/reports/inspections/", {**MEMBERS, "ivan": 400}),
         # alerts: the list of the user's scope, one alert, acknowledging it (managers; an
         # empty comment is refused as invalid for those who may acknowledge)
         "alerts:list": ("GET", "/alerts/", OWN_SCOPE),
@@ -147,9 +182,13 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "inspections:report": ("GET", "/inspections/report/", OWN_SCOPE),
         "inspections:export_register": ("GET", "/inspections/export/register.csv", OWN_SCOPE),
         "inspections:export_counts": ("GET", "/inspections/export/counts.csv", OWN_SCOPE),
-        "inspections:detail": ("GET", "/inspections/{inspection}/", READ_A),
+        "inspections:detail": ("GET", "/inspections/{inspection}/", READ_INSPECTION_A),
         "inspections:edit": ("GET", "/inspections/{inspection}/edit/", INSPECT_A),
-        "inspections:attachment": ("GET", "/inspections/{inspection}/attachment/", READ_A),
+        "inspections:attachment": (
+            "GET",
+            "/inspections/{inspection}/attachment/",
+            READ_INSPECTION_A,
+        ),
         "inspections:case_create": ("GET", "/inspections/{inspection}/cases/new/", INSPECT_A),
         "inspections:case_edit": (
             "GET",
@@ -252,14 +291,14 @@ def url_names() -> set[str]:
 
 
 @pytest.fixture
-def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
+def objects(tree, alice, bob, dora, carol, ivan, admin_user, settings, tmp_path):
     """One object of each kind in ward A, for the URLs to address."""
     settings.MEDIA_ROOT = tmp_path
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"  # attachments and evidence
     tree.office_a.public_board = True
     tree.office_a.transparency_board = True
     tree.office_a.save(update_fields=["public_board", "transparency_board"])
-    version = make_survey(tree.city, [QuestionFactory(code="overall")])
+    version = survey_version(tree.city, [QuestionFactory(code="overall")])
     comment_q = QuestionFactory(code="comment", kind="text", factor="")
     question = version.ordered_items()[0].question
     response = make_response(version, tree.office_a, {question: 5, comment_q: "Tốt"})
@@ -316,6 +355,7 @@ def objects(tree, alice, bob, dora, carol, admin_user, settings, tmp_path):
             "bob": bob,
             "dora": dora,
             "carol": carol,
+            "ivan": ivan,
             "admin": admin_user,
         },
     }

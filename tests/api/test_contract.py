@@ -19,7 +19,7 @@ from openapi_spec_validator import validate
 
 from common.months import Month
 from tests.api.conftest import make_api_client
-from tests.factories import QuestionFactory, make_response, make_survey
+from tests.factories import QuestionFactory, make_response, survey_version
 
 NOT_OPERATIONS = {"openapi-json", "openapi-view", "api-root"}
 
@@ -106,7 +106,7 @@ def _call(url, *, token=None, payload=None, language="en"):
 def test_ingest_then_read_over_real_http(live_server, tree):
     _record, token = make_api_client(tree.ward_a, ingest=True)
     question = QuestionFactory(code="officials-attentive")
-    version = make_survey(tree.city, [question])
+    version = survey_version(tree.city, [question])
     for score in (5, 4, 1):
         make_response(version, tree.office_a, {question: score})
     month = str(Month.current())

@@ -11,7 +11,7 @@ import pytest
 from common.months import Month
 from offices.models import DossierCount
 from reports.indices import satisfaction_summary
-from tests.factories import QuestionFactory, make_response, make_survey
+from tests.factories import QuestionFactory, make_response, survey_version
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ def rated(tree, settings):
     settings.SURVEY = {**settings.SURVEY, "STAFF_MIN_N": 4}
     officials = QuestionFactory(code="officials-attentive", factor="officials")
     access = QuestionFactory(code="access-signage", factor="access")
-    version = make_survey(tree.city, [officials, access])
+    version = survey_version(tree.city, [officials, access])
     for score in (5, 4, 2, 5):
         make_response(
             version,

@@ -20,9 +20,13 @@ from django.utils import translation
 
 from offices.models import Kiosk
 from surveys.submission import forget_specs
-from tests.factories import ChoiceFactory, DeskFactory, QuestionFactory, StaffFactory
+from tests.factories import (
+    DeskFactory,
+    StaffFactory,
+    survey_version,
+)
 from tests.hardening.checks import Ledger
-from tests.surveys.conftest import enrol, survey_version
+from tests.surveys.conftest import enrol
 
 PAYLOADS: Counter = Counter()
 SECONDS: Counter = Counter()  # per endpoint: generating, sending and checking its payloads
@@ -117,25 +121,14 @@ def ledger(world) -> Ledger:
 
 
 @pytest.fixture
-def world(tree) -> World:
-    reasons = QuestionFactory(code="reasons", kind="multi", factor="", text_vi="Điều gì chưa tốt?")
-    ChoiceFactory(question=reasons, code="slow", text_vi="Chờ lâu", position=0)
-    ChoiceFactory(question=reasons, code="rude", text_vi="Thiếu lịch sự", position=1)
-    overall = QuestionFactory(
-        code="overall",
-        kind="scale5",
-        factor="officials",
-        reasons=reasons,
-        text_vi="Ông/Bà hài lòng thế nào?",
-        text_en="How satisfied are you?",
-        text_fa="چقدر راضی هستید؟",
+def world(tree, bank) -> World:
+    overall, polite, visit, comment, local = (
+        bank.overall,
+        bank.polite,
+        bank.visit,
+        bank.comment,
+        bank.local,
     )
-    polite = QuestionFactory(code="polite", kind="yesno", factor="conduct", reasons=reasons)
-    visit = QuestionFactory(code="visit", kind="choice", factor="", text_vi="Lần thứ mấy?")
-    ChoiceFactory(question=visit, code="first", text_vi="Lần đầu", position=0)
-    ChoiceFactory(question=visit, code="again", text_vi="Lần sau", position=1)
-    comment = QuestionFactory(code="comment", kind="text", factor="")
-    local = QuestionFactory(code="local", kind="scale5", factor="access")
     items = [(overall, True), (polite, True), (visit, False), (comment, False)]
     kiosk_version = survey_version(tree.city, items)
     full_version = survey_version(

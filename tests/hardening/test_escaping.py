@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from suggestions.models import Category, Suggestion
-from tests.factories import QuestionFactory, make_response, make_survey
+from tests.factories import QuestionFactory, make_response, survey_version
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +81,7 @@ def hostile(tree, alice):
     """Ward A with comments and a public suggestion (name, text, reply) full of payloads."""
     comment = QuestionFactory(code="comment", kind="text", factor="")
     score = QuestionFactory(code="access", factor="access")
-    version = make_survey(tree.city, [score, comment], required=False)
+    version = survey_version(tree.city, [score, comment], required=False)
     start = datetime(2026, 3, 10, 9, 0, tzinfo=HANOI)
     # Formulas first (older), markup last: the report page shows the ten newest.
     for minutes, text in enumerate([*FORMULAS, JAVASCRIPT_URL, *MARKUP]):

@@ -81,11 +81,11 @@ def test_a_dossier_file_with_odd_digits_or_nul_gets_line_errors(
 
 @pytest.fixture
 def rated_with_control_characters(tree):
-    from tests.factories import QuestionFactory, make_response, make_survey
+    from tests.factories import QuestionFactory, make_response, survey_version
 
     comment = QuestionFactory(code="comment", kind="text", factor="")
     score = QuestionFactory(code="access", factor="access")
-    version = make_survey(tree.city, [score, comment], required=False)
+    version = survey_version(tree.city, [score, comment], required=False)
     texts = ["bell\x07 esc\x1b[31m \x01\x02 vt\x0b ff\x0c", "\x01=HYPERLINK(1)", "\x1f+1"]
     when = datetime(2026, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     for text in texts:

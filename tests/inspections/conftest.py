@@ -1,16 +1,14 @@
 """Inspection fixtures on top of the shared tree and personas (tests/conftest.py).
 
-ivan inspects the Cầu Giấy district (so ward A) and holds no office membership;
+ivan (tests/conftest.py) inspects the Cầu Giấy district (so ward A), no office membership;
 alice (ward A manager) reads ward A's inspections but is no inspector.
 """
 
 from datetime import date
 
 import pytest
-from django.utils import translation
 
-from inspections.models import DisciplinaryCase, Inspection, Inspector
-from tests.factories import UserFactory
+from inspections.models import DisciplinaryCase, Inspection
 
 
 def make_inspection(unit, office=None, **fields) -> Inspection:
@@ -36,21 +34,6 @@ def make_case(inspection, **fields) -> DisciplinaryCase:
     }
     values.update(fields)
     return DisciplinaryCase.objects.create(inspection=inspection, **values)
-
-
-@pytest.fixture
-def english():
-    """Labels in English for assertions on them (the default language is Vietnamese)."""
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def ivan(tree):
-    """Inspector over Cầu Giấy district (ward A below it); no office membership."""
-    user = UserFactory(username="ivan")
-    Inspector.objects.create(user=user, unit=tree.district_a, note="Thanh tra quận")
-    return user
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from inspections.models import DisciplinaryCase, Inspection, Inspector
-from offices.management.commands.load_demo import DEMO_PASSWORD
+from offices.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
 

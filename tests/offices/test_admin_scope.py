@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from offices.models import AuditEvent, Desk, Kiosk, Membership, Office, Role
 from surveys.models import SurveyVersion
-from tests.factories import MembershipFactory, QuestionFactory, UserFactory, make_survey
+from tests.factories import MembershipFactory, QuestionFactory, UserFactory, survey_version
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +198,7 @@ def test_an_admin_cannot_save_a_desk_into_another_wards_office(client, tree, adm
 
 
 def test_core_surveys_above_the_admins_unit_are_read_only(client, tree, admin_a):
-    core = make_survey(tree.city, [QuestionFactory(code="overall")], code="core-hn")
+    core = survey_version(tree.city, [QuestionFactory(code="overall")], code="core-hn")
     client.force_login(admin_a)
     page = client.get(reverse("admin:surveys_survey_change", args=[core.survey.pk]))
     assert page.status_code == 200 and 'name="_save"' not in page.text
@@ -235,7 +235,7 @@ def _errors(reply):
 
 
 def test_kiosk_preview_needs_the_admin_role_over_the_office(client, tree, admin_a, admin_b, alice):
-    version = make_survey(tree.city, [QuestionFactory(code="overall")], code="core-hn")
+    version = survey_version(tree.city, [QuestionFactory(code="overall")], code="core-hn")
     url = reverse("surveys:kiosk_preview", args=[version.pk])
     client.force_login(admin_a)
     page = client.get(url)

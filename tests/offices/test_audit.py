@@ -143,9 +143,9 @@ def test_purge_removes_old_lockout_addresses_and_records_it(alice):
 
 def test_purge_clears_old_rating_addresses_and_keeps_the_scores(tree):
     from surveys.models import AnswerRollup, Response
-    from tests.factories import QuestionFactory, make_response, make_survey
+    from tests.factories import QuestionFactory, make_response, survey_version
 
-    version = make_survey(tree.city, [QuestionFactory(code="overall")])
+    version = survey_version(tree.city, [QuestionFactory(code="overall")])
     question = version.ordered_items()[0].question
     old = make_response(version, tree.office_a, {question: 5}, ip_address="203.0.113.7")
     Response.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(days=200))

@@ -11,7 +11,7 @@ from inspections.models import Inspection
 from reform.models import Assessment, Status
 from reports.indices import satisfaction_summary
 from reports.reform import index_figure, par_results
-from tests.factories import QuestionFactory, make_response, make_survey
+from tests.factories import QuestionFactory, make_response, survey_version
 from tests.reform.conftest import score_all
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +27,7 @@ def ratings(tree):
     """Ward A in 2025: three ratings 5, 4, 2 → 2 of 3 satisfied. Around them, ratings that
     must not count: ward A in 2024 and 2026, and ward B in 2025."""
     question = QuestionFactory(code="officials_polite", factor="officials")
-    version = make_survey(tree.city, [question])
+    version = survey_version(tree.city, [question])
     for score in (5, 4, 2):
         make_response(version, tree.office_a, {question: score}, when=at(2025, 6, 10))
     make_response(version, tree.office_a, {question: 1}, when=at(2024, 12, 20))

@@ -14,7 +14,7 @@ from django.utils import translation
 from common.months import Month
 from offices.models import DossierCount
 from suggestions.models import Suggestion
-from tests.factories import QuestionFactory, make_response, make_survey
+from tests.factories import QuestionFactory, make_response, survey_version
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,7 @@ def board_office(tree, alice, settings):
     office.transparency_board = True
     office.save()
     question = QuestionFactory(code="officials-attentive")
-    version = make_survey(tree.city, [question])
+    version = survey_version(tree.city, [question])
     month = Month.current(office.tz)
     for score in (5, 4, 4, 2):
         make_response(version, office, {question: score}, desk=tree.desk_a, staff=tree.staff_a)

@@ -3,7 +3,7 @@
 import pytest
 from django.core.cache import cache
 
-from tests.factories import QuestionFactory, make_response, make_survey
+from tests.factories import QuestionFactory, make_response, survey_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +16,7 @@ def opted_in(tree, settings):
     office.transparency_board = True
     office.save()
     question = QuestionFactory(code="officials-attentive")
-    version = make_survey(tree.city, [question])
+    version = survey_version(tree.city, [question])
     for score in (5, 4, 4, 3, 5):
         make_response(version, office, {question: score})
     yield office

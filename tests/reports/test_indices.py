@@ -71,7 +71,7 @@ def test_one_rating_index_is_mean_of_factor_shares(tree, rate):
     assert summary.small_sample
 
 
-def test_questions_average_within_a_factor_then_factors_average(tree, rate, questions):
+def test_questions_average_within_a_factor_then_factors_average(tree, rate, bank):
     # Two questions in "officials": officials 5,4,2 → 2/3; a yes/no one yes,no,yes → 2/3.
     # Access 1,2,3 → 0. Officials factor = 2/3, overall = (2/3 + 0) / 2 = 1/3.
     guided = QuestionFactory(code="guided", kind="yesno", factor="officials")
@@ -209,9 +209,9 @@ def test_ungrouped_summary_counts_every_rating_across_offices_days_and_hours(tre
     from zoneinfo import ZoneInfo
 
     from reports.indices import satisfaction_summary
-    from tests.factories import QuestionFactory, make_response, make_survey
+    from tests.factories import QuestionFactory, make_response, survey_version
 
-    version = make_survey(tree.city, [QuestionFactory(code="overall-ungrouped")])
+    version = survey_version(tree.city, [QuestionFactory(code="overall-ungrouped")])
     question = version.ordered_items()[0].question
     hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
     moments = [datetime(2026, 3, day, hour, tzinfo=hanoi) for day in (2, 3) for hour in (8, 14)]
@@ -237,13 +237,13 @@ def test_whole_months_read_the_monthly_grain_with_the_same_figures(tree):
 
     from common.months import Month
     from reports.indices import monthly_summaries, satisfaction_summary, top_reasons
-    from tests.factories import ChoiceFactory, QuestionFactory, make_response, make_survey
+    from tests.factories import ChoiceFactory, QuestionFactory, make_response, survey_version
 
     reasons = QuestionFactory(code="why-grain", kind="multi", factor="")
     slow = ChoiceFactory(question=reasons, code="slow-grain")
     overall = QuestionFactory(code="overall-grain", reasons=reasons)
     polite = QuestionFactory(code="polite-grain", kind="yesno", factor="conduct")
-    version = make_survey(tree.city, [overall, polite, reasons], required=False)
+    version = survey_version(tree.city, [overall, polite, reasons], required=False)
     hanoi = ZoneInfo("Asia/Ho_Chi_Minh")
     for month, scores in ((2, [5, 4, 2]), (3, [5, 1, 3, 4])):
         for index, score in enumerate(scores):

@@ -1,4 +1,4 @@
-"""Satisfaction before and after inspections (reports/inspections.py) and the monthly
+"""Satisfaction before and after inspections (reports/before_after.py) and the monthly
 section. Ratings are recorded through the real write path (tests/factories.py)."""
 
 from datetime import date, datetime
@@ -7,22 +7,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 
 from common.months import Month
 from inspections.models import DisciplinaryCase, Inspection
-from reports.inspections import before_after_rows, monthly_section, windows
-from tests.factories import QuestionFactory, make_response, make_survey
+from reports.before_after import before_after_rows, monthly_section, windows
+from tests.factories import QuestionFactory, make_response, survey_version
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Labels in English for assertions on them (the default language is Vietnamese)."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
@@ -32,7 +24,7 @@ def rated(tree):
         QuestionFactory(code=f"ba-{factor}", factor=factor)
         for factor in ("access", "procedures", "officials", "results")
     ]
-    version = make_survey(tree.city, questions)
+    version = survey_version(tree.city, questions)
 
     def record(office, score: int, day: date, times: int = 1):
         when = datetime(day.year, day.month, day.day, 9, 30, tzinfo=HANOI)

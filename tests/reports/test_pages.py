@@ -60,7 +60,17 @@ def test_ward_official_reads_own_ward_and_gets_404_for_another(client_for, alice
 
 def test_district_viewer_sees_its_wards(client_for, dora, rated):
     client = client_for(dora)
-    assert client.get(report_url("unit", rated.district_a)).status_code == 200
+    page = client.get(report_url("unit", rated.district_a))
+    assert page.status_code == 200
+    # Its ward by name with its figures (five valid ratings), and nothing of the other district.
+    body = page.content.decode()
+    assert "Phường Nghĩa Tân" in body and "Cán bộ rất nhiệt tình" in body
+    assert "Mỹ Đình 1" not in body and "Ward B only" not in body
+    rows = {row.label: row.summary.n for row in page.context["report"].children}
+    assert rows == {"Phường Nghĩa Tân": 5}
+    assert page.context["report"].summary.n == 5
+    dashboard = client.get(reverse("reports:dashboard")).content.decode()
+    assert "Phường Nghĩa Tân" in dashboard and "Mỹ Đình 1" not in dashboard
     assert client.get(report_url("unit", rated.ward_a)).status_code == 200
     assert client.get(report_url("office", rated.office_a)).status_code == 200
     assert client.get(report_url("desk", rated.desk_a)).status_code == 200

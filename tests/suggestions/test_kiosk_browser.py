@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from offices.models import Kiosk
 from suggestions.models import Channel, Suggestion, format_code
-from tests.factories import QuestionFactory, make_survey
+from tests.factories import QuestionFactory, survey_version
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def kiosk_page(page, live_server, tree):
     """A kiosk at office A, enrolled through its one-time link as an operator would."""
-    make_survey(tree.city, [QuestionFactory(code="overall")], variant="kiosk")
+    survey_version(tree.city, [QuestionFactory(code="overall")], variant="kiosk")
     device = Kiosk.objects.create(office=tree.office_a, desk=tree.desk_a, name="Kiosk 1")
     token = device.issue_enrolment_token()
     page.goto(live_server.url + reverse("surveys:kiosk_enrol", args=[token]))

@@ -1,4 +1,5 @@
-"""Fixtures for the rating flows: a small question bank, surveys, an enrolled kiosk."""
+"""Fixtures for the rating flows: an enrolled kiosk and rating payloads (the question bank
+and the kiosk and phone survey versions are shared, in tests/conftest.py)."""
 
 import json
 import uuid
@@ -11,9 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from offices.models import Kiosk
-from surveys.models import SurveyItem, SurveyVersion
 from surveys.submission import forget_specs
-from tests.factories import PUBLISHED, ChoiceFactory, QuestionFactory, SurveyFactory
 
 
 @pytest.fixture(autouse=True)
@@ -24,72 +23,6 @@ def _fresh_caches():
     yield
     cache.clear()
     forget_specs()
-
-
-@dataclass
-class Bank:
-    overall: object
-    polite: object
-    reasons: object
-    slow: object
-    rude: object
-    comment: object
-
-
-@pytest.fixture
-def bank(db) -> Bank:
-    reasons = QuestionFactory(code="reasons", kind="multi", factor="", text_vi="Điều gì chưa tốt?")
-    slow = ChoiceFactory(question=reasons, code="slow", text_vi="Chờ lâu", position=0)
-    rude = ChoiceFactory(question=reasons, code="rude", text_vi="Thiếu lịch sự", position=1)
-    overall = QuestionFactory(
-        code="overall",
-        kind="scale5",
-        factor="officials",
-        reasons=reasons,
-        text_vi="Ông/Bà hài lòng thế nào?",
-        text_en="How satisfied are you?",
-        text_fa="چقدر راضی هستید؟",
-    )
-    polite = QuestionFactory(code="polite", kind="yesno", factor="conduct", reasons=reasons)
-    comment = QuestionFactory(code="comment", kind="text", factor="")
-    return Bank(overall, polite, reasons, slow, rude, comment)
-
-
-def survey_version(
-    unit=None, items=(), *, variant="kiosk", office=None, code=None, published_at=PUBLISHED
-):
-    """A survey (core at `unit`, or extension of `office`) with version 1 of `items`:
-    a list of (question, required), published (long ago) unless `published_at` is None."""
-    fields = {"unit": unit, "office": office, "variant": variant}
-    if code:
-        fields["code"] = code
-    survey = SurveyFactory(**fields)
-    version = SurveyVersion.objects.create(survey=survey, number=1)
-    for position, (question, required) in enumerate(items):
-        SurveyItem.objects.create(
-            version=version, question=question, position=position, required=required
-        )
-    if published_at is not None and items:
-        version.publish(at=published_at)
-    return version
-
-
-@pytest.fixture
-def kiosk_version(tree, bank):
-    """Hà Nội's kiosk survey: overall (required), polite (required), comment (optional)."""
-    return survey_version(
-        tree.city, [(bank.overall, True), (bank.polite, True), (bank.comment, False)]
-    )
-
-
-@pytest.fixture
-def full_version(tree, bank):
-    """Hà Nội's phone survey: overall (required), polite (optional), comment (optional)."""
-    return survey_version(
-        tree.city,
-        [(bank.overall, True), (bank.polite, False), (bank.comment, False)],
-        variant="full",
-    )
 
 
 @dataclass

@@ -11,8 +11,8 @@ from django.utils import timezone
 from offices.models import Kiosk
 from surveys.models import Answer, AnswerRollup, RefusedSubmission, Response, ResponseRollup
 from surveys.submission import MAX_TEXT_CHARS
-from tests.factories import DeskFactory, StaffFactory
-from tests.surveys.conftest import rating_payload, survey_version
+from tests.factories import DeskFactory, StaffFactory, survey_version
+from tests.surveys.conftest import rating_payload
 
 pytestmark = pytest.mark.django_db
 

@@ -116,7 +116,7 @@ def test_a_missing_or_forged_form_token_is_refused(client, tree, full_version, t
 
 
 def test_a_form_token_for_another_offices_survey_is_refused(client, tree, bank):
-    from tests.surveys.conftest import survey_version
+    from tests.factories import survey_version
 
     elsewhere = survey_version(tree.district_b, [(bank.overall, True)], variant="full")
     reply = client.post(

@@ -15,7 +15,7 @@ from surveys.models import (
     ResponseRollup,
     SurveyItem,
 )
-from tests.factories import ChoiceFactory, QuestionFactory, make_response, make_survey
+from tests.factories import ChoiceFactory, QuestionFactory, make_response, survey_version
 
 pytestmark = pytest.mark.django_db
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -23,7 +23,7 @@ HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
 
 @pytest.fixture
 def version(tree):
-    return make_survey(
+    return survey_version(
         tree.city,
         [
             QuestionFactory(code="overall"),
@@ -124,7 +124,7 @@ def test_core_survey_nearest_above_the_office_applies(tree, version):
     from surveys.models import Survey
 
     assert Survey.objects.core_for(tree.office_a, "kiosk") == version.survey
-    district_version = make_survey(tree.district_a, [QuestionFactory(code="district-q")])
+    district_version = survey_version(tree.district_a, [QuestionFactory(code="district-q")])
     assert Survey.objects.core_for(tree.office_a, "kiosk") == district_version.survey
     assert Survey.objects.core_for(tree.office_b, "kiosk") == version.survey
     assert Survey.objects.core_for(tree.office_a, "full") is None

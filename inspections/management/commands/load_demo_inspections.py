@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from common.months import add_months
 from inspections.models import DisciplinaryCase, Inspection, Inspector, describe_staff
-from offices.management.commands.load_demo import DEMO_PASSWORD, HANOI
+from offices.demo import DEMO_PASSWORD, HANOI
 from offices.models import AdministrativeUnit, Office, StaffMember
 
 INSPECTOR = ("inspector_hanoi", "Thanh", "Trịnh", "Tổ kiểm tra công vụ Thành phố")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from offices.management.commands.load_demo import DEMO_PASSWORD, USERS
+from offices.demo import DEMO_PASSWORD, USERS
 
 
 class Command(BaseCommand):

@@ -28,7 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from offices.management.commands.load_demo import OFFICES
+from offices.demo import OFFICES
 from offices.models import DossierCount, Kiosk, Office
 from surveys.models import Answer, Choice, QuestionKind, Response, Survey, SurveyVersion
 

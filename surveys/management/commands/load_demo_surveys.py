@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from offices.management.commands.load_demo import HANOI, OFFICES
+from offices.demo import HANOI, OFFICES
 from offices.models import AdministrativeUnit, Desk, Kiosk, Office
 from surveys.models import Choice, Question, Survey, SurveyItem, SurveyVersion
 

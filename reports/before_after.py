@@ -1,5 +1,5 @@
 """Satisfaction before and after each inspection, and the inspections section of the
-monthly report.
+monthly report (the page is `views.inspections`, its form `forms.BeforeAfterForm`).
 
 This lives in reports because only reports reads survey data: the inspections app
 knows offices and nothing else. For an inspection held in month M, "before" is the
@@ -19,17 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import F, Q
 from django.db.models.functions import TruncMonth
-from django.shortcuts import render
-from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from common.months import Month
 from inspections.counts import LEVELS, CountRow, cases_by_measure, counts_by_period
-from inspections.forms import ReportForm
 from inspections.models import Inspection
 from offices.models import AdministrativeUnit, Office
 from reports.indices import (
@@ -41,7 +36,6 @@ from reports.indices import (
 )
 
 WINDOW_MONTHS = 3
-PAGE_SIZE = 25
 
 VERDICTS = {
     "up": _("Higher after"),
@@ -230,44 +224,3 @@ def monthly_section(
         "followed_month": followed_month,
         "before_after": before_after_rows(followed, today=month.end),
     }
-
-
-# --- The page -------------------------------------------------------------------------
-
-
-class BeforeAfterForm(ReportForm):
-    """Unit and period, among the units whose ratings the user may read."""
-
-    group = None
-
-    @staticmethod
-    def units_for(user):
-        return AdministrativeUnit.objects.visible_to(user)
-
-
-@login_required
-def before_after(request):
-    form = BeforeAfterForm(request.GET, user=request.user)
-    if not form.is_valid():
-        return render(request, "reports/inspections.html", {"form": form}, status=400)
-    data = form.cleaned_data
-    inspections = (
-        Inspection.objects.visible_to(request.user)
-        .in_subtree(data["unit"])
-        .in_period(data["date_from"], form.end_exclusive)
-        .select_related("unit", "office")
-        .order_by("-date", "-pk")
-    )
-    page = Paginator(inspections, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "form": form,
-        "unit": data["unit"],
-        "page": page,
-        "rows": before_after_rows(page.object_list),
-        "window_months": WINDOW_MONTHS,
-    }
-    return render(request, "reports/inspections.html", context)
-
-
-# Included from reports/urls.py: path("inspections/", include("reports.inspections")).
-urlpatterns = [path("", before_after, name="inspections")]

@@ -1,1 +1,0 @@
-from tests.reports.conftest import questions, rate, version  # noqa: F401  (shared survey fixtures)
