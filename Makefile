@@ -34,12 +34,17 @@ run: demo
 	$(PY) manage.py load_demo_surveys --link-only --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py devserver $(HOST):$(PORT)  # the server and the job worker (qcluster)
 
+# pytest's last line gives the duration ("… passed in 142.31s"); the load average is printed
+# just above it (tests/conftest.py), since a figure from a busy machine means little alone.
 test: install
 	$(VENV)/bin/pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	# mypy imports the settings; a placeholder DATABASE_URL keeps it off the embedded server
+	# (nothing connects to it).
+	DATABASE_URL=$${DATABASE_URL:-postgres://lint@127.0.0.1:1/lint} $(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .

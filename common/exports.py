@@ -127,7 +127,7 @@ class Exporter:
         handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
         workbook.save(handle)
         handle.seek(0)
-        return handle  # type: ignore[return-value]
+        return handle
 
     def xlsx_response(self) -> FileResponse:
         return FileResponse(

@@ -85,7 +85,7 @@ def _atomic_disk_lists() -> None:
     def put(self, values: list[int]) -> None:
         _write_atomically(Path(self.path), json.dumps(values))
 
-    utils.DiskList.put = put
+    utils.DiskList.put = put  # type: ignore[method-assign]
 
 
 def embedded_database(data_dir: Path) -> dict:

@@ -115,9 +115,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------
 # DATABASE_URL when set; otherwise the embedded PostgreSQL (development and tests only).
 DATABASE_URL = env_str("DATABASE_URL", "")
+DATABASES: dict[str, dict]
 if DATABASE_URL:
     DATABASES = {
-        "default": dj_database_url.parse(
+        "default": dj_database_url.parse(  # type: ignore[dict-item]
             DATABASE_URL,
             conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if TESTING else 60),
             # A persistent connection broken by a database restart is replaced at the

@@ -70,7 +70,7 @@ def count_headers() -> list[str]:
     return [
         _("Period or unit"),
         _("Number of inspections"),
-        *[level.label for level in LEVELS],
+        *[str(level.label) for level in LEVELS],
         _("Surprise inspections"),
         _("Cases disciplined"),
     ]
@@ -170,7 +170,7 @@ def cases_by_measure(inspections) -> list[tuple[str, str, int]]:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    return [(m.value, m.label, grouped.get(m.value, 0)) for m in Measure]
+    return [(m.value, str(m.label), grouped.get(m.value, 0)) for m in Measure]
 
 
 def build_counts(

@@ -133,10 +133,10 @@ class CaseForm(forms.ModelForm):
     def __init__(self, *args, inspection: Inspection, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.inspection = inspection
-        self.fields["staff"].queryset = StaffMember.objects.filter(
+        self.fields["staff"].queryset = StaffMember.objects.filter(  # type: ignore[attr-defined]
             office__unit__path__startswith=inspection.unit.path
         ).select_related("office")
-        self.fields["staff"].label_from_instance = lambda s: f"{s.full_name} · {s.office.name}"
+        self.fields["staff"].label_from_instance = lambda s: f"{s.full_name} · {s.office.name}"  # type: ignore[attr-defined]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -177,7 +177,7 @@ class PeriodMixin:
 
     @property
     def end_exclusive(self) -> date | None:
-        end = self.cleaned_data.get("date_to")
+        end = self.cleaned_data.get("date_to")  # type: ignore[attr-defined]
         return end + timedelta(days=1) if end else None
 
 

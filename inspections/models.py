@@ -231,7 +231,7 @@ class Inspection(models.Model):
 
     @property
     def inspected_name(self) -> str:
-        return self.office.name if self.office_id else self.unit.name
+        return self.office.name if self.office else self.unit.name
 
     def clean(self):
         # The office, when given, decides the unit, so the scope follows the office.
@@ -299,7 +299,7 @@ class DisciplinaryCase(models.Model):
 
     @property
     def person_name(self) -> str:
-        return self.person or (self.staff.full_name if self.staff_id else "—")
+        return self.person or (self.staff.full_name if self.staff else "—")
 
     def clean(self):
         errors = {}

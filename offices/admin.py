@@ -144,7 +144,7 @@ class SessionHistoryInline(ScopedAdmin, admin.TabularInline):
     can_delete = False
     ordering = ["-started_at"]
     fields = ["staff", "desk", "started_at", "started_how", "ends_at", "end_reason"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -21,7 +21,7 @@ class StartServingForm(forms.Form):
 
     def __init__(self, *args, officer: StaffMember, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["desk"].queryset = officer.office.desks.filter(is_active=True)
+        self.fields["desk"].queryset = officer.office.desks.filter(is_active=True)  # type: ignore[attr-defined]
         if officer.desk_id:
             self.fields["desk"].initial = officer.desk_id
         self.helper = FormHelper()

@@ -31,7 +31,8 @@ def read_rows(lines) -> list[UnitRow]:
         raise ImportError_(
             _("Line 1: missing column(s): %(columns)s.") % {"columns": ", ".join(missing)}
         )
-    rows, seen = [], {}
+    rows: list[UnitRow] = []
+    seen: dict[str, int] = {}
     levels = set(UnitLevel.values)
     for record in reader:
         line = reader.line_num

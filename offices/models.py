@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -23,6 +24,9 @@ from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from common.net import client_ip
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer (reads reports)")
@@ -30,7 +34,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator (configures the unit)")
 
 
-ROLE_RANK = {Role.VIEWER: 1, Role.MANAGER: 2, Role.ADMIN: 3}
+ROLE_RANK: dict[str, int] = {Role.VIEWER: 1, Role.MANAGER: 2, Role.ADMIN: 3}
 
 
 def is_active_superuser(user) -> bool:
@@ -49,7 +53,8 @@ def memberships_of(user, min_role: str = Role.VIEWER) -> list[Membership]:
         return []
     cached = getattr(user, "_memberships_cache", None)
     if cached is None and isinstance(user, ApiClient):
-        cached = user._memberships_cache = [Membership(unit=user.unit, role=Role.VIEWER)]
+        cached = [Membership(unit=user.unit, role=Role.VIEWER)]
+        user._memberships_cache = cached  # type: ignore[attr-defined]
     if cached is None:
         cached = list(Membership.objects.filter(user=user).select_related("unit"))
         user._memberships_cache = cached
@@ -457,7 +462,7 @@ class SessionEnd(models.TextChoices):
 class CounterSessionError(Exception):
     """A session cannot start or stop; `message` is translated for the person asking."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: StrOrPromise):
         super().__init__(message)
         self.message = message
 
@@ -771,7 +776,7 @@ class Kiosk(models.Model):
         """A one-time token for the enrolment link; the previous one stops working."""
         raw = secrets.token_urlsafe(24)
         self.enrolment_token_hash = hash_token(raw)
-        self.enrolment_expires_at = timezone.now() + timezone.timedelta(hours=valid_hours)
+        self.enrolment_expires_at = timezone.now() + timedelta(hours=valid_hours)
         self.save(update_fields=["enrolment_token_hash", "enrolment_expires_at"])
         return raw
 
@@ -786,7 +791,7 @@ class Kiosk(models.Model):
     # tell a revoked device apart from an unknown one); rotating clears it.
 
     CREDENTIAL_SALT = "offices.kiosk.credential"
-    SILENT_AFTER = timezone.timedelta(minutes=15)
+    SILENT_AFTER = timedelta(minutes=15)
 
     @classmethod
     def enrol(cls, raw_token: str) -> tuple[Kiosk, str] | None:
@@ -868,7 +873,7 @@ class Kiosk(models.Model):
     def seen_now(self, queue_length: int | None = None) -> None:
         """Heartbeat: one UPDATE, no read. `queue_length`: ratings the device still holds."""
         now = timezone.now()
-        fields = {"last_seen_at": now, "last_heard_at": now}
+        fields: dict[str, object] = {"last_seen_at": now, "last_heard_at": now}
         if queue_length is not None:
             fields.update(queue_length=queue_length, queue_reported_at=now)
         for name, value in fields.items():
@@ -1050,7 +1055,7 @@ class ApiClient(models.Model):
     def used_now(self) -> None:
         """At most one UPDATE a minute per client: reading must not write on every call."""
         now = timezone.now()
-        if self.last_used_at is None or now - self.last_used_at > timezone.timedelta(minutes=1):
+        if self.last_used_at is None or now - self.last_used_at > timedelta(minutes=1):
             self.last_used_at = now
             ApiClient.objects.filter(pk=self.pk).update(last_used_at=now)
 

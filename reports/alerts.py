@@ -245,8 +245,8 @@ def evaluate_low_ratings(now: datetime, lookback: timedelta, policies: Policies,
         .distinct()
     )
     pairs = {(office_id, None) for office_id, _desk in rated}
-    pairs |= {(office_id, desk_id) for office_id, desk_id in rated if desk_id}
-    pairs = sorted(pairs, key=lambda p: (p[0], p[1] or 0))
+    pairs |= {(office_id, desk_id) for office_id, desk_id in rated if desk_id}  # type: ignore[misc]
+    pairs = sorted(pairs, key=lambda p: (p[0], p[1] or 0))  # type: ignore[assignment]
     streaks, shares = low_rating_findings(pairs, policies)
     evaluated = Q(subject_key__in=[f"desk:{d}" if d else f"office:{o}" for o, d in pairs])
     apply(AlertRule.LOW_STREAK, streaks, evaluated, now, out)
@@ -276,7 +276,7 @@ def evaluate_index_drop(now: datetime, policies: Policies, out: Outcome) -> None
             continue
         if current.n < min_n or before.n < min_n:
             continue
-        if current.overall < before.overall and not current.overlaps(before):
+        if current.overall < before.overall and not current.overlaps(before):  # type: ignore[operator]
             detail = {
                 "month": str(month),
                 "index": current.overall,
@@ -318,15 +318,15 @@ def evaluate_kiosks(now: datetime, policies: Policies, out: Outcome) -> None:
         )
         if quiet and kiosk.office.is_open_at(now):
             detail = {"last_heard": last.isoformat() if last else None}
-            silent.append(Finding(AlertRule.KIOSK_SILENT, detail=detail, **base))
+            silent.append(Finding(AlertRule.KIOSK_SILENT, detail=detail, **base))  # type: ignore[arg-type]
         elif quiet:
             left_alone.append(key)  # closed now: neither raised nor cleared until it opens
         if t.kiosk_queue_max and (kiosk.queue_length or 0) >= t.kiosk_queue_max:
-            detail = {"queue": kiosk.queue_length}
-            queued.append(Finding(AlertRule.KIOSK_QUEUE, detail=detail, **base))
+            detail = {"queue": kiosk.queue_length}  # type: ignore[dict-item]
+            queued.append(Finding(AlertRule.KIOSK_QUEUE, detail=detail, **base))  # type: ignore[arg-type]
         count = refused.get(kiosk.pk, 0)
         if t.kiosk_refused_max and count >= t.kiosk_refused_max:
-            refusals.append(Finding(AlertRule.KIOSK_REFUSED, detail={"refused": count}, **base))
+            refusals.append(Finding(AlertRule.KIOSK_REFUSED, detail={"refused": count}, **base))  # type: ignore[arg-type]
     apply(AlertRule.KIOSK_SILENT, silent, ~Q(subject_key__in=left_alone), now, out)
     apply(AlertRule.KIOSK_QUEUE, queued, Q(), now, out)
     apply(AlertRule.KIOSK_REFUSED, refusals, Q(), now, out)
@@ -437,7 +437,7 @@ def describe(alert: Alert) -> str:
     """One translated sentence with the alert's figures (never a citizen's words)."""
     d = alert.detail
     where = _("desk %(desk)s") % {"desk": alert.desk} if alert.desk_id else alert.office.name
-    kiosk = alert.kiosk.name if alert.kiosk_id else ""
+    kiosk = alert.kiosk.name if alert.kiosk_id else ""  # type: ignore[union-attr]
     rule = alert.rule
     if rule == AlertRule.LOW_STREAK:
         return _("The last %(n)s ratings at %(where)s were all at 1–2.") % {

@@ -109,7 +109,7 @@ def _page_schema(name: str, item: type[Schema]) -> type[Schema]:
                 "pages": int,
                 "page_size": int,
                 "months": list[str],
-                "results": list[item],
+                "results": list[item],  # type: ignore[valid-type]
             }
         },
     )

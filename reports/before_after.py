@@ -69,7 +69,7 @@ class BeforeAfterRow:
     def verdict(self) -> str:
         if not self.significant:
             return "not_significant"
-        return "up" if self.change > 0 else "down"
+        return "up" if self.change > 0 else "down"  # type: ignore[operator]
 
     @property
     def verdict_label(self) -> str:

@@ -146,9 +146,9 @@ def factor_bars(summary: SatisfactionSummary, chart_id: str = "chart-factors") -
             canvas.text(
                 label_w - 8, y + offset, line, anchor="end", size=12 if len(lines) == 1 else 11
             )
-        canvas.rect(label_w, y, factor.share * bar_w, 22, ACCENT, label=percent(factor.share, 1))
+        canvas.rect(label_w, y, factor.share * bar_w, 22, ACCENT, label=percent(factor.share, 1))  # type: ignore[operator]
         if factor.ci_low is not None:
-            low, high = label_w + factor.ci_low * bar_w, label_w + factor.ci_high * bar_w
+            low, high = label_w + factor.ci_low * bar_w, label_w + factor.ci_high * bar_w  # type: ignore[operator]
             canvas.line(low, y + 11, high, y + 11, "#212529", 1.5)
             canvas.line(low, y + 5, low, y + 17, "#212529", 1.5)
             canvas.line(high, y + 5, high, y + 17, "#212529", 1.5)

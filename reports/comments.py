@@ -11,7 +11,7 @@ from reports.subjects import Subject
 
 def can_moderate(user, subject: Subject) -> bool:
     """Managers and above over the subject's unit may hide and show comments."""
-    unit = subject.obj if subject.kind == "unit" else subject.office.unit
+    unit = subject.obj if subject.kind == "unit" else subject.office.unit  # type: ignore[union-attr]
     return has_role(user, unit, Role.MANAGER)
 
 

@@ -78,7 +78,7 @@ class Due:
         return (self.kind, self.obj.pk, self.month.start)
 
     def subject(self) -> Subject:
-        return office_subject(self.obj) if self.kind == "office" else unit_subject(self.obj)
+        return office_subject(self.obj) if self.kind == "office" else unit_subject(self.obj)  # type: ignore[arg-type]
 
 
 def _unit_recipients() -> dict[int, list[str]]:
@@ -145,7 +145,7 @@ def send_due_reports(now: datetime | None = None, **filters) -> Outcome:
     due = {d.key: d for d in due_reports(now, **filters)}
     ReportDelivery.objects.bulk_create(
         [
-            ReportDelivery(
+            ReportDelivery(  # type: ignore[misc]
                 office=d.obj if d.kind == "office" else None,
                 unit=d.obj if d.kind == "unit" else None,
                 month=d.month.start,

@@ -117,7 +117,7 @@ class BeforeAfterForm(ReportForm):
     """Unit and period of the before/after page, among the units whose ratings the user
     may read (the inspections' own report offers the units the user may inspect)."""
 
-    group = None
+    group = None  # type: ignore[assignment]  # no grouping on this page
 
     @staticmethod
     def units_for(user):

@@ -23,9 +23,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Expression, F, Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
 from django.utils.translation import get_language
 
@@ -189,7 +190,7 @@ class SatisfactionSummary:
         """Whether the two 95 % intervals overlap (the two cannot be told apart)."""
         if self.ci_low is None or other.ci_low is None:
             return True
-        return self.ci_low <= other.ci_high and other.ci_low <= self.ci_high
+        return self.ci_low <= other.ci_high and other.ci_low <= self.ci_high  # type: ignore[operator]
 
 
 def empty_summary(excluded: int = 0, n: int = 0) -> SatisfactionSummary:
@@ -229,9 +230,9 @@ def summarise(tallies: dict[int, QuestionTally], n: int, excluded: int) -> Satis
         members = [t for t in answered if t.factor == factor]
         if not members:
             continue
-        share = sum(t.share for t in members) / len(members)
+        share = sum(t.share or 0.0 for t in members) / len(members)
         factor_n = max(t.valid for t in members)
-        interval = wilson_interval(share * factor_n, factor_n)
+        interval = wilson_interval(share * factor_n, factor_n) or (None, None)
         factor_rows.append(
             FactorRow(
                 factor=str(factor),
@@ -247,8 +248,8 @@ def summarise(tallies: dict[int, QuestionTally], n: int, excluded: int) -> Satis
     overall = ci_low = ci_high = None
     index_n = max((t.valid for t in index_tallies), default=0)
     if factor_rows:
-        overall = sum(f.share for f in factor_rows) / len(factor_rows)
-        ci_low, ci_high = wilson_interval(overall * index_n, index_n)
+        overall = sum(f.share or 0.0 for f in factor_rows) / len(factor_rows)
+        ci_low, ci_high = wilson_interval(overall * index_n, index_n) or (None, None)
     scale = [t for t in index_tallies if t.kind == QuestionKind.SCALE5]
     level_counts = {s: sum(t.levels.get(s, 0) for t in scale) for s in range(5, 0, -1)}
     total_levels = sum(level_counts.values())
@@ -277,7 +278,7 @@ def summarise(tallies: dict[int, QuestionTally], n: int, excluded: int) -> Satis
 
 # --- Grouped queries ------------------------------------------------------------------
 
-Group = dict[str, Expression | F]
+Group = dict[str, Any]  # alias → expression (F, TruncMonth…)
 
 
 # Three grains answer the same questions. The monthly ones do not grow with the number
@@ -313,7 +314,7 @@ def _where_fits(where: Q | None, fields: set[str]) -> bool:
             if not _where_fits(child, fields):
                 return False
             continue
-        lookup, value = child
+        lookup, value = child  # type: ignore[misc]
         name, _sep, operator = lookup.partition("__")
         if lookup == "pk__in" and not value:  # matches nothing on any grain
             continue
@@ -345,7 +346,7 @@ def _rollup_filter(
     if grain == "daily":
         base = model.objects
     else:
-        base = GRAINS[grain][model].objects.annotate(day=F("month"))
+        base = GRAINS[grain][model].objects.annotate(day=F("month"))  # type: ignore[attr-defined]
     queryset = base.filter(office__in=offices, day__gte=start, day__lt=end_exclusive)
     return queryset.filter(where) if where is not None else queryset
 
@@ -489,7 +490,7 @@ def weekday_hour_counts(
 ) -> dict[tuple[int, int], int]:
     """Valid ratings per (ISO weekday 1–7, local hour 0–23) — one query, on the monthly
     hour table for whole months."""
-    if _grain(start, end_exclusive, where, {"desk": None}) == "daily":
+    if _grain(start, end_exclusive, where, {"desk": F("desk_id")}) == "daily":
         queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where)
         queryset = queryset.annotate(weekday=ExtractIsoWeekDay("day"))
     else:
@@ -573,7 +574,7 @@ def rank_rows(rows: Iterable[RankedRow], *, min_n: int = 0, hide=frozenset()) ->
         row.hidden = row.summary.n < min_n or row.key in hide
     ranked = sorted(
         (r for r in rows if not r.hidden and r.summary.has_index),
-        key=lambda r: (-r.summary.overall, r.label),
+        key=lambda r: (-(r.summary.overall or 0.0), r.label),
     )
     leader = None
     for position, row in enumerate(ranked, start=1):

@@ -247,7 +247,7 @@ def inspection_section(subject: Subject, month: Month) -> dict | None:
         return None
     if subject.kind == "unit":
         return monthly_section(subject.obj, month.start)
-    return monthly_section(subject.office.unit, month.start, office=subject.office)
+    return monthly_section(subject.office.unit, month.start, office=subject.office)  # type: ignore[union-attr]
 
 
 def reform_section(subject: Subject, month: Month) -> dict | None:

@@ -9,6 +9,7 @@ user's visible scope.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -39,7 +40,7 @@ class Crumb:
 @dataclass
 class Subject:
     kind: str
-    obj: object
+    obj: Any  # the unit, office, desk or staff member the report is about
     offices: QuerySet  # visible offices this report covers (used as a sub-select)
     where: Q | None = None  # extra roll-up filter (desk, staff)
     crumbs: list[Crumb] = field(default_factory=list)  # visible ancestors, top first
@@ -60,7 +61,7 @@ class Subject:
     def full_name(self) -> str:
         """Name with its office, for desks and staff (headers, file names, e-mails)."""
         if self.kind in ("desk", "staff"):
-            return f"{self.name} — {self.office.name}"
+            return f"{self.name} — {self.office.name if self.office else ''}"
         return self.name
 
     @property

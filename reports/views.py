@@ -91,15 +91,15 @@ def pick(request):
 @login_required
 def report(request, kind: str, pk: int, month: str):
     subject = resolve_subject(request.user, kind, pk)
-    month = _month_or_404(month, subject)
+    report_month = _month_or_404(month, subject)
     moderator = can_moderate(request.user, subject)
-    comments = comments_for(subject, month, include_hidden=moderator)
+    comments = comments_for(subject, report_month, include_hidden=moderator)
     context = {
-        "report": build_monthly_report(subject, month),
+        "report": build_monthly_report(subject, report_month),
         "comments": list(comments[:10]),
         "can_moderate": moderator,
         "pick_form": ReportPickForm(
-            initial={"subject": f"{kind}:{pk}", "month": month}, user=request.user
+            initial={"subject": f"{kind}:{pk}", "month": report_month}, user=request.user
         ),
     }
     return render(request, "reports/report.html", context)
@@ -108,16 +108,16 @@ def report(request, kind: str, pk: int, month: str):
 @login_required
 def comments(request, kind: str, pk: int, month: str):
     subject = resolve_subject(request.user, kind, pk)
-    month = _month_or_404(month, subject)
+    report_month = _month_or_404(month, subject)
     form = CommentSearchForm(request.GET)
     if not form.is_valid():
         return render(request, "reports/comments.html", {"form": form}, status=400)
     moderator = can_moderate(request.user, subject)
     answers = comments_for(
-        subject, month, include_hidden=moderator, search=form.cleaned_data["q"] or ""
+        subject, report_month, include_hidden=moderator, search=form.cleaned_data["q"] or ""
     )
     page = Paginator(answers, 50).get_page(form.cleaned_data["page"] or 1)
-    context = {"subject": subject, "month": month, "form": form, "page": page}
+    context = {"subject": subject, "month": report_month, "form": form, "page": page}
     context["can_moderate"] = moderator
     return render(request, "reports/comments.html", context)
 
@@ -152,21 +152,21 @@ def _audit_export(request, subject, month, what: str, fmt: str) -> None:
 @login_required
 def export_tables(request, kind: str, pk: int, month: str, fmt: str):
     subject = resolve_subject(request.user, kind, pk)
-    month = _month_or_404(month, subject)
-    exporter = ReportTablesExporter(build_monthly_report(subject, month))
-    _audit_export(request, subject, month, "tables", fmt)
+    report_month = _month_or_404(month, subject)
+    exporter = ReportTablesExporter(build_monthly_report(subject, report_month))
+    _audit_export(request, subject, report_month, "tables", fmt)
     return exporter.csv_response() if fmt == "csv" else exporter.xlsx_response()
 
 
 @login_required
 def export_responses(request, kind: str, pk: int, month: str, fmt: str):
     subject = resolve_subject(request.user, kind, pk)
-    month = _month_or_404(month, subject)
+    report_month = _month_or_404(month, subject)
     unit = subject.obj if subject.kind == "unit" else subject.office.unit
     exporter = RawResponsesExporter(
-        subject, month, to_the_hour=role_over(request.user, unit) == Role.VIEWER
+        subject, report_month, to_the_hour=role_over(request.user, unit) == Role.VIEWER
     )
-    _audit_export(request, subject, month, "responses", fmt)
+    _audit_export(request, subject, report_month, "responses", fmt)
     return exporter.csv_response() if fmt == "csv" else exporter.xlsx_response()
 
 
@@ -175,12 +175,12 @@ def export_pdf(request, kind: str, pk: int, month: str):
     from reports.pdf import PDF_COMMENTS, render_pdf
 
     subject = resolve_subject(request.user, kind, pk)
-    month = _month_or_404(month, subject)
-    comments = list(comments_for(subject, month, include_hidden=False)[:PDF_COMMENTS])
-    pdf = render_pdf(build_monthly_report(subject, month), comments=comments)
-    _audit_export(request, subject, month, "report", "pdf")
+    report_month = _month_or_404(month, subject)
+    comments = list(comments_for(subject, report_month, include_hidden=False)[:PDF_COMMENTS])
+    pdf = render_pdf(build_monthly_report(subject, report_month), comments=comments)
+    _audit_export(request, subject, report_month, "report", "pdf")
     response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"report-{subject.kind}-{subject.pk}-{month}.pdf"
+    filename = f"report-{subject.kind}-{subject.pk}-{report_month}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

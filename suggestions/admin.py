@@ -30,7 +30,7 @@ class SeenStampInline(ReadOnlyMixin, ScopedAdmin, admin.TabularInline):
     delegated = READ
     extra = 0
     fields = ["at", "signer_name", "role", "role_unit"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
 
 class ReplyInline(ReadOnlyMixin, ScopedAdmin, admin.TabularInline):
@@ -39,7 +39,7 @@ class ReplyInline(ReadOnlyMixin, ScopedAdmin, admin.TabularInline):
     delegated = READ
     extra = 0
     fields = ["created_at", "author", "role", "text", "is_public"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
 
 @admin.register(Suggestion)

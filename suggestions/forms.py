@@ -83,14 +83,14 @@ class SuggestionForm(forms.ModelForm):
 
     def __init__(self, *args, locked_office: Office | None = None, large: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.filter(is_active=True).select_related(
+        self.fields["office"].queryset = Office.objects.filter(is_active=True).select_related(  # type: ignore[attr-defined]
             "unit"
         )
-        self.fields["office"].empty_label = _("Choose the office")
-        self.fields["category"].choices = Category.choices
+        self.fields["office"].empty_label = _("Choose the office")  # type: ignore[attr-defined]
+        self.fields["category"].choices = Category.choices  # type: ignore[attr-defined]
         self.fields["text"].error_messages["required"] = _("Please write your suggestion.")
         if locked_office is not None:
-            self.fields["office"].queryset = Office.objects.filter(pk=locked_office.pk)
+            self.fields["office"].queryset = Office.objects.filter(pk=locked_office.pk)  # type: ignore[attr-defined]
             self.fields["office"].initial = locked_office.pk
             self.fields["office"].disabled = True
             # Locked: the page names the office above the form; nothing to pick.
@@ -112,7 +112,7 @@ class SuggestionForm(forms.ModelForm):
 
     def refresh_started(self) -> None:
         """Shown again after an error: the time check starts over, the text stays."""
-        data = self.data.copy()
+        data = self.data.copy()  # type: ignore[attr-defined]  # a QueryDict when bound
         data["started"] = form_started_token()
         self.data = data
 
@@ -236,7 +236,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, suggestion: Suggestion, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = suggestion.colleagues()
+        self.fields["assignee"].queryset = suggestion.colleagues()  # type: ignore[attr-defined]
         self.fields["assignee"].initial = suggestion.assignee_id
         self.helper = FormHelper()
         self.helper.form_tag = False

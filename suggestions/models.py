@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -34,6 +35,9 @@ from offices.models import (
     memberships_over,
 )
 from suggestions.deadlines import due_at
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # No 0/O, 1/I/L: a code read off a screen or a receipt is typed back without doubt.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -74,7 +78,7 @@ class Status(models.TextChoices):
 
 
 # How a stamp or reply is signed for citizens: the role at the time, never a person's name.
-PUBLIC_ROLE_LABELS = {
+PUBLIC_ROLE_LABELS: dict[str, StrOrPromise] = {
     Role.VIEWER: _("Official"),
     Role.MANAGER: _("Manager"),
     Role.ADMIN: _("Administrator"),
@@ -409,7 +413,7 @@ class SeenStamp(models.Model):
 
     @property
     def public_role(self) -> str:
-        return PUBLIC_ROLE_LABELS.get(self.role, "")
+        return str(PUBLIC_ROLE_LABELS.get(self.role, ""))
 
 
 class Reply(models.Model):
@@ -441,4 +445,4 @@ class Reply(models.Model):
 
     @property
     def public_role(self) -> str:
-        return PUBLIC_ROLE_LABELS.get(self.role, "")
+        return str(PUBLIC_ROLE_LABELS.get(self.role, ""))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
@@ -29,14 +31,14 @@ def _field_for(question: QuestionSpec, language: str) -> forms.Field:
     label = question.text(language)
     required = question.required
     if question.kind == QuestionKind.SCALE5:
-        choices = [(str(score), SCALE_LABELS[score]) for score in (5, 4, 3, 2, 1)]
+        scores = [(str(score), SCALE_LABELS[score]) for score in (5, 4, 3, 2, 1)]
         return forms.TypedChoiceField(
-            label=label, choices=choices, coerce=int, required=required, widget=forms.RadioSelect
+            label=label, choices=scores, coerce=int, required=required, widget=forms.RadioSelect
         )
     if question.kind == QuestionKind.YESNO:
-        choices = [(str(YES), _("Yes")), (str(NO), _("No"))]
+        yes_no = [(str(YES), _("Yes")), (str(NO), _("No"))]
         return forms.TypedChoiceField(
-            label=label, choices=choices, coerce=int, required=required, widget=forms.RadioSelect
+            label=label, choices=yes_no, coerce=int, required=required, widget=forms.RadioSelect
         )
     choices = [(c.code, c.texts.get(language) or c.texts["vi"]) for c in question.choices]
     if question.kind == QuestionKind.CHOICE:
@@ -80,7 +82,7 @@ class RatingForm(forms.Form):
         self.specs = specs
         self.token = token
         self.language = (get_language() or "vi")[:2]
-        self.answers = []
+        self.answers: list = []
         self.initial["form_token"] = token.dumps()
         self.question_fields: list[str] = []
         if staff_choices:
@@ -162,7 +164,7 @@ class RatingForm(forms.Form):
             staff=staff,
             channel=self.token.channel,
             language=self.language,
-            started_at=now - timezone.timedelta(seconds=self.token.seconds_open()),
+            started_at=now - timedelta(seconds=self.token.seconds_open()),
             submitted_at=now,
             **fields,
         )
@@ -189,7 +191,7 @@ class ReceiptForm(forms.Form):
 
     def __init__(self, *args, office: Office, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["desk"].queryset = office.desks.filter(is_active=True)
+        self.fields["desk"].queryset = office.desks.filter(is_active=True)  # type: ignore[attr-defined]
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.add_input(Submit("make", _("Make the receipt QR code")))

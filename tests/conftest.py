@@ -283,6 +283,13 @@ def rate(version, bank):
     return record
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The machine's load next to the duration pytest prints last."""
+    with contextlib.suppress(OSError):
+        load = " ".join(open("/proc/loadavg").read().split()[:3])  # noqa: SIM115
+        terminalreporter.write_line(f"load average (1, 5, 15 min) at the end: {load}")
+
+
 # --- Browser tests --------------------------------------------------------------
 
 

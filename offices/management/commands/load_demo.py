@@ -91,7 +91,7 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
             if unit_code:
-                Membership.objects.update_or_create(
+                Membership.objects.update_or_create(  # type: ignore[misc]
                     user=user,
                     unit=AdministrativeUnit.objects.get(code=unit_code),
                     defaults={"role": role},

@@ -244,7 +244,7 @@ class Command(BaseCommand):
                 role_unit=unit_name,
                 text=demo.reply,
                 is_public=demo.public,
-                created_at=arrived + timedelta(days=demo.reply_after),
+                created_at=arrived + timedelta(days=demo.reply_after),  # type: ignore[arg-type]
             )
             suggestion.answered_at = reply.created_at
             suggestion.status = Status.ANSWERED
