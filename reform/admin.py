@@ -98,7 +98,7 @@ class ScoreInline(SuperusersOnly, admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["criterion", "self_value", "evidence_note", "appraised_value", "appraisal_reason"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -84,7 +84,7 @@ class _PerCriterionForm(forms.Form):
 
 class SelfAssessmentForm(_PerCriterionForm):
     text_field = "note"
-    text_label = _("Evidence")
+    text_label = _("Evidence")  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,7 +99,7 @@ class AppraisalForm(_PerCriterionForm):
     """An empty figure keeps the self-assessed one; a different figure needs a reason."""
 
     text_field = "reason"
-    text_label = _("Reason for the adjustment")
+    text_label = _("Reason for the adjustment")  # type: ignore[assignment]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,7 +153,7 @@ class SetImportForm(forms.Form):
     """A criteria set from a spreadsheet (the format the set export writes)."""
 
     file = forms.FileField(label=_("Spreadsheet (XLSX or CSV)"))
-    issuer = forms.ModelChoiceField(queryset=None, label=_("Issued by"))
+    issuer = forms.ModelChoiceField(queryset=None, label=_("Issued by"))  # type: ignore[var-annotated]
     year = forms.IntegerField(label=_("Year"), min_value=2012, max_value=LATEST_YEAR)
     level = forms.ChoiceField(label=_("Level"))
     name = forms.CharField(label=_("Name"), max_length=200)

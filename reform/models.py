@@ -24,6 +24,7 @@ import os
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,8 +47,8 @@ from offices.models import (
 EVIDENCE_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "jpg", "jpeg", "png"]
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EARLIEST_YEAR, LATEST_YEAR = 2012, 2100  # the first national PAR INDEX was scored for 2012
-POINTS = {"max_digits": 6, "decimal_places": 2}
-VALUE = {"max_digits": 12, "decimal_places": 2}
+POINTS: dict[str, Any] = {"max_digits": 6, "decimal_places": 2}
+VALUE: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 
 
 class FrozenSetError(ValidationError):
@@ -265,7 +266,7 @@ class CriteriaSet(models.Model):
         return self.issuer.subtree().filter(level__in=UNIT_LEVELS[self.level])
 
     def applies_to(self, unit: AdministrativeUnit) -> bool:
-        return unit.level in UNIT_LEVELS[self.level] and unit.path.startswith(self.issuer.path)
+        return unit.level in UNIT_LEVELS[self.level] and unit.path.startswith(self.issuer.path)  # type: ignore[index]
 
     def previous(self) -> CriteriaSet | None:
         """Last year's set of the same issuer and level."""
@@ -298,7 +299,7 @@ class CriteriaSet(models.Model):
                 old_pk = criterion.pk
                 criterion.pk = None
                 criterion.area = new_area
-                criterion.parent = new_ids.get(criterion.parent_id)
+                criterion.parent = new_ids.get(criterion.parent_id)  # type: ignore[arg-type]
                 criterion.save()
                 new_ids[old_pk] = criterion
         return copy
@@ -652,4 +653,4 @@ class Evidence(models.Model):
 
     @property
     def filename(self) -> str:
-        return self.file.name.rsplit("/", 1)[-1]
+        return self.file.name.rsplit("/", 1)[-1]  # type: ignore[union-attr]

