@@ -115,7 +115,7 @@ def _offices_of(inspections: list[Inspection]) -> dict[int, list[int]]:
     return {i.pk: [i.office_id] if i.office_id else by_unit.get(i.unit_id, []) for i in inspections}
 
 
-def _merge(keys, tallies: dict, counts: dict) -> SatisfactionSummary:
+def merge_groups(keys, tallies: dict, counts: dict) -> SatisfactionSummary:
     """One summary from several (office, month) groups: add the tallies, then summarise."""
     merged: dict[int, QuestionTally] = {}
     valid = flagged = 0
@@ -176,8 +176,8 @@ def before_after_rows(inspections, today: date | None = None) -> list[BeforeAfte
                 office_ids=ids,
                 before_months=before,
                 after_months=after,
-                before=_merge([(o, m.start) for o in ids for m in before], tallies, counts),
-                after=_merge([(o, m.start) for o in ids for m in after], tallies, counts),
+                before=merge_groups([(o, m.start) for o in ids for m in before], tallies, counts),
+                after=merge_groups([(o, m.start) for o in ids for m in after], tallies, counts),
                 after_complete=after[-1] < current,
             )
         )

@@ -47,6 +47,7 @@ from reform.models import (
     reader_paths,
 )
 from reform.scoring import CriterionScore, SetScore, SetTree
+from reports.before_after import merge_groups
 from reports.indices import (
     SatisfactionSummary,
     answer_tallies,
@@ -54,7 +55,6 @@ from reports.indices import (
     grouped_summaries,
     rating_counts,
 )
-from reports.inspections import _merge as merge_groups
 
 YEARS_SHOWN = 6
 CUTS_SHOWN = 10
