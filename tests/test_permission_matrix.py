@@ -93,10 +93,18 @@ MEMBERS = {"anonymous": 302, **dict.fromkeys(PERSONAS[1:], 200)}
 #   PAR INDEX: ward A's own managers self-assess (alice), its admin submits (nobody here but
 #   the superuser); appraisal needs an Appraiser entry above the unit (the superuser only),
 #   and only once submitted (409 before); after submission the self-assessment is closed.
-SUBMIT_A = {"anonymous": 302, "alice": 403, "bob": 404, "dora": 403, "carol": 403, "admin": 302}
+SUBMIT_A = {
+    "anonymous": 302,
+    "alice": 403,
+    "bob": 404,
+    "dora": 403,
+    "carol": 403,
+    "ivan": 404,
+    "admin": 302,
+}
 APPRAISE_A = {**SUBMIT_A, "admin": 409}
 AFTER_SUBMIT_A = {**APPRAISE_A, "alice": 409}
-SET_IMPORT = INSPECT_NEW
+SET_IMPORT = {**INSPECT_NEW, "ivan": 403}  # an inspector is no superuser
 
 
 def expected_matrix() -> dict[str, tuple[str, str, dict]]:
@@ -157,7 +165,12 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "alerts:detail": ("GET", "/alerts/{alert}/", READ_A),
         "alerts:acknowledge": ("POST", "/alerts/{alert}/acknowledge/", REPLY_A),
         "reports:reform_ranking": ("GET", "/reports/reform/", MEMBERS),
-        "reports:reform_ranking_export": ("GET", "/reports/reform/ranking.csv", OWN_SCOPE),
+        # ivan holds no unit membership: no PAR INDEX scope to export (404).
+        "reports:reform_ranking_export": (
+            "GET",
+            "/reports/reform/ranking.csv",
+            {**OWN_SCOPE, "ivan": 404},
+        ),
         "reports:reform_unit": ("GET", "/reports/reform/unit/{ward}/", READ_A),
         "reports:reform_unit_export": ("GET", "/reports/reform/unit/{ward}/tables.xlsx", READ_A),
         "reports:reform_unit_pdf": ("GET", "/reports/reform/unit/{ward}/report.pdf", READ_A),
@@ -238,7 +251,11 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "reform:home": ("GET", "/reform/", OWN_SCOPE),
         "reform:method": ("GET", "/reform/method/", PUBLIC),
         "reform:set_import": ("GET", "/reform/sets/import/", SET_IMPORT),
-        "reform:set_export": ("GET", "/reform/sets/{par_set}/criteria.xlsx", OWN_SCOPE),
+        "reform:set_export": (
+            "GET",
+            "/reform/sets/{par_set}/criteria.xlsx",
+            {**OWN_SCOPE, "ivan": 404},
+        ),
         "reform:assessment": ("GET", "/reform/sets/{par_set}/units/{ward}/", READ_A),
         "reform:self_assess": ("POST", "/reform/sets/{par_set}/units/{ward}/self/", ACT_A),
         "reform:upload_evidence": (
