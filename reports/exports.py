@@ -134,7 +134,7 @@ def _ranked_headers() -> list[str]:
     ]
 
 
-def _ranked_rows(rows: list[RankedRow], conduct: list[str] = ()):
+def _ranked_rows(rows: list[RankedRow], conduct: list[str] = ()):  # type: ignore[assignment]
     """Rows below the minimum are not listed (not even by name): one closing line counts
     them. `conduct`: question codes whose yes-rate follows the index (staff table)."""
     hidden = sum(1 for row in rows if row.hidden)

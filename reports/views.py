@@ -162,7 +162,7 @@ def export_tables(request, kind: str, pk: int, month: str, fmt: str):
 def export_responses(request, kind: str, pk: int, month: str, fmt: str):
     subject = resolve_subject(request.user, kind, pk)
     report_month = _month_or_404(month, subject)
-    unit = subject.obj if subject.kind == "unit" else subject.office.unit
+    unit = subject.obj if subject.kind == "unit" else subject.office.unit  # type: ignore[union-attr]
     exporter = RawResponsesExporter(
         subject, report_month, to_the_hour=role_over(request.user, unit) == Role.VIEWER
     )

@@ -101,7 +101,7 @@ STATUS_LABELS = {
 
 def may_publish(user, survey: Survey) -> bool:
     """Only someone with the admin role over the survey's unit (or a superuser)."""
-    unit = survey.unit or survey.office.unit
+    unit = survey.unit or survey.office.unit  # type: ignore[union-attr]
     role = role_over(user, unit)
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.ADMIN]
 
@@ -113,7 +113,7 @@ class VersionInline(ScopedAdmin, admin.TabularInline):
     model = SurveyVersion
     extra = 0
     fields = ["link", "state", "published_at", "published_by", "note", "created_at"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
     show_change_link = False
 
@@ -264,7 +264,10 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
             self.message_user(request, error.message, messages.ERROR)
         else:
             AuditEvent.record(
-                request, "survey.published", version, at=version.published_at.isoformat()
+                request,
+                "survey.published",
+                version,
+                at=version.published_at.isoformat(),  # type: ignore[union-attr]
             )
             self.message_user(
                 request,
@@ -315,7 +318,7 @@ def _publish_from(text: str, version: SurveyVersion):
         naive = datetime.fromisoformat(text)
     except ValueError:
         raise PublishError(_("Give the start as a date and time, e.g. 2026-07-01 07:30.")) from None
-    zone = version.survey.office.tz if version.survey.office_id else timezone.get_current_timezone()
+    zone = version.survey.office.tz if version.survey.office_id else timezone.get_current_timezone()  # type: ignore[union-attr]
     return timezone.make_aware(naive, zone) if timezone.is_naive(naive) else naive
 
 

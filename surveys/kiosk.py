@@ -78,7 +78,7 @@ def current_versions(
     the office has none of this one (surveys.publication)."""
     ids = version_ids_in_force(office, variant, timezone.now())
     versions = SurveyVersion.objects.in_bulk([i for i in ids if i is not None])
-    return tuple(versions.get(i) if i is not None else None for i in ids)
+    return tuple(versions.get(i) if i is not None else None for i in ids)  # type: ignore[return-value]
 
 
 def initials(full_name: str) -> str:
