@@ -15,8 +15,14 @@ from offices.models import Role
 from surveys.models import Response, SurveyItem
 from surveys.tokens import FormToken
 from surveys.views import KIOSK_COOKIE
-from tests.factories import MembershipFactory, QuestionFactory, UserFactory, make_response
-from tests.surveys.conftest import rating_payload, survey_version
+from tests.factories import (
+    MembershipFactory,
+    QuestionFactory,
+    UserFactory,
+    make_response,
+    survey_version,
+)
+from tests.surveys.conftest import rating_payload
 
 pytestmark = pytest.mark.django_db
 
