@@ -709,7 +709,7 @@ class Kiosk(models.Model):
 
     # How long after a move a rating may still name the old office: the page learns of
     # the move at its next heartbeat and reloads only on an idle start screen.
-    MOVE_GRACE = timezone.timedelta(minutes=15)
+    MOVE_GRACE = timezone.timedelta(minutes=15)  # type: ignore[attr-defined]
 
     def save(self, *args, **kwargs):
         """Keep the assignment history: a change of office or desk closes the current

@@ -390,7 +390,7 @@ class AssignmentInline(ScopedAdmin, admin.TabularInline):
     model = KioskAssignment
     extra = 0
     fields = ["office", "desk", "valid_from", "valid_until"]
-    readonly_fields = fields
+    readonly_fields = fields  # type: ignore[assignment]
     can_delete = False
     ordering = ["-valid_from"]
 

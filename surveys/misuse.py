@@ -139,7 +139,7 @@ def remember(response: Response, kiosk: Kiosk, state: KioskState) -> None:
     if live:
         count = live_count(state, received)
         if count == 0:
-            fields.update(live_window_started_at=received, live_window_count=1)
+            fields.update(live_window_started_at=received, live_window_count=1)  # type: ignore[call-overload]
         else:
-            fields["live_window_count"] = count + 1
+            fields["live_window_count"] = count + 1  # type: ignore[assignment]
     Kiosk.objects.filter(pk=kiosk.pk).update(**fields)

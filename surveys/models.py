@@ -417,7 +417,9 @@ class SurveyVersion(models.Model):
         """Copy this version's items into the next version number, ready to edit."""
         latest = self.survey.versions.select_for_update().order_by("-number").first()
         version = SurveyVersion.objects.create(
-            survey=self.survey, number=latest.number + 1, note=note
+            survey=self.survey,
+            number=latest.number + 1,  # type: ignore[union-attr]
+            note=note,
         )
         SurveyItem.objects.bulk_create(
             SurveyItem(
@@ -731,7 +733,7 @@ class RefusedSubmission(models.Model):
         )
         cls.objects.bulk_create(
             [
-                cls(kiosk=kiosk, rating_id=i, code=c[:40], refused_at=now, reported_at=now)
+                cls(kiosk=kiosk, rating_id=i, code=c[:40], refused_at=now, reported_at=now)  # type: ignore[misc]
                 for i, c in entries
                 if i not in known
             ],

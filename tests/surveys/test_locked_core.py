@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from surveys.models import Survey
 from surveys.views import KIOSK_COOKIE
-from tests.factories import QuestionFactory, SurveyFactory
-from tests.surveys.conftest import survey_version
+from tests.factories import QuestionFactory, SurveyFactory, survey_version
 
 pytestmark = pytest.mark.django_db
 
