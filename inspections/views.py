@@ -165,7 +165,11 @@ def export_counts(request, fmt: str):
         return HttpResponseBadRequest(_("Check the filters: some values are not valid."))
     data = form.cleaned_data
     counts = build_counts(
-        request.user, data["unit"], data["date_from"], form.end_exclusive, data["group"]
+        request.user,
+        data["unit"],
+        data["date_from"],
+        form.end_exclusive,  # type: ignore[arg-type]
+        data["group"],
     )
     if fmt == "csv":
         return CountsExporter(counts, only=table).csv_response()

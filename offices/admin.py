@@ -294,7 +294,7 @@ def check_grant(granter, user, unit: AdministrativeUnit | None, role: str | None
     if not administers(granter, unit):
         raise ValidationError({"unit": _("This unit is outside your area of administration.")})
     own = role_over(granter, unit)
-    if ROLE_RANK[role] > ROLE_RANK[own]:
+    if ROLE_RANK[role] > ROLE_RANK[own]:  # type: ignore[index]
         raise ValidationError({"role": _("You can grant at most your own role.")})
     if user is not None and (user.is_superuser or user.is_staff):
         raise ValidationError({"user": _("Only a superuser can change the roles of this user.")})
@@ -440,7 +440,7 @@ class ScopedUserAdmin(ScopedAdmin, UserAdmin):
 
 
 @admin.register(Group)
-class ScopedGroupAdmin(ScopedAdmin, GroupAdmin):
+class ScopedGroupAdmin(ScopedAdmin, GroupAdmin):  # type: ignore[misc]
     """Groups carry raw permissions: superusers only."""
 
     scope_field = None

@@ -191,7 +191,7 @@ class ScopedAdmin:
         """For inlines `obj` is the parent: edit only what the parent lets us edit."""
         if obj is None or isinstance(self, admin.ModelAdmin):
             return True
-        parent = self.admin_site._registry.get(self.parent_model)
+        parent = self.admin_site._registry.get(self.parent_model)  # type: ignore[attr-defined]
         return parent is None or parent.has_change_permission(request, obj)
 
     def _obj_ok(self, request, obj) -> bool:
@@ -331,7 +331,7 @@ class ScopedAdmin:
     # --- the audit log: every admin change, with the acting user and address ---------
 
     def _audit(self, request, action: str, objects) -> None:
-        label = self.model._meta.label_lower
+        label = self.model._meta.label_lower  # type: ignore[attr-defined]
         for obj in objects:
             AuditEvent.record(
                 request, action, f"{label}: {obj}", model=label, object_id=str(obj.pk)

@@ -25,15 +25,15 @@ class PrivateStorage(FileSystemStorage):
     """FileSystemStorage under PRIVATE_MEDIA_ROOT (read at each use: tests change it)."""
 
     @property
-    def base_location(self):  # type: ignore[override]
+    def base_location(self):
         return str(settings.PRIVATE_MEDIA_ROOT)
 
     @property
-    def location(self):  # type: ignore[override]
+    def location(self):
         return str(settings.PRIVATE_MEDIA_ROOT)
 
     @cached_property
-    def base_url(self):  # type: ignore[override]
+    def base_url(self):
         return None
 
     def url(self, name):
@@ -64,14 +64,14 @@ def serve_private(fieldfile, *, as_attachment: bool = True) -> HttpResponse:
         handle = fieldfile.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(handle, as_attachment=as_attachment, filename=filename)
+    return FileResponse(handle, as_attachment=as_attachment, filename=filename)  # type: ignore[return-value]
 
 
 class ScopedFieldFile(FieldFile):
     @property
     def url(self) -> str:
-        self._require_file()
-        return reverse(self.field.view_name, args=[self.instance.pk])
+        self._require_file()  # type: ignore[attr-defined]
+        return reverse(self.field.view_name, args=[self.instance.pk])  # type: ignore[attr-defined]
 
 
 class PrivateFileField(models.FileField):

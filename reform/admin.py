@@ -128,7 +128,7 @@ class EvidenceAdmin(SuperusersOnly, admin.ModelAdmin):
     list_display = ["assessment", "criterion", "filename", "uploaded_by", "uploaded_at"]
     # The file has no URL (private storage): its name only; it is served in scope by the app.
     readonly_fields = ["assessment", "criterion", "filename", "uploaded_by", "uploaded_at"]
-    fields = readonly_fields
+    fields = readonly_fields  # type: ignore[assignment]
 
     def has_add_permission(self, request):
         return False

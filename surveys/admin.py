@@ -267,7 +267,7 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
                 request,
                 "survey.published",
                 version,
-                at=version.published_at.isoformat(),  # type: ignore[union-attr]
+                at=version.published_at.isoformat(),
             )
             self.message_user(
                 request,

@@ -139,7 +139,7 @@ def kiosk_enrol(request, token: str):
         _set_kiosk_cookie(request, response, credential)
         return response
     kiosk = (
-        Kiosk.objects.select_related("office", "desk")
+        Kiosk.objects.select_related("office", "desk")  # type: ignore[assignment]
         .filter(
             enrolment_token_hash=hash_token(token[:200]),
             enrolment_expires_at__gt=timezone.now(),
@@ -444,7 +444,7 @@ def rate_receipt(request, token: str):
     office = get_object_or_404(
         Office.objects.select_related("unit"), pk=receipt.office_id, is_active=True
     )
-    desk = Desk.objects.filter(pk=receipt.desk_id, office=office).first()
+    desk = Desk.objects.filter(pk=receipt.desk_id, office=office).first()  # type: ignore[misc]
     if dossier_rated(office, receipt.dossier_code):
         return _already_rated(request, office, status=409 if request.method == "POST" else 200)
     return _rating_flow(request, office, desk, channel=Channel.QR, dossier=receipt.dossier_code)
@@ -514,7 +514,7 @@ def _rating_flow(request, office: Office, desk: Desk | None, *, channel: str, do
     if specs is None:
         return _form_unavailable(request)
     people = staff_choices(office, desk)
-    form = RatingForm(request.POST or None, specs=specs, token=token, staff_choices=people)
+    form = RatingForm(request.POST or None, specs=specs, token=token, staff_choices=people)  # type: ignore[arg-type]
     if request.method == "POST" and form.is_valid():
         response = form.to_response(
             office, desk, dossier_code=dossier, ip_address=client_ip(request)
