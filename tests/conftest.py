@@ -278,6 +278,7 @@ def rate(version, bank):
                 value = [bank[c] for c in value]
             scores[bank[code]] = value
         when = when or datetime(2026, 3, 10, 9, 0, tzinfo=HANOI)
+        fields.setdefault("received_at", when)  # arrived as it was given (no offline queue)
         return make_response(version, office, scores, when=when, misuse=misuse, **fields)
 
     return record
