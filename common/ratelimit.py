@@ -43,7 +43,7 @@ def hit(request: HttpRequest, name: str, *, who: str | None = None) -> int | Non
     limit, window = limit_of(name)
     now = time.time()
     number = int(now // window)
-    key = f"rl:{name}:{who or client_ip(request) or 'unknown'}:{number}"
+    key = _key(request, name, who, number)
     if cache.add(key, 1, window + 5):
         count = 1
     else:
@@ -53,6 +53,21 @@ def hit(request: HttpRequest, name: str, *, who: str | None = None) -> int | Non
             cache.set(key, 1, window + 5)
             count = 1
     if count <= limit:
+        return None
+    return max(1, math.ceil((number + 1) * window - now))
+
+
+def _key(request: HttpRequest, name: str, who: str | None, number: int) -> str:
+    return f"rl:{name}:{who or client_ip(request) or 'unknown'}:{number}"
+
+
+def over_limit(request: HttpRequest, name: str, *, who: str | None = None) -> int | None:
+    """Like `hit`, but counts nothing: for limits on failures only (wrong PINs), checked
+    before the attempt and counted with `hit` when it fails."""
+    limit, window = limit_of(name)
+    now = time.time()
+    number = int(now // window)
+    if cache.get(_key(request, name, who, number), 0) < limit:
         return None
     return max(1, math.ceil((number + 1) * window - now))
 

@@ -451,6 +451,8 @@ RATE_LIMITS = {
     # Officials' log-in form posts and password-reset requests, per client address.
     "login": (env_int("RATE_LIMIT_LOGINS", 30), 600),
     "password_reset": (env_int("RATE_LIMIT_PASSWORD_RESETS", 5), 3600),
+    # Wrong PINs typed at one kiosk's staff corner (counted per kiosk, failures only).
+    "kiosk_pin": (env_int("RATE_LIMIT_KIOSK_PINS", 5), 600),
 }
 
 # HSTS preload is a commitment for the whole domain that the city's IT department

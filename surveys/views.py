@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from common.net import client_ip
 from common.qr import qr_svg
-from common.ratelimit import rate_limited
+from common.ratelimit import hit, over_limit, rate_limited
 from offices.models import (
     AuditEvent,
     CounterSessionError,
@@ -288,21 +288,6 @@ def api_heartbeat(request):
     )
 
 
-PIN_FAILURES_PER_WINDOW = 5
-PIN_WINDOW_SECONDS = 600
-
-
-def _pin_failures(kiosk: Kiosk, add: bool = False) -> int:
-    """Wrong PINs typed at this kiosk in the current window (Django's cache)."""
-    from django.core.cache import cache
-
-    key = f"surveys:kiosk-pin:{kiosk.pk}:{int(timezone.now().timestamp()) // PIN_WINDOW_SECONDS}"
-    if not add:
-        return cache.get(key, 0)
-    cache.add(key, 0, PIN_WINDOW_SECONDS + 5)
-    return cache.incr(key)
-
-
 def _session_request(body: bytes) -> tuple[int, str, str] | None:
     import json
 
@@ -328,7 +313,8 @@ def api_session(request):
         return refusal
     if kiosk.desk_id is None:
         return _json_error(409, "no_desk", _("This kiosk is not at a desk."))
-    if _pin_failures(kiosk) >= PIN_FAILURES_PER_WINDOW:
+    pin_limiter = f"kiosk:{kiosk.pk}"
+    if over_limit(request, "kiosk_pin", who=pin_limiter) is not None:
         return _json_error(429, "too_many_attempts", _("Too many wrong PINs. Wait 10 minutes."))
     body, too_large = _body(request)
     parsed = None if too_large else _session_request(body)
@@ -337,7 +323,7 @@ def api_session(request):
     staff_id, pin, action = parsed
     officer = StaffMember.objects.filter(pk=staff_id, office=kiosk.office_id).first()
     if officer is None or not officer.check_pin(pin):
-        _pin_failures(kiosk, add=True)
+        hit(request, "kiosk_pin", who=pin_limiter)
         return _json_error(403, "wrong_pin", _("Wrong PIN. Try again."))
     try:
         if action == "stop":
