@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import Case, CharField, F, Value, When
+
 from common.months import Month
 from offices.models import Role, has_role
-from reports.anonymity import subject_withheld
+from reports.anonymity import desks_withheld, subject_withheld
 from reports.exports import answers_in_month
 from reports.subjects import Subject
 
@@ -25,6 +27,16 @@ def comments_for(subject: Subject, month: Month, *, include_hidden: bool, search
         answers = answers.exclude(is_hidden=True)
     if search:
         answers = answers.filter(text__icontains=search)
-    return answers.select_related("response__office", "response__desk", "question").order_by(
-        "-response__submitted_at", "-pk"
+    # A desk where one officer alone was credited and is below the minimum names that
+    # officer: its comments are listed without the desk (`desk_label` is blank).
+    withheld = desks_withheld(subject.offices, month.start, month.end)
+    desk_label = Case(
+        When(response__desk_id__in=withheld, then=Value("")),
+        default=F("response__desk__number"),
+        output_field=CharField(),
+    )
+    return (
+        answers.select_related("response__office", "question")
+        .annotate(desk_label=desk_label)
+        .order_by("-response__submitted_at", "-pk")
     )

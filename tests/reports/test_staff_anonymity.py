@@ -132,6 +132,10 @@ def test_the_office_outputs_never_name_or_show_the_officer_below_the_minimum(
     desk_rows = {r.key: r for r in page.context["report"].desks}
     assert desk_rows[("desk", people["lone_desk"].pk)].hidden
     assert "Địa chính" not in page.text
+    # His comment stays in the office's list, but without the desk that would name him.
+    comments = list(page.context["comments"])
+    secret = next(c for c in comments if c.text == SECRET)
+    assert secret.desk_label == "" and "· 02" not in page.text
 
     tables = csv_rows(client.get(url("export_tables", "office", people["hung"].office_id, "csv")))
     flat = "\n".join(",".join(r) for r in tables)
