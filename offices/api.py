@@ -22,7 +22,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.security import HttpBearer
 
 from common.ratelimit import hit
-from offices.models import AdministrativeUnit, ApiClient, Office
+from offices.models import AdministrativeUnit, ApiClient, AuditEvent, Office
 from offices.scope import get_in_scope
 
 READ, INGEST = "read", "ingest"
@@ -88,7 +88,23 @@ class ClientAuth(HttpBearer):
             )
             raise ApiError(403, "forbidden", message)
         client.used_now()
+        if self.ability == READ:
+            audit_read(request, client)
         return client
+
+
+def audit_read(request: HttpRequest, client: ApiClient) -> None:
+    """Who pulled which figures, and from where: one audit event per authorised read
+    (ingest operations audit what they stored themselves). Reads are bounded by the
+    client's rate limit, so the log grows no faster than that."""
+    AuditEvent.record(
+        request,
+        "api.read",
+        client,
+        username=client.get_username(),
+        path=request.path[:200],
+        query=request.META.get("QUERY_STRING", "")[:300],
+    )
 
 
 def over_limit(request: HttpRequest, client: ApiClient) -> int | None:

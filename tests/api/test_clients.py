@@ -37,6 +37,25 @@ def test_client_reads_its_subtree_and_nothing_else(ward_a_reader, city_reader, t
     assert [u["code"] for u in units] == ["HN-CG-NT"]
 
 
+def test_every_read_is_audited_with_the_client_and_what_it_asked(ward_a_reader, ward_a_api, tree):
+    from offices.models import AuditEvent
+
+    ward_a_reader.get("/api/v1/offices/", {"page_size": 5}, REMOTE_ADDR="10.1.2.3")
+    ward_a_reader.get("/api/v1/figures/desks/", {"office": tree.office_b.pk})  # refused: 404
+    reads = list(AuditEvent.objects.filter(action="api.read").order_by("pk"))
+    assert [(e.username, e.detail["path"]) for e in reads] == [
+        ("api:BI Nghĩa Tân", "/api/v1/offices/"),
+        ("api:BI Nghĩa Tân", "/api/v1/figures/desks/"),
+    ]
+    assert reads[0].detail["query"] == "page_size=5"
+    assert reads[0].ip_address == "10.1.2.3"
+    # A refused token reads nothing and records no read; ingest is audited as what it stored.
+    Caller = type(ward_a_reader)
+    Caller(ward_a_reader.client, "osk_not-a-token").get("/api/v1/offices/")
+    ward_a_api.post("/api/v1/dossiers/", {"rows": []})
+    assert AuditEvent.objects.filter(action="api.read").count() == 2
+
+
 def test_ward_a_client_gets_404_for_ward_b(ward_a_reader, tree):
     response = ward_a_reader.get("/api/v1/offices/", {"under": tree.ward_b.pk})
     assert response.status_code == 404
