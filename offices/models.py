@@ -711,9 +711,31 @@ class Kiosk(models.Model):
     # the move at its next heartbeat and reloads only on an idle start screen.
     MOVE_GRACE = timezone.timedelta(minutes=15)  # type: ignore[attr-defined]
 
+    # Written by the kiosk's own traffic (heartbeats, ratings under the row lock), never by
+    # a form: a full save of an object loaded earlier must not put their old values back.
+    RUNTIME_FIELDS = frozenset(
+        {
+            "last_seen_at",
+            "last_heard_at",
+            "queue_length",
+            "queue_reported_at",
+            "last_fresh_rating_at",
+            "latest_rating_given_at",
+            "live_window_started_at",
+            "live_window_count",
+        }
+    )
+
     def save(self, *args, **kwargs):
         """Keep the assignment history: a change of office or desk closes the current
-        assignment and opens a new one, so ratings keep the office they were given at."""
+        assignment and opens a new one, so ratings keep the office they were given at.
+        A full save of an existing kiosk (the admin's form) leaves RUNTIME_FIELDS alone."""
+        if kwargs.get("update_fields") is None and not self._state.adding:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.RUNTIME_FIELDS
+            ]
         fields = kwargs.get("update_fields")
         if fields is not None and not {"office", "desk", "office_id", "desk_id"} & set(fields):
             return super().save(*args, **kwargs)

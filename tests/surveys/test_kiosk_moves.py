@@ -34,6 +34,23 @@ def test_moving_a_kiosk_keeps_its_assignment_history(kiosk, tree):
     assert device.assigned_at == new.valid_from
 
 
+def test_an_admin_save_of_a_kiosk_loaded_earlier_keeps_its_heartbeat_and_misuse_state(kiosk):
+    """The form's object was read before the kiosk's last heartbeat and rating: saving
+    its name must not write their old values back."""
+    from offices.models import Kiosk
+
+    stale = Kiosk.objects.get(pk=kiosk.kiosk.pk)
+    live = Kiosk.objects.get(pk=kiosk.kiosk.pk)
+    live.seen_now(queue_length=7)
+    Kiosk.objects.filter(pk=live.pk).update(live_window_count=3)
+    stale.name = "Quầy 1 (sửa tên)"
+    stale.save()
+    fresh = Kiosk.objects.get(pk=live.pk)
+    assert fresh.name == "Quầy 1 (sửa tên)"
+    assert (fresh.queue_length, fresh.live_window_count) == (7, 3)
+    assert fresh.last_heard_at == live.last_heard_at
+
+
 def test_a_rating_queued_before_the_kiosk_moved_is_credited_to_the_old_office(
     kiosk, kiosk_version, post_rating, tree
 ):
