@@ -902,13 +902,24 @@ class Kiosk(models.Model):
             setattr(self, name, value)
         Kiosk.objects.filter(pk=self.pk).update(**fields)
 
-    def is_silent(self, now=None) -> bool:
-        """An enrolled kiosk with no heartbeat for 15 minutes while its office is open."""
+    @property
+    def last_heard(self) -> datetime | None:
+        """When the device last spoke to the server (a heartbeat, a rating, or its
+        enrolment when it has said nothing since)."""
+        return self.last_heard_at or self.last_seen_at or self.enrolled_at
+
+    def is_quiet(self, now: datetime, after: timedelta) -> bool:
+        """Nothing heard for longer than `after`, whatever the opening hours."""
+        last = self.last_heard
+        return last is None or now - last > after
+
+    def is_silent(self, now=None, after: timedelta | None = None) -> bool:
+        """An enrolled kiosk not heard for `after` (15 minutes) while its office is open:
+        the one definition the admin's list and the kiosk-silent alert share."""
         now = now or timezone.now()
         if not self.is_enrolled or not self.office.is_open_at(now):
             return False
-        last = self.last_seen_at or self.enrolled_at
-        return last is None or now - last > self.SILENT_AFTER
+        return self.is_quiet(now, after or self.SILENT_AFTER)
 
 
 class KioskAssignment(models.Model):

@@ -312,9 +312,9 @@ def evaluate_kiosks(now: datetime, policies: Policies, out: Outcome) -> None:
         t = policies.for_path(kiosk.office.unit.path)
         key = f"kiosk:{kiosk.pk}"
         base = {"office_id": kiosk.office_id, "subject_key": key, "kiosk_id": kiosk.pk}
-        last = kiosk.last_heard_at or kiosk.last_seen_at or kiosk.enrolled_at
-        quiet = t.kiosk_silent_minutes and (
-            last is None or now - last > timedelta(minutes=t.kiosk_silent_minutes)
+        last = kiosk.last_heard
+        quiet = t.kiosk_silent_minutes and kiosk.is_quiet(
+            now, timedelta(minutes=t.kiosk_silent_minutes)
         )
         if quiet and kiosk.office.is_open_at(now):
             detail = {"last_heard": last.isoformat() if last else None}
