@@ -372,12 +372,18 @@ SCHEDULED_JOBS = {
     "alerts-sweep": ("reports.tasks.evaluate_all_alerts", "*/15 * * * *"),
     "monthly-reports": ("reports.tasks.send_monthly_reports", "15 * * * *"),
     "purge-personal-data": ("scheduling.tasks.purge_personal_data", "30 2 * * *"),
+    # Closes last month for every office from MONTH_CLOSE_DAY (once per month; daily so a
+    # worker that was down catches up).
+    "close-month": ("reports.tasks.close_last_month", "5 0 * * *"),
 }
 # The monthly report of a month goes out from this day and local hour of the next month.
 MONTHLY_REPORT_DAY = env_int("MONTHLY_REPORT_DAY", 1)
 MONTHLY_REPORT_HOUR = env_int("MONTHLY_REPORT_HOUR", 7)
 # A monthly e-mail that fails is tried again at the next run, this many times in all.
 MONTHLY_REPORT_ATTEMPTS = env_int("MONTHLY_REPORT_ATTEMPTS", 3)
+# A month closes when its report is sent, and at the latest on this day of the next month
+# (local midnight, 1–28): a rating dated into a closed month arrives late (docs/alerts.md).
+MONTH_CLOSE_DAY = env_int("MONTH_CLOSE_DAY", 5)
 
 
 # The integration API (/api/v1/, docs/api.md).

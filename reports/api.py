@@ -55,7 +55,10 @@ class MonthOut(Schema):
     n: int | None = Field(description="Valid ratings (not set aside as misuse).")
     excluded: int | None = Field(description="Ratings set aside as misuse.")
     late: int | None = Field(
-        None, description="Ratings that arrived after the month's report was sent."
+        None,
+        description="Ratings that arrived dated into the month after it was closed (its "
+        "report sent, or its closing day passed); they are included in n and excluded. "
+        "Null only where the month is withheld.",
     )
     index: float | None = Field(description="Satisfaction index 0..1 (docs/index-method.md).")
     ci_low: float | None = Field(description="Wilson 95 % interval of the index.")

@@ -8,6 +8,9 @@ A month's report is due from `MONTHLY_REPORT_DAY` at `MONTHLY_REPORT_HOUR` (loca
 the next month. Every (subject, month, recipient) is a `ReportDelivery` row: created
 when due, locked while its e-mail is sent (a second worker skips it), marked sent in
 the same transaction. A failed send is retried at the next run, then recorded failed.
+
+Sending a report closes its month for the offices it covers (surveys/closing.py) in the
+same transaction, and the delivery keeps the figures it sent (n, excluded, index, late).
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from common.months import Month
 from offices.models import AdministrativeUnit, AuditEvent, Membership, Office, Role
 from reports.comments import comments_for
 from reports.models import DeliveryStatus, ReportDelivery
-from reports.monthly import build_monthly_report
+from reports.monthly import build_monthly_report, late_count
 from reports.subjects import Crumb, Subject
+from surveys.closing import close_month
+from surveys.models import ClosureReason
 
 logger = logging.getLogger(__name__)
 
@@ -173,6 +178,10 @@ def send_due_reports(now: datetime | None = None, **filters) -> Outcome:
 
 def _send_subject(due: Due, delivery_ids: list[int], outcome: Outcome) -> None:
     message = None  # built at the first delivery this worker claims
+    sent: dict = {}
+    offices = (
+        [due.obj] if due.kind == "office" else list(Office.objects.in_subtree(due.obj))  # type: ignore[arg-type]
+    )
     for delivery_id in delivery_ids:
         with transaction.atomic():
             delivery = (
@@ -183,9 +192,13 @@ def _send_subject(due: Due, delivery_ids: list[int], outcome: Outcome) -> None:
             if delivery is None:  # sent meanwhile, or being sent by another worker
                 continue
             try:
-                message = message or _report_message(due)
-                message.to = [delivery.recipient]
-                message.send()
+                with transaction.atomic():  # a failed send does not close the month
+                    # Closed first: a rating arriving from now on is late, not lost from view.
+                    close_month(due.month, offices, reason=ClosureReason.REPORT_SENT)
+                    if message is None:
+                        message, sent = _report_message(due)
+                    message.to = [delivery.recipient]
+                    message.send()
             except Exception as exc:  # one recipient's failure must not stop the others
                 logger.exception("Monthly report %s to %s failed", due.key, delivery.recipient)
                 delivery.attempts += 1
@@ -200,7 +213,9 @@ def _send_subject(due: Due, delivery_ids: list[int], outcome: Outcome) -> None:
             delivery.status = DeliveryStatus.SENT
             delivery.sent_at = timezone.now()
             delivery.last_error = ""
-            delivery.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+            for name, value in sent.items():
+                setattr(delivery, name, value)
+            delivery.save(update_fields=["attempts", "status", "sent_at", "last_error", *sent])
             AuditEvent.record(
                 None,
                 "report_emailed",
@@ -212,7 +227,8 @@ def _send_subject(due: Due, delivery_ids: list[int], outcome: Outcome) -> None:
             outcome.sent += 1
 
 
-def _report_message(due: Due) -> EmailMessage:
+def _report_message(due: Due) -> tuple[EmailMessage, dict]:
+    """The e-mail with its PDF, and the figures it sends (kept on the delivery)."""
     from reports.pdf import PDF_COMMENTS, render_pdf
 
     subject = due.subject()
@@ -231,4 +247,10 @@ def _report_message(due: Due) -> EmailMessage:
     ) % {**names, "n": summary.n, "excluded": summary.excluded, "link": link}
     message = EmailMessage(subject=_("Satisfaction report %(month)s: %(name)s") % names, body=body)
     message.attach(f"report-{due.kind}-{due.obj.pk}-{due.month}.pdf", pdf, "application/pdf")
-    return message
+    figures = {
+        "sent_n": summary.n,
+        "sent_excluded": summary.excluded,
+        "sent_index": summary.overall,
+        "sent_late": late_count(subject, due.month),
+    }
+    return message, figures

@@ -124,6 +124,14 @@ class ReportTablesExporter(Exporter):
         rate = report.rate
         yield [_("Response rate"), _share(rate.rate) if rate and rate.known else _("unknown")]
         yield [_("Small sample"), _("yes") if summary.small_sample else _("no")]
+        revision = report.revision
+        if revision is not None:
+            yield [_("Ratings that arrived late (after the month closed)"), revision.late]
+            revised = _("yes") if revision.revised else _("no")
+            yield [_("Revised after the report was sent"), revised]
+            if revision.sent_at is not None and revision.sent_n is not None:
+                yield [_("Valid ratings as sent"), revision.sent_n]
+                yield [_("Satisfaction index as sent"), _share(revision.sent_index)]
 
 
 def _ranked_headers() -> list[str]:

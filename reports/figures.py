@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 
 from common.months import Month
@@ -25,6 +25,7 @@ from reports.indices import (
     staff_min_n,
     summarise,
 )
+from surveys.models import Response
 
 MONTH_GROUP = {"month": TruncMonth("day")}
 
@@ -33,7 +34,7 @@ MONTH_GROUP = {"month": TruncMonth("day")}
 class MonthFigures:
     month: Month
     summary: SatisfactionSummary
-    late: int | None = None  # ratings that arrived after the month's report was sent
+    late: int = 0  # ratings that arrived after the month closed (its report sent)
     dossiers: int | None = None  # dossiers handled (None: no figure entered)
     rated_with_figure: int = 0  # valid ratings of the office-months that have a figure
     withheld: bool = False  # below the anonymity minimum: no figures published
@@ -52,6 +53,7 @@ class Tallies:
     flagged: int = 0
     dossiers: int | None = None
     rated_with_figure: int = 0
+    late: int = 0
 
     def add(self, other: Tallies) -> None:
         for question_id, tally in other.questions.items():
@@ -64,6 +66,7 @@ class Tallies:
                 mine.add(score, count)
         self.valid += other.valid
         self.flagged += other.flagged
+        self.late += other.late
         if other.dossiers is not None:
             self.dossiers = (self.dossiers or 0) + other.dossiers
             self.rated_with_figure += other.valid
@@ -72,6 +75,7 @@ class Tallies:
         return MonthFigures(
             month=month,
             summary=summarise(self.questions, self.valid, self.flagged),
+            late=self.late,
             dossiers=self.dossiers,
             rated_with_figure=self.rated_with_figure,
         )
@@ -81,8 +85,23 @@ def _month_of(day: date) -> Month:
     return Month.of(day)
 
 
+def late_counts(offices, start: date, end: date, part: str = "office") -> dict[tuple, int]:
+    """Ratings that arrived after their month closed, per (`part` id, month start): one
+    query over the late ones alone (a partial index holds only them)."""
+    rows = (
+        Response.objects.filter(
+            office__in=offices, late_after__month__gte=start, late_after__month__lt=end
+        )
+        .values_list(f"{part}_id", "late_after__month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(key, month): n for key, month, n in rows}
+
+
 def office_month_tallies(offices, months: list[Month]) -> dict[tuple[int, Month], Tallies]:
-    """Three queries: answers, rating counts and dossier figures per office and month."""
+    """Four queries: answers, rating counts, late ratings and dossier figures per office
+    and month."""
     start, end = months[0].start, months[-1].end
     group = {"office": F("office_id"), **MONTH_GROUP}
     result: dict[tuple[int, Month], Tallies] = defaultdict(Tallies)
@@ -93,6 +112,8 @@ def office_month_tallies(offices, months: list[Month]) -> dict[tuple[int, Month]
     ).items():
         tallies = result[(office_id, _month_of(day))]
         tallies.valid, tallies.flagged = valid, flagged
+    for (office_id, month_start), late in late_counts(offices, start, end).items():
+        result[(office_id, _month_of(month_start))].late = late
     for row in DossierCount.objects.filter(
         office__in=offices, month__gte=start, month__lt=end
     ).values("office_id", "month", "dossiers_handled"):
@@ -144,13 +165,15 @@ def unit_figures(
 def part_figures(offices, months: list[Month], part: str) -> dict[int | None, list[MonthFigures]]:
     """Figures per desk (`part="desk"`) or staff member (`"staff"`) within `offices`.
 
-    Two queries on the daily roll-ups. A month below the anonymity minimum is withheld:
-    no index, no n, nothing that would tell a small group's answers apart.
+    Two queries on the daily roll-ups and one on the late ratings. A month below the
+    anonymity minimum is withheld: no index, no n, nothing that would tell a small
+    group's answers apart.
     """
     start, end = months[0].start, months[-1].end
     group = {part: F(f"{part}_id"), **MONTH_GROUP}
     questions = answer_tallies(offices, start, end, group=group)
     counts = rating_counts(offices, start, end, group=group)
+    late = late_counts(offices, start, end, part)
     keys = {key for key, _day in set(questions) | set(counts)}
     minimum = staff_min_n()
     result: dict[int | None, list[MonthFigures]] = {}
@@ -159,7 +182,7 @@ def part_figures(offices, months: list[Month], part: str) -> dict[int | None, li
         for month in months:
             valid, flagged = counts.get((key, month.start), (0, 0))
             summary = summarise(questions.get((key, month.start), {}), valid, flagged)
-            entry = MonthFigures(month=month, summary=summary)
+            entry = MonthFigures(month=month, summary=summary, late=late.get((key, month.start), 0))
             entry.withheld = valid < minimum
             entries.append(entry)
         result[key] = entries

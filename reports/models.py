@@ -46,6 +46,12 @@ class ReportDelivery(models.Model):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("due since"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # What the report said when it was sent: a late rating or a lifted flag changes the
+    # figures afterwards, and the page then shows "sent: X, now: Y" (history never changes).
+    sent_n = models.PositiveIntegerField(_("valid ratings sent"), null=True, blank=True)
+    sent_excluded = models.PositiveIntegerField(_("excluded ratings sent"), null=True, blank=True)
+    sent_index = models.FloatField(_("index sent"), null=True, blank=True)
+    sent_late = models.PositiveIntegerField(_("late ratings sent"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("monthly report e-mail")

@@ -7,6 +7,7 @@ the subject (see tests/reports/test_pages.py for the bound).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 
 from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
@@ -34,9 +35,82 @@ from reports.indices import (
     weekday_hour_counts,
     withheld_summary,
 )
+from reports.models import DeliveryStatus, ReportDelivery
 from reports.subjects import Subject
+from surveys.models import ClosedMonth, Response
 
 TREND_MONTHS = 13  # this month and the same month last year
+
+
+@dataclass
+class Revision:
+    """Whether a month's figures changed after its report was sent or the month closed.
+
+    `late` ratings arrived after the month closed and are in the figures now; the sent
+    figures are the report's as e-mailed (ReportDelivery), so both stay knowable."""
+
+    late: int = 0  # late ratings in the figures now
+    sent_at: datetime | None = None  # the report's first sending, if any
+    sent_n: int | None = None
+    sent_excluded: int | None = None
+    sent_index: float | None = None
+    sent_late: int = 0  # late ratings already in the report when it was sent
+    now_n: int = 0
+    now_excluded: int = 0
+    now_index: float | None = None
+
+    @property
+    def late_after_sent(self) -> int:
+        """Ratings that arrived after the report was sent (after the closing if unsent)."""
+        return max(self.late - self.sent_late, 0)
+
+    @property
+    def figures_changed(self) -> bool:
+        if self.sent_at is None or self.sent_n is None:
+            return False
+        same_index = (self.sent_index is None) == (self.now_index is None) and (
+            self.sent_index is None or abs(self.sent_index - self.now_index) < 1e-9  # type: ignore[operator]
+        )
+        counts = (self.sent_n, self.sent_excluded) != (self.now_n, self.now_excluded)
+        return counts or not same_index
+
+    @property
+    def revised(self) -> bool:
+        return self.late_after_sent > 0 or self.figures_changed
+
+
+def late_count(subject: Subject, month: Month) -> int:
+    """Ratings of the subject's month that arrived after the month closed (one query)."""
+    late = Response.objects.filter(
+        office__in=subject.offices,
+        late_after__in=ClosedMonth.objects.filter(month=month.start),
+    )
+    if subject.where is not None:
+        late = late.filter(subject.where)
+    return late.count()
+
+
+def revision_of(subject: Subject, month: Month, summary: SatisfactionSummary) -> Revision:
+    """Two queries: the late ratings, and the report as first sent (unit and office)."""
+    revision = Revision(
+        late=late_count(subject, month),
+        now_n=summary.n,
+        now_excluded=summary.excluded,
+        now_index=summary.overall,
+    )
+    if subject.kind in ("office", "unit"):
+        sent = (
+            ReportDelivery.objects.filter(
+                **{subject.kind: subject.obj}, month=month.start, status=DeliveryStatus.SENT
+            )
+            .order_by("sent_at", "pk")
+            .first()
+        )
+        if sent is not None:
+            revision.sent_at = sent.sent_at
+            revision.sent_n, revision.sent_excluded = sent.sent_n, sent.sent_excluded
+            revision.sent_index, revision.sent_late = sent.sent_index, sent.sent_late or 0
+    return revision
 
 
 @dataclass
@@ -54,6 +128,7 @@ class MonthlyReport:
     suggestions: object | None = None
     inspections: dict | None = None
     reform: dict | None = None
+    revision: Revision | None = None  # late ratings and the figures as sent
 
     @property
     def summary(self) -> SatisfactionSummary:
@@ -323,6 +398,7 @@ def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
     report.suggestions = suggestion_figures(subject, month)
     report.inspections = inspection_section(subject, month)
     report.reform = reform_section(subject, month)
+    report.revision = revision_of(subject, month, report.summary)
     return report
 
 

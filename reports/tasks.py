@@ -19,6 +19,27 @@ def send_monthly_reports(now: datetime | None = None) -> str:
     return str(outcome)
 
 
+def close_last_month(now: datetime | None = None) -> str:
+    """Daily: from settings.MONTH_CLOSE_DAY, close last month for every office, once per
+    month (a JobRun "close-month" for the month); before that day, nothing."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from scheduling.runs import run_once
+    from surveys.closing import close_month, month_to_close
+
+    now = now or timezone.now()
+    month = month_to_close(now, ZoneInfo(settings.TIME_ZONE))
+    if month is None:
+        return "Nothing to close yet."
+    ran = run_once(
+        "close-month", str(month), lambda: {"closed": close_month(month, at=now), "at": str(now)}
+    )
+    return f"Closed {month}." if ran else f"{month} was closed already."
+
+
 def evaluate_recent_alerts(now: datetime | None = None) -> str:
     """Every minute: the rating-driven and kiosk alerts (reports.alerts)."""
     from reports.alerts import evaluate_recent

@@ -343,7 +343,7 @@ class ResponseAdmin(ScopedAdmin, admin.ModelAdmin):
     scope_field = "office__unit"
     delegated = READ
     list_display = ["submitted_at", "office", "desk", "channel", "language", "is_misuse"]
-    list_filter = ["channel", "is_misuse", "language"]
+    list_filter = ["channel", "is_misuse", "arrived_late", "language"]
     search_fields = ["id", "office__name", "dossier_code", "misuse_reason"]
     date_hierarchy = "submitted_at"
     list_select_related = ["office", "desk"]

@@ -495,6 +495,7 @@ class ResponseQuerySet(models.QuerySet):
         """
         try:
             with transaction.atomic():
+                mark_if_late(response)  # no query for a rating of the current month
                 response.save(force_insert=True)
                 for answer in answers:
                     answer.response = response
@@ -578,6 +579,23 @@ class Response(models.Model):
     )
     dossier_code = models.CharField(_("dossier code"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # A rating that arrived dated into a month already closed (its report sent, or the
+    # closing day passed): stored and counted in the month it was given, marked late.
+    arrived_late = models.BooleanField(
+        _("arrived late"),
+        default=False,
+        db_default=False,  # bulk loaders (generate_ratings, bench) write rows with COPY
+        help_text=_("It arrived after its month was closed (the month's report was sent)."),
+    )
+    late_after = models.ForeignKey(
+        "ClosedMonth",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        db_index=False,  # the partial index below: live ratings cost it nothing
+        related_name="late_ratings",
+        verbose_name=_("arrived after the closing of"),
+    )
 
     objects = ResponseQuerySet.as_manager()
 
@@ -596,6 +614,11 @@ class Response(models.Model):
             # "What arrived in the last minutes" (the alert jobs, late queued ratings too).
             # BRIN: rows arrive in received order, so it is tiny and costs inserts nothing.
             BrinIndex(fields=["received_at"], name="response_received_brin"),
+            models.Index(
+                fields=["late_after"],
+                name="response_late_idx",
+                condition=Q(late_after__isnull=False),
+            ),
         ]
         constraints = [
             # One rating per dossier (receipt QR codes), per office.
@@ -611,6 +634,76 @@ class Response(models.Model):
 
     def local_day(self):
         return timezone.localtime(self.submitted_at, self.office.tz).date()
+
+
+class ClosureReason(models.TextChoices):
+    REPORT_SENT = "report", _("its monthly report was sent")
+    CLOSING_DAY = "day", _("the closing day passed")
+
+
+class ClosedMonth(models.Model):
+    """A month closed for an office: its report has been sent (by e-mail, the office's
+    own or a unit's above it) or the closing day of the next month has passed
+    (settings.MONTH_CLOSE_DAY). Written by `close_month` (surveys/closing.py) and never
+    changed: a rating that arrives later dated into that month is stored, counted in
+    its month and marked late after this row."""
+
+    office = models.ForeignKey(
+        Office, on_delete=models.CASCADE, related_name="+", verbose_name=_("office")
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    closed_at = models.DateTimeField(_("closed"), default=timezone.now)
+    reason = models.CharField(_("closed because"), max_length=8, choices=ClosureReason.choices)
+
+    class Meta:
+        verbose_name = _("closed month")
+        verbose_name_plural = _("closed months")
+        ordering = ["-month", "office"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "month"], name="closed_month_once"),
+            models.CheckConstraint(condition=Q(month__day=1), name="closed_month_is_first_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.office} {self.month:%m/%Y}"
+
+
+def closing_moment(office: Office, month_start):
+    """When `month_start`'s month closes for `office` at the latest: the closing day
+    (settings.MONTH_CLOSE_DAY) of the next month, at midnight in the office's zone."""
+    following = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    day = min(max(settings.MONTH_CLOSE_DAY, 1), 28)
+    return datetime(following.year, following.month, day, tzinfo=office.tz)
+
+
+def mark_if_late(response: Response) -> None:
+    """Mark `response` late when it arrives dated into a closed month.
+
+    Only an earlier month than the one it arrives in can be closed, so a rating given
+    and received in the same local month (every live rating) costs no query. For an
+    earlier month: its closing row, or, when the closing day has passed and the job
+    has not written one yet, the row written now (one query, two when it is new)."""
+    tz = response.office.tz
+    given = timezone.localtime(response.submitted_at, tz).date().replace(day=1)
+    arrived = response.received_at
+    if given >= timezone.localtime(arrived, tz).date().replace(day=1):
+        return
+    closure = ClosedMonth.objects.filter(
+        office_id=response.office_id, month=given, closed_at__lte=arrived
+    ).first()
+    if closure is None:
+        deadline = closing_moment(response.office, given)
+        if arrived < deadline:
+            return
+        closure, _created = ClosedMonth.objects.get_or_create(
+            office_id=response.office_id,
+            month=given,
+            defaults={"closed_at": deadline, "reason": ClosureReason.CLOSING_DAY},
+        )
+        if closure.closed_at > arrived:
+            return
+    response.arrived_late = True
+    response.late_after = closure
 
 
 class Answer(models.Model):
