@@ -179,8 +179,11 @@ def send_due_reports(now: datetime | None = None, **filters) -> Outcome:
 def _send_subject(due: Due, delivery_ids: list[int], outcome: Outcome) -> None:
     message = None  # built at the first delivery this worker claims
     sent: dict = {}
+    # In id order: two workers closing overlapping subtrees wait on each other, never deadlock.
     offices = (
-        [due.obj] if due.kind == "office" else list(Office.objects.in_subtree(due.obj))  # type: ignore[arg-type]
+        [due.obj]
+        if due.kind == "office"
+        else list(Office.objects.in_subtree(due.obj).order_by("pk"))  # type: ignore[arg-type]
     )
     for delivery_id in delivery_ids:
         with transaction.atomic():

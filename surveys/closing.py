@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from common.months import Month
@@ -34,7 +35,8 @@ def close_month(
     if offices is None:
         offices = Office.objects.all()
     rows = [
-        ClosedMonth(office_id=o.pk, month=month.start, closed_at=at, reason=reason) for o in offices
+        ClosedMonth(office_id=pk, month=month.start, closed_at=at, reason=reason)
+        for pk in sorted(o.pk for o in offices)  # one order for every writer: no deadlock
     ]
     before = ClosedMonth.objects.filter(month=month.start).count()
     ClosedMonth.objects.bulk_create(rows, ignore_conflicts=True)
@@ -43,7 +45,5 @@ def close_month(
 
 def month_to_close(now: datetime, tz) -> Month | None:
     """Last month, from its closing day (local midnight in `tz`) on; else None."""
-    from django.conf import settings
-
     local = timezone.localtime(now, tz).date()
     return Month.of(local).previous() if local.day >= settings.MONTH_CLOSE_DAY else None
