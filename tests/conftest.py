@@ -43,6 +43,7 @@ from tests.factories import (
     make_unit,
     survey_version,
 )
+from tests.hardening import tally
 
 CHROMIUM = "/usr/bin/chromium"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -51,9 +52,24 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture(autouse=True)
 def private_media(settings, tmp_path_factory):
-    """Private files (inspection attachments) land in a temporary folder, never the repo."""
+    """Uploaded and private files (inspection attachments) land in a temporary folder, never
+    the repo; pytest's base folder is per xdist worker, so workers never share files."""
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.getbasetemp() / "private"
     return settings.PRIVATE_MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts and ends in the default language (settings.LANGUAGE_CODE).
+
+    A request through LocaleMiddleware activates its language in the thread that served it
+    and nothing deactivates it, so without this a test after a Persian request would run
+    in Persian: order dependence, which pytest-xdist's shuffled order turns into failures.
+    """
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @dataclass
@@ -284,11 +300,63 @@ def rate(version, bank):
     return record
 
 
-def pytest_terminal_summary(terminalreporter):
-    """The machine's load next to the duration pytest prints last."""
+# --- The run as a whole: parallel workers, and what is printed at the end -----------------
+
+
+def _named_files_only(config) -> bool:
+    """`pytest tests/x/test_y.py` or `…::test_z`: a developer's short run, not the suite."""
+    args = [a for a in config.args if not a.startswith("-")]
+    return bool(args) and all(".py" in a for a in args)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject.toml): one worker per core this process may use for the suite or
+    a folder of it; named test files run in this one process (starting workers, each with
+    its own test database, costs more than it saves there). PYTEST_XDIST_AUTO_NUM_WORKERS
+    or an explicit `-n N` still decide."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own implementation reads it
+    if _named_files_only(config):
+        return 0
+    return len(os.sched_getaffinity(0))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests marked `slow` (tens of seconds each) run first. A worker cannot share one
+    long test, but it can share a queue: started first, the long ones overlap the short
+    ones on the other worker (xdist's worksteal takes from the end of a queue), instead of
+    leaving one worker alone with a long test at the end of the run. A stable sort: every
+    worker computes the same order, as xdist requires."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_sessionfinish(session):
+    """A worker hands its bad-input tally to the controller, which prints the total."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["hardening_tally"] = tally.counts()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    tally.merge(getattr(node, "workeroutput", {}).get("hardening_tally", {}))
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The bad-input tally, then the machine's load next to the duration pytest prints last
+    (once: in the controller under xdist, workers print nothing)."""
+    if hasattr(config, "workerinput"):
+        return
+    from django.conf import settings
+
+    tally.report(terminalreporter, settings.BASE_DIR)
     with contextlib.suppress(OSError):
         load = " ".join(open("/proc/loadavg").read().split()[:3])  # noqa: SIM115
-        terminalreporter.write_line(f"load average (1, 5, 15 min) at the end: {load}")
+        workers = getattr(config.option, "numprocesses", 0) or 0
+        where = f", {workers} xdist workers" if workers else ", one process"
+        terminalreporter.write_line(f"load average (1, 5, 15 min) at the end: {load}{where}")
 
 
 # --- Browser tests --------------------------------------------------------------

@@ -581,6 +581,7 @@ def _text(response) -> str:
     return response.content.decode(errors="replace")
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_every_admin_url_as_every_persona(client_factory, world, settings):
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"  # no write per request

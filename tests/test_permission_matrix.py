@@ -385,6 +385,7 @@ def test_every_url_pattern_is_in_the_matrix(db):
     assert not stale, f"Matrix entries for URLs that no longer exist: {sorted(stale)}"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_every_url_as_every_persona(client, objects):
     mismatches, checked = [], 0

@@ -1,22 +1,17 @@
 """Fixtures of the bad-input tests: a world with two offices' surveys, kiosks in every
-state a credential can be in, and the tally of payloads thrown at each endpoint.
-
-The tally is printed at the end of the run and written to
-artifacts/hardening-counts.json, so the figures in the docs come from a real run.
+state a credential can be in, and the tally of payloads thrown at each endpoint
+(tests/hardening/tally.py prints it at the end of the run).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.utils import translation
 
 from offices.models import Kiosk
 from surveys.submission import forget_specs
@@ -26,10 +21,8 @@ from tests.factories import (
     survey_version,
 )
 from tests.hardening.checks import Ledger
+from tests.hardening.tally import PAYLOADS, SECONDS
 from tests.surveys.conftest import enrol
-
-PAYLOADS: Counter = Counter()
-SECONDS: Counter = Counter()  # per endpoint: generating, sending and checking its payloads
 
 
 @pytest.fixture
@@ -46,31 +39,6 @@ def tally():
         previous = now
 
     return count
-
-
-def pytest_terminal_summary(terminalreporter):
-    if not PAYLOADS:
-        return
-    total, seconds = sum(PAYLOADS.values()), sum(SECONDS.values())
-    terminalreporter.section("bad-input payloads")
-    rows = {}
-    for endpoint, n in sorted(PAYLOADS.items()):
-        rate = n / SECONDS[endpoint] if SECONDS[endpoint] else 0
-        rows[endpoint] = {"payloads": n, "seconds": round(SECONDS[endpoint], 2)}
-        rows[endpoint]["per_second"] = round(rate)
-        terminalreporter.write_line(f"{n:>7}  {SECONDS[endpoint]:6.1f} s {rate:6.0f}/s  {endpoint}")
-    terminalreporter.write_line(f"{total:>7}  {seconds:6.1f} s {total / seconds:6.0f}/s  in total")
-    path = django_settings.BASE_DIR / "artifacts" / "hardening-counts.json"
-    path.parent.mkdir(exist_ok=True)
-    report = {"endpoints": rows, "total": total, "seconds": round(seconds, 1)}
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-
-
-@pytest.fixture(autouse=True)
-def _language_restored():
-    """Requests here ask for English or Persian; later tests expect the default language."""
-    yield
-    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

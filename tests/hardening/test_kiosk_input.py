@@ -525,6 +525,7 @@ def test_other_methods_are_refused_with_a_message(client, world):
 # --- The validation alone: the same payloads, many more of them --------------------------
 
 
+@pytest.mark.slow
 @examples(4200)
 @given(rnd=RND, comment=COMMENT, text=TEXT, leaf=LEAF)
 def test_the_kiosk_validation_accepts_exactly_the_valid_ratings(

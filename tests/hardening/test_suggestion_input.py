@@ -296,6 +296,7 @@ def test_tracking_codes_find_their_suggestion_or_say_not_found(
 # --- The forms alone: the same input, many more of it --------------------------------
 
 
+@pytest.mark.slow
 @examples(700)
 @given(rnd=RND, suggestion=SUGGESTION, name=NAME, field=FIELD_NAME, value=TEXT)
 def test_the_suggestion_form_accepts_exactly_the_valid_posts(

@@ -14,7 +14,7 @@ import pytest
 
 from tests.reliability.harness import fault_run
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.slow]
 
 
 @pytest.fixture
