@@ -42,7 +42,7 @@ class OfficeChoiceField(forms.ModelChoiceField):
 
 
 class SuggestionForm(forms.ModelForm):
-    """What a citizen writes. The office is fixed when the link names it (kiosk, QR poster)."""
+    """What a citizen writes, to one office fixed before the form is shown."""
 
     contact_consent = forms.BooleanField(
         required=False,
@@ -81,26 +81,22 @@ class SuggestionForm(forms.ModelForm):
             "contact": forms.TextInput(attrs={"autocomplete": "tel"}),
         }
 
-    def __init__(self, *args, locked_office: Office | None = None, large: bool = False, **kwargs):
+    def __init__(self, *args, locked_office: Office, large: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = Office.objects.filter(is_active=True).select_related(  # type: ignore[attr-defined]
-            "unit"
-        )
-        self.fields["office"].empty_label = _("Choose the office")  # type: ignore[attr-defined]
         self.fields["category"].choices = Category.choices  # type: ignore[attr-defined]
         self.fields["text"].error_messages["required"] = _("Please write your suggestion.")
-        if locked_office is not None:
-            self.fields["office"].queryset = Office.objects.filter(pk=locked_office.pk)  # type: ignore[attr-defined]
-            self.fields["office"].initial = locked_office.pk
-            self.fields["office"].disabled = True
-            # Locked: the page names the office above the form; nothing to pick.
-            self.fields["office"].widget = forms.HiddenInput()
+        # The office is always chosen before the form (its link, kiosk or QR poster, or the
+        # chooser): the page names it above the form, and a posted value cannot move it.
+        self.fields["office"].queryset = Office.objects.filter(pk=locked_office.pk)  # type: ignore[attr-defined]
+        self.fields["office"].initial = locked_office.pk
+        self.fields["office"].disabled = True
+        self.fields["office"].widget = forms.HiddenInput()
         self.fields["started"].initial = form_started_token()
         size = "form-control-lg" if large else ""
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
-            Field("office", css_class="form-select-lg" if large else ""),
+            "office",
             "category",
             Field("text", css_class=size),
             Field("name", css_class=size),

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.net import client_ip
 from common.qr import qr_svg
 from common.ratelimit import hit, too_many_requests
-from offices.models import AuditEvent, Office, Role, has_role
+from offices.models import AdministrativeUnit, AuditEvent, Office, Role, has_role
 from offices.scope import get_in_scope
 from suggestions.forms import (
     AssignForm,
@@ -82,9 +82,59 @@ def _locked_office(raw: str | None) -> Office | None:
     return Office.objects.filter(is_active=True, pk=int(raw)).first()
 
 
+CHOOSER_MATCHES = 30
+
+
+def _office_chooser(request, channel: str, lang: str, status: int = 200):
+    """Find the office without listing the country: a unit at a time (links, no script),
+    or a name search. Only active offices and the units above them are shown; both are
+    public (boards and QR posters name them)."""
+    offices = Office.objects.filter(is_active=True)
+    unit = _unit_from_link(request.GET.get("unit"))
+    query = request.GET.get("q", "").strip()[:100]
+    matches = []
+    if query:
+        matches = list(
+            offices.filter(Q(name__icontains=query) | Q(unit__name__icontains=query))
+            .select_related("unit")
+            .order_by("name", "pk")[: CHOOSER_MATCHES + 1]
+        )
+    units = (
+        AdministrativeUnit.objects.filter(depth=unit.depth + 1, path__startswith=unit.path)
+        if (unit)
+        else AdministrativeUnit.objects.filter(depth=1)
+    )
+    units = units.filter(Exists(offices.filter(unit__path__startswith=OuterRef("path")))).order_by(
+        "name"
+    )
+    params = {key: value for key, value in (("lang", lang), ("channel", channel)) if value}
+    context = {
+        "unit": unit,
+        "lineage": unit.lineage() if unit else [],
+        "units": units,
+        "unit_offices": offices.filter(unit=unit).order_by("name") if unit else [],
+        "query": query,
+        "matches": matches[:CHOOSER_MATCHES],
+        "more_matches": len(matches) > CHOOSER_MATCHES,
+        "link_query": urlencode(params),
+        "channel": channel if channel != Channel.WEB else "",
+        "lang": lang,
+        "kiosk": channel == Channel.KIOSK,
+    }
+    return render(request, "suggestions/choose_office.html", context, status=status)
+
+
+def _unit_from_link(raw: str | None) -> AdministrativeUnit | None:
+    if not raw or not (raw.isascii() and raw.isdigit()):
+        return None
+    return AdministrativeUnit.objects.filter(pk=int(raw)).first()
+
+
 @never_cache
 def new(request):
-    """The citizen's form; `?office=<id>&channel=kiosk|qr` presets and locks the office."""
+    """The citizen's form, always for one office: `?office=<id>` (the office's link, its
+    kiosk or QR poster) presets and locks it; without it the citizen first finds the office
+    (a posted `office` from an older page is still taken)."""
     lang = _language_from_link(request)
     channel = request.GET.get("channel")
     channel = channel if channel in Channel.values else Channel.WEB
@@ -92,6 +142,13 @@ def new(request):
     office = _locked_office(request.GET.get("office"))
     if "office" in request.GET and office is None:
         return render(request, "suggestions/office_missing.html", {"kiosk": kiosk}, status=404)
+    if office is None and request.method == "POST":
+        office = _locked_office(request.POST.get("office"))
+        if office is None:
+            messages.error(request, _("Choose the office first: the suggestion was not sent."))
+            return _office_chooser(request, channel, lang, status=400)
+    if office is None:
+        return _office_chooser(request, channel, lang)
     form = SuggestionForm(request.POST or None, locked_office=office, large=kiosk)
     if request.method == "POST":
         wait = hit(request, "suggestion_submit")
@@ -115,6 +172,7 @@ def new(request):
         "channel": channel,
         "kiosk": kiosk,
         "lang_query": _lang_query(lang),
+        "lang": lang,
         "languages": _kiosk_languages(request) if kiosk else [],
     }
     return render(request, "suggestions/new.html", context, status=400 if form.is_bound else 200)

@@ -15,6 +15,7 @@ MESSAGE_TEMPLATES = {
     "400.html",
     "404.html",
     "surveys/message.html",
+    "suggestions/choose_office.html",  # a post naming no office: choose it first
     "suggestions/office_missing.html",
     "suggestions/track.html",
 }

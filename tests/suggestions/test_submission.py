@@ -15,12 +15,25 @@ def post(client, data, query="", **extra):
     return client.post(f"{NEW}{query}", data, **extra)
 
 
-def test_web_form_lets_the_citizen_pick_the_office(client, tree, form_data):
+def test_web_form_finds_the_office_unit_by_unit_without_listing_the_country(
+    client, tree, form_data
+):
     page = client.get(NEW)
     assert page.status_code == 200
-    assert tree.office_b.name in page.text and tree.office_c.name in page.text
+    assert "<option" not in page.text.split("<main")[-1] and "<script>" not in page.text
+    assert tree.city.name in page.text  # the first step: the provinces that have offices
+    assert tree.office_a.name not in page.text and tree.office_b.name not in page.text
 
-    response = post(client, form_data(office=tree.office_b.pk), REMOTE_ADDR="203.0.113.7")
+    district = client.get(NEW, {"unit": tree.city.pk}).text
+    assert (
+        f"?unit={tree.district_b.pk}" in district and f"?office={tree.office_c.pk}" not in district
+    )
+    ward = client.get(NEW, {"unit": tree.ward_b.pk}).text
+    assert f"?office={tree.office_b.pk}" in ward and tree.office_a.name not in ward
+
+    form = client.get(NEW, {"office": tree.office_b.pk}).text
+    assert tree.office_b.name in form and f"?unit={tree.ward_b.pk}" in form  # "another office"
+    response = post(client, form_data(), f"?office={tree.office_b.pk}", REMOTE_ADDR="203.0.113.7")
     suggestion = Suggestion.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("suggestions:sent", args=[suggestion.code])
@@ -31,6 +44,29 @@ def test_web_form_lets_the_citizen_pick_the_office(client, tree, form_data):
     )
     assert str(suggestion.submitter_ip) == "203.0.113.7"
     assert suggestion.seen_due_at < suggestion.answer_due_at
+
+
+def test_office_search_finds_by_office_or_unit_name_and_only_active_offices(client, tree):
+    tree.office_c.is_active = False
+    tree.office_c.save()
+    found = client.get(NEW, {"q": "Mỹ Đình"}).text
+    assert f"?office={tree.office_b.pk}" in found and tree.office_a.name not in found
+    by_unit = client.get(NEW, {"q": "Nghĩa Tân", "lang": "en", "channel": "qr"}).text
+    assert f"?office={tree.office_a.pk}&amp;lang=en&amp;channel=qr" in by_unit
+    assert tree.office_c.name not in client.get(NEW, {"q": "Ba Đình"}).text
+    # A unit whose only office is inactive is not offered as a step.
+    assert f"?unit={tree.ward_c.pk}" not in client.get(NEW, {"unit": tree.city.pk}).text
+
+
+def test_a_post_from_an_older_page_names_its_office_in_the_form(client, tree, form_data):
+    response = post(client, form_data(office=tree.office_b.pk))
+    assert response.status_code == 302
+    assert Suggestion.objects.get().office == tree.office_b
+    for bad in ("999999", "", "abc"):
+        refused = post(client, form_data(office=bad))
+        assert refused.status_code == 400
+        assert "Hãy chọn cơ quan trước" in refused.text  # "Choose the office first"
+    assert Suggestion.objects.count() == 1
 
 
 @pytest.mark.parametrize("channel", [Channel.KIOSK, Channel.QR])
@@ -56,7 +92,7 @@ def test_kiosk_form_has_large_type_and_a_way_back_to_the_rating_screen(client, t
     assert "sg-kiosk" in page and "suggestions/kiosk.css" in page
     assert 'data-idle-url="/kiosk/"' in page
 
-    web = client.get(NEW).text
+    web = client.get(f"{NEW}?office={tree.office_a.pk}").text
     assert 'href="/kiosk/"' not in web and "sg-kiosk" not in web
 
 
@@ -139,8 +175,6 @@ def test_malformed_contact_gets_a_clear_error(client, tree, form_data, contact):
         ({"text": ""}, "Vui lòng viết góp ý của bạn"),
         ({"text": "ok"}, "ít nhất 5 ký tự"),
         ({"category": "bribes"}, "một lựa chọn hợp lệ"),
-        ({"office": "999999"}, "một lựa chọn hợp lệ"),
-        ({"office": None}, "Trường này là bắt buộc"),
     ],
 )
 def test_bad_input_gets_a_translated_error_and_saves_nothing(
@@ -160,7 +194,7 @@ def test_honeypot_filled_by_a_script_is_refused(client, tree, form_data):
 
 
 def test_honeypot_is_hidden_from_people(client, tree):
-    page = client.get(NEW).text
+    page = client.get(f"{NEW}?office={tree.office_a.pk}").text
     assert 'class="sg-hp"' in page and 'aria-hidden="true"' in page
     assert 'name="website"' in page and 'tabindex="-1"' in page
 
