@@ -491,15 +491,16 @@ class DossierCountAdmin(ScopedAdmin, admin.ModelAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ScopedAdmin, admin.ModelAdmin):
-    """Readable by superusers; nobody can add, change or delete (the database refuses too).
+    """Nobody can add, change or delete (the database refuses too). Superusers read every
+    event; an admin reads the events of their subtree's objects (the event's unit, set
+    when it is written; events about no unit, or older than the unit column, are the
+    superusers' only)."""
 
-    Events name objects anywhere in the country and are not tied to a unit, so
-    admin-role users do not read the log."""
-
-    scope_field = None
-    delegated = NONE
+    scope_field = "unit"
+    delegated = READ
     actions = None
-    list_display = ["at", "username", "action", "object_repr", "ip_address"]
+    list_display = ["at", "username", "action", "object_repr", "unit", "ip_address"]
+    list_select_related = ["unit"]
     list_filter = ["action"]
     search_fields = ["username", "action", "object_repr"]
     date_hierarchy = "at"

@@ -28,6 +28,7 @@ list (the question bank, procedure fields): admins read it, superusers change it
 from __future__ import annotations
 
 import functools
+import os
 
 from django.conf import settings
 from django.contrib import admin
@@ -321,6 +322,7 @@ class ScopedAdmin:
                     request,
                     f"admin.action.{name}",
                     None,
+                    unit=self._common_unit(queryset),
                     model=self.model._meta.label,
                     ids=[str(pk) for pk in queryset.values_list("pk", flat=True)[:1000]],
                 )
@@ -330,11 +332,34 @@ class ScopedAdmin:
 
     # --- the audit log: every admin change, with the acting user and address ---------
 
+    def _unit_for_audit(self, obj) -> AdministrativeUnit | None:
+        """The unit whose admins may read the event (None: superusers only)."""
+        if self.scope_field is None:
+            return None
+        unit = self.unit_of(obj)
+        return unit if isinstance(unit, AdministrativeUnit) else None
+
+    def _common_unit(self, queryset) -> AdministrativeUnit | None:
+        """The lowest unit over every selected object: a district admin's action on two of
+        its wards is the district's event."""
+        units = [self._unit_for_audit(obj) for obj in queryset[:1000]]
+        if not units or None in units:
+            return None
+        paths = sorted({unit.path for unit in units if unit is not None})
+        prefix = os.path.commonprefix(paths)
+        prefix = prefix[: len(prefix) - len(prefix) % AdministrativeUnit.steplen]
+        return AdministrativeUnit.objects.filter(path=prefix).first() if prefix else None
+
     def _audit(self, request, action: str, objects) -> None:
         label = self.model._meta.label_lower  # type: ignore[attr-defined]
         for obj in objects:
             AuditEvent.record(
-                request, action, f"{label}: {obj}", model=label, object_id=str(obj.pk)
+                request,
+                action,
+                f"{label}: {obj}",
+                unit=self._unit_for_audit(obj),
+                model=label,
+                object_id=str(obj.pk),
             )
 
     def log_addition(self, request, obj, message):

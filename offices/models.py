@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -1141,6 +1141,18 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("from"), null=True, blank=True)
+    # The unit the event's object belongs to, so a unit's admins read their subtree's
+    # events. No database constraint and no cascade: a unit deleted later leaves its
+    # events as they were (the log is append-only, see migration 0009).
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("unit"),
+    )
 
     class Meta:
         verbose_name = _("audit event")
@@ -1160,10 +1172,19 @@ class AuditEvent(models.Model):
 
     @classmethod
     def record(
-        cls, actor, action: str, obj=None, *, user=None, username: str = "", **detail
+        cls,
+        actor,
+        action: str,
+        obj=None,
+        *,
+        user=None,
+        username: str = "",
+        unit: AdministrativeUnit | None = None,
+        **detail,
     ) -> AuditEvent:
         """Record an action. `actor` is the request when there is one (it gives the
-        address and the user), else the user or None (a command)."""
+        address and the user), else the user or None (a command). The event's unit is
+        `unit`, else the one `obj` hangs under."""
         request = actor if hasattr(actor, "META") else None
         if user is None:
             user = getattr(request, "user", None) if request is not None else actor
@@ -1176,4 +1197,43 @@ class AuditEvent(models.Model):
             object_repr=str(obj)[:300] if obj is not None else "",
             detail=detail,
             ip_address=client_ip(request) if request is not None else None,
+            unit=unit if unit is not None else unit_of_object(obj),
         )
+
+
+# How an audited object leads to its unit: the first of these it has that is set.
+_UNIT_PATH_STEPS = (
+    "unit",
+    "office",
+    "desk",
+    "kiosk",
+    "staff",
+    "survey",
+    "version",
+    "suggestion",
+    "response",
+    "inspection",
+    "assessment",
+)
+
+
+def unit_of_object(obj, depth: int = 5) -> AdministrativeUnit | None:
+    """The unit an object belongs to (itself for a unit), following its own relations;
+    None for what belongs to no unit (a user, a national question)."""
+    for _step in range(depth):
+        if obj is None or isinstance(obj, AdministrativeUnit):
+            return obj
+        if not isinstance(obj, models.Model):
+            return None
+        step = None
+        for name in _UNIT_PATH_STEPS:
+            try:
+                field = obj._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if field.concrete and (field.many_to_one or field.one_to_one):  # forward only
+                step = getattr(obj, name, None)
+                if step is not None:
+                    break
+        obj = step
+    return None

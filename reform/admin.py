@@ -2,23 +2,39 @@
 then they are read-only. "Copy to next year" makes the editable successor."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 
-from offices.admin_scope import NONE, ScopedAdmin
+from offices.admin_scope import READ, ScopedAdmin, above_admin_units
 from reform.models import Appraiser, Area, Assessment, CriteriaSet, Criterion, Evidence, Score
 
+# A unit's admins: appraisers of their subtree (never themselves), the criteria sets their
+# unit issues (those issued above it apply to it: read-only), and their units' assessments
+# and evidence read-only (scores are entered and appraised on the scoring pages).
 
-class SuperusersOnly(ScopedAdmin):
-    """The reform index is administered by superusers (unit admins do not reach it)."""
 
-    scope_field = None
-    delegated = NONE
+class IssuedAbove:
+    """Criteria sets issued above an admin's unit apply to its units: readable only."""
+
+    issuer_lookup = "issuer"
+
+    def readable_queryset(self, request, queryset):
+        above = above_admin_units(request.user, self.issuer_lookup)
+        return queryset.filter(self.subtree_q(request) | above)
 
 
 @admin.register(Appraiser)
-class AppraiserAdmin(SuperusersOnly, admin.ModelAdmin):
+class AppraiserAdmin(ScopedAdmin, admin.ModelAdmin):
     """Who may appraise, and the units below which."""
+
+    scope_field = "unit"
+    list_select_related = ["user", "unit"]
+
+    def save_model(self, request, obj, form, change):
+        if not self._is_super(request) and obj.user_id == request.user.pk:
+            raise PermissionDenied(_("You cannot make yourself an appraiser."))
+        super().save_model(request, obj, form, change)
 
     list_display = ["user", "unit", "note", "created_at"]
     list_filter = ["unit__level"]
@@ -43,7 +59,8 @@ class FrozenReadOnly:
         return not self.frozen(obj) and super().has_delete_permission(request, obj)
 
 
-class AreaInline(FrozenReadOnly, SuperusersOnly, admin.TabularInline):
+class AreaInline(FrozenReadOnly, ScopedAdmin, admin.TabularInline):
+    scope_field = "criteria_set__issuer"
     model = Area
     extra = 0
     fields = ["code", "name", "max_points", "position"]
@@ -53,7 +70,8 @@ class AreaInline(FrozenReadOnly, SuperusersOnly, admin.TabularInline):
 
 
 @admin.register(CriteriaSet)
-class CriteriaSetAdmin(FrozenReadOnly, SuperusersOnly, admin.ModelAdmin):
+class CriteriaSetAdmin(FrozenReadOnly, IssuedAbove, ScopedAdmin, admin.ModelAdmin):
+    scope_field = "issuer"
     list_display = ["name", "year", "level", "issuer", "frozen_at"]
     list_filter = ["year", "level"]
     search_fields = ["name", "issuer__name"]
@@ -79,7 +97,9 @@ class CriteriaSetAdmin(FrozenReadOnly, SuperusersOnly, admin.ModelAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(FrozenReadOnly, SuperusersOnly, admin.ModelAdmin):
+class CriterionAdmin(FrozenReadOnly, IssuedAbove, ScopedAdmin, admin.ModelAdmin):
+    scope_field = "area__criteria_set__issuer"
+    issuer_lookup = "area__criteria_set__issuer"
     list_display = ["code", "name", "area", "max_points", "rule", "source"]
     list_filter = ["area__criteria_set", "rule", "source"]
     search_fields = ["code", "name"]
@@ -87,13 +107,17 @@ class CriterionAdmin(FrozenReadOnly, SuperusersOnly, admin.ModelAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(FrozenReadOnly, SuperusersOnly, admin.ModelAdmin):
+class AreaAdmin(FrozenReadOnly, IssuedAbove, ScopedAdmin, admin.ModelAdmin):
+    scope_field = "criteria_set__issuer"
+    issuer_lookup = "criteria_set__issuer"
     list_display = ["code", "name", "criteria_set", "max_points"]
     list_filter = ["criteria_set"]
     search_fields = ["code", "name"]
 
 
-class ScoreInline(SuperusersOnly, admin.TabularInline):
+class ScoreInline(ScopedAdmin, admin.TabularInline):
+    scope_field = "assessment__unit"
+    delegated = READ
     model = Score
     extra = 0
     can_delete = False
@@ -105,7 +129,9 @@ class ScoreInline(SuperusersOnly, admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(SuperusersOnly, admin.ModelAdmin):
+class AssessmentAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "unit"
+    delegated = READ
     """Read-only here: scores are entered, submitted and appraised on the scoring page."""
 
     list_display = ["unit", "criteria_set", "status", "submitted_at", "appraised_at"]
@@ -124,7 +150,9 @@ class AssessmentAdmin(SuperusersOnly, admin.ModelAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(SuperusersOnly, admin.ModelAdmin):
+class EvidenceAdmin(ScopedAdmin, admin.ModelAdmin):
+    scope_field = "assessment__unit"
+    delegated = READ
     list_display = ["assessment", "criterion", "filename", "uploaded_by", "uploaded_at"]
     # The file has no URL (private storage): its name only; it is served in scope by the app.
     readonly_fields = ["assessment", "criterion", "filename", "uploaded_by", "uploaded_at"]

@@ -1,12 +1,19 @@
+"""The monthly job's deliveries, alert thresholds and alerts, each in the admin's subtree:
+a unit's admins tune their own thresholds and read their own alerts and deliveries."""
+
 from django.contrib import admin
 
+from offices.admin_scope import READ, ScopedAdmin
 from reports.models import Alert, AlertSettings, ReportDelivery
-from scheduling.admin import SuperuserOnly
 
 
 @admin.register(ReportDelivery)
-class ReportDeliveryAdmin(SuperuserOnly, admin.ModelAdmin):
+class ReportDeliveryAdmin(ScopedAdmin, admin.ModelAdmin):
     """What the monthly job sent, to whom, and what failed (read-only: the job writes it)."""
+
+    scope_field = ("office__unit", "unit")
+    delegated = READ
+    list_select_related = ["office", "unit"]
 
     list_display = ["month", "office", "unit", "recipient", "status", "attempts", "sent_at"]
     list_filter = ["status", "month"]
@@ -21,8 +28,12 @@ class ReportDeliveryAdmin(SuperuserOnly, admin.ModelAdmin):
 
 
 @admin.register(AlertSettings)
-class AlertSettingsAdmin(SuperuserOnly, admin.ModelAdmin):
-    """Thresholds per unit; empty fields inherit from the unit above (docs/alerts.md)."""
+class AlertSettingsAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Thresholds per unit; empty fields inherit from the unit above (docs/alerts.md).
+    A unit's admins set them for their unit and the units below it."""
+
+    scope_field = "unit"
+    list_select_related = ["unit"]
 
     list_display = ["unit", "low_streak", "low_share_percent", "kiosk_silent_minutes"]
     search_fields = ["unit__name", "unit__code"]
@@ -30,8 +41,12 @@ class AlertSettingsAdmin(SuperuserOnly, admin.ModelAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(SuperuserOnly, admin.ModelAdmin):
+class AlertAdmin(ScopedAdmin, admin.ModelAdmin):
     """Read-only: alerts open and resolve themselves; managers acknowledge them in the app."""
+
+    scope_field = "office__unit"
+    delegated = READ
+    list_select_related = ["office"]
 
     list_display = ["rule", "office", "status", "opened_at", "resolved_at", "acknowledged_at"]
     list_filter = ["rule", "status"]

@@ -174,6 +174,9 @@ NOBODY_ADDS = row(403, super_=403)
 # An action the user is not offered is refused.
 NOT_OFFERED = row(403)
 IN_SCOPE = row(200, b=404)
+DISTRICT_ONLY = {**row(200, b=404), "admin_a": 404}
+# Offered to admins (they may delete in their subtree), refused on what lies above it.
+ADMINS_REFUSED = {"delete_selected": row(403)}
 
 
 def expected_matrix() -> dict[str, Entry]:
@@ -194,11 +197,9 @@ def expected_matrix() -> dict[str, Entry]:
         "offices.procedurefield": read_national("procedure_field"),
         "offices.membership": edit_in_scope("membership"),
         "offices.dossiercount": edit_in_scope("dossier_count"),
-        "offices.auditevent": superusers_only(
-            "audit_event",
-            add=NOBODY_ADDS,
-            delete=row(404, super_=403),
-            actions={},
+        # Admins read their subtree's events; nobody changes one (history never changes).
+        "offices.auditevent": read_in_scope(
+            "audit_event", add=NOBODY_ADDS, delete=row(403, b=404, super_=403), actions={}
         ),
         "auth.user": edit_in_scope(
             "user",
@@ -282,25 +283,38 @@ def expected_matrix() -> dict[str, Entry]:
             actions={"delete_selected": row(403), "resubmit_task": row(403, super_=302)},
         ),
         "django_q.ormq": superusers_only("queued_task", add=NOBODY_ADDS),
-        "reports.reportdelivery": superusers_only("report_delivery", add=NOBODY_ADDS),
-        "reports.alertsettings": superusers_only("alert_settings"),
-        "reports.alert": superusers_only("alert", add=NOBODY_ADDS),
-        "reform.appraiser": superusers_only("appraiser"),
-        # Frozen once an assessment uses it: nobody deletes it (history never changes).
-        "reform.criteriaset": superusers_only(
+        "reports.reportdelivery": read_in_scope("report_delivery", add=NOBODY_ADDS),
+        "reports.alertsettings": edit_in_scope("alert_settings"),
+        "reports.alert": read_in_scope("alert", add=NOBODY_ADDS),
+        # The appraiser sits at the district: the ward's admin is below it.
+        "reform.appraiser": edit_in_scope(
+            "appraiser",
+            change=DISTRICT_ONLY,
+            delete=DISTRICT_ONLY,
+            history=DISTRICT_ONLY,
+            actions={"delete_selected": DISTRICT_ONLY},
+        ),
+        # Issued by the city, above every admin: read-only to them. Frozen once an
+        # assessment uses it: nobody deletes it (history never changes).
+        "reform.criteriaset": read_national(
             "criteria_set",
-            delete=row(404, super_=403),
+            add=row(200),
+            delete=row(403, super_=403),
             actions={"delete_selected": row(403), "copy_to_next_year": row(403, super_=302)},
         ),
-        "reform.criterion": superusers_only("criterion", delete=row(404, super_=403)),
-        "reform.area": superusers_only("area", delete=row(404, super_=403)),
-        "reform.assessment": superusers_only(
+        "reform.criterion": read_national(
+            "criterion", add=row(200), delete=row(403, super_=403), actions=ADMINS_REFUSED
+        ),
+        "reform.area": read_national(
+            "area", add=row(200), delete=row(403, super_=403), actions=ADMINS_REFUSED
+        ),
+        "reform.assessment": read_in_scope(
             "assessment",
             add=NOBODY_ADDS,
-            delete=row(404, super_=403),
+            delete=row(403, b=404, super_=403),
             actions={"delete_selected": row(403, super_=403)},
         ),
-        "reform.evidence": superusers_only("evidence", add=NOBODY_ADDS),
+        "reform.evidence": read_in_scope("evidence", add=NOBODY_ADDS),
         "otp_totp.totpdevice": superusers_only(
             "totp_device",
             # Device secrets are never shown (OTP_ADMIN_HIDE_SENSITIVE_DATA), to anybody.

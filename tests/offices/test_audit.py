@@ -69,6 +69,7 @@ def test_audit_events_cannot_be_changed_or_deleted(alice):
     [
         "UPDATE offices_auditevent SET action = 'nothing happened' WHERE id = %s",
         "UPDATE offices_auditevent SET ip_address = NULL WHERE id = %s",
+        "UPDATE offices_auditevent SET unit_id = 1 WHERE id = %s",
         "DELETE FROM offices_auditevent WHERE id = %s",
     ],
 )
