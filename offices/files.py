@@ -11,10 +11,12 @@ location; docs/deployment.md). Asking the storage itself for a URL is an error.
 
 from __future__ import annotations
 
+import mimetypes
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models.fields.files import FieldFile
+from django.db.models.fields.files import FieldFile, ImageFieldFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
 from django.utils.encoding import iri_to_uri
@@ -55,7 +57,9 @@ def serve_private(fieldfile, *, as_attachment: bool = True) -> HttpResponse:
     filename = fieldfile.name.rsplit("/", 1)[-1]
     prefix = settings.PRIVATE_FILES_X_ACCEL_PREFIX
     if prefix:
-        response = HttpResponse(content_type="application/octet-stream")
+        # Shown in the page (a photo): nginx sends it with the type we name here.
+        guessed = None if as_attachment else mimetypes.guess_type(filename)[0]
+        response = HttpResponse(content_type=guessed or "application/octet-stream")
         response["X-Accel-Redirect"] = iri_to_uri(prefix.rstrip("/") + "/" + fieldfile.name)
         disposition = "attachment" if as_attachment else "inline"
         response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{iri_to_uri(filename)}"
@@ -67,18 +71,24 @@ def serve_private(fieldfile, *, as_attachment: bool = True) -> HttpResponse:
     return FileResponse(handle, as_attachment=as_attachment, filename=filename)  # type: ignore[return-value]
 
 
-class ScopedFieldFile(FieldFile):
+class ScopedURL:
+    """The file's URL is its field's scoped view, called with the object's pk."""
+
     @property
     def url(self) -> str:
         self._require_file()  # type: ignore[attr-defined]
         return reverse(self.field.view_name, args=[self.instance.pk])  # type: ignore[attr-defined]
 
 
-class PrivateFileField(models.FileField):
-    """A FileField in private storage whose URL is the scoped view `view_name`."""
+class ScopedFieldFile(ScopedURL, FieldFile):
+    pass
 
-    attr_class = ScopedFieldFile
 
+class ScopedImageFieldFile(ScopedURL, ImageFieldFile):
+    pass
+
+
+class PrivateFieldMixin:
     def __init__(self, *args, view_name: str = "", **kwargs):
         self.view_name = view_name
         kwargs.setdefault("storage", private_storage)
@@ -88,3 +98,15 @@ class PrivateFileField(models.FileField):
         name, path, args, kwargs = super().deconstruct()
         kwargs["view_name"] = self.view_name
         return name, path, args, kwargs
+
+
+class PrivateFileField(PrivateFieldMixin, models.FileField):
+    """A FileField in private storage whose URL is the scoped view `view_name`."""
+
+    attr_class = ScopedFieldFile
+
+
+class PrivateImageField(PrivateFieldMixin, models.ImageField):
+    """An ImageField (checked to be an image) in private storage, like PrivateFileField."""
+
+    attr_class = ScopedImageFieldFile

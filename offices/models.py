@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
 
 from common.net import client_ip
+from offices.files import PrivateImageField
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -387,7 +388,11 @@ class StaffMember(models.Model):
     )
     full_name = models.CharField(_("full name"), max_length=200)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="staff/", blank=True)
+    # Private: shown by the kiosk of the officer's office and to officials over it, never
+    # at a public address (offices:staff_photo checks who asks).
+    photo = PrivateImageField(
+        _("photo"), upload_to="staff/", blank=True, view_name="offices:staff_photo"
+    )
     is_active = models.BooleanField(_("active"), default=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -643,6 +648,10 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# The cookie that carries a kiosk's device credential (set by its enrolment, see surveys).
+KIOSK_COOKIE = "kiosk_credential"
+
+
 class Kiosk(models.Model):
     """A touchscreen device at an office (optionally at one desk).
 
@@ -869,6 +878,19 @@ class Kiosk(models.Model):
             return None
         kiosk_id, _, secret = value.partition(".")
         return int(kiosk_id) if kiosk_id.isdigit() and secret else None
+
+    @classmethod
+    def for_credential(cls, credential: str) -> tuple[Kiosk | None, str]:
+        """(kiosk, "") for a valid device credential, else (None, "unknown" | "revoked")."""
+        kiosk_id = cls.id_from_credential(credential)
+        if kiosk_id is None:
+            return None, "unknown"
+        kiosk = cls.objects.select_related("office__unit", "desk").filter(pk=kiosk_id).first()
+        if kiosk is None or not kiosk.credential_matches(credential):
+            return None, "unknown"
+        if kiosk.revoked_at is not None or not kiosk.office.is_active:
+            return None, "revoked"
+        return kiosk, ""
 
     def credential_matches(self, credential: str) -> bool:
         import hmac

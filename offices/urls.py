@@ -9,4 +9,6 @@ urlpatterns = [
     # An officer's counter session, from their own phone or PC.
     path("serving/", views.serving, name="serving"),
     path("serving/stop/", views.stop_serving, name="stop_serving"),
+    # A staff photo: private, for the kiosk of the officer's office and officials over it.
+    path("staff/<int:staff_id>/photo/", views.staff_photo, name="staff_photo"),
 ]

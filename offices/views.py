@@ -1,15 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from offices.files import serve_private
 from offices.forms import StartServingForm
 from offices.models import (
+    KIOSK_COOKIE,
     AuditEvent,
     CounterSession,
     CounterSessionError,
+    Kiosk,
     Office,
     Role,
     SessionEnd,
@@ -109,3 +113,20 @@ def stop_serving(request):
         AuditEvent.record(request, "session.stopped", session, desk=session.desk_id)
         messages.success(request, _("You have stopped serving."))
     return redirect("offices:serving")
+
+
+@require_GET
+def staff_photo(request, staff_id: int):
+    """An officer's photo (private storage): for the enrolled kiosk of their office, which
+    shows who is serving, and for officials over the office. 404 for everyone else."""
+    staff = get_object_or_404(StaffMember, pk=staff_id)
+    kiosk, _problem = Kiosk.for_credential(request.COOKIES.get(KIOSK_COOKIE, ""))
+    by_kiosk = kiosk is not None and kiosk.office_id == staff.office_id
+    by_official = request.user.is_authenticated and (
+        Office.objects.visible_to(request.user).filter(pk=staff.office_id).exists()
+    )
+    if not (by_kiosk or by_official):
+        raise Http404
+    response = serve_private(staff.photo, as_attachment=False)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

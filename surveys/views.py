@@ -16,6 +16,7 @@ from common.net import client_ip
 from common.qr import qr_svg
 from common.ratelimit import hit, over_limit, rate_limited
 from offices.models import (
+    KIOSK_COOKIE,
     AuditEvent,
     CounterSessionError,
     Desk,
@@ -50,8 +51,6 @@ from surveys.submission import (
 )
 from surveys.tokens import FormToken, Receipt
 
-KIOSK_COOKIE = "kiosk_credential"
-
 
 def _public_limit(request) -> str:
     """Page views and form posts of the public rating pages are limited apart."""
@@ -67,15 +66,7 @@ KIOSK_COOKIE_AGE = 400 * 24 * 3600  # Chromium's ceiling; refreshed on every pag
 
 def kiosk_for_credential(credential: str) -> tuple[Kiosk | None, str]:
     """(kiosk, "") for a valid credential, else (None, "unknown" | "revoked")."""
-    kiosk_id = Kiosk.id_from_credential(credential)
-    if kiosk_id is None:
-        return None, "unknown"
-    kiosk = Kiosk.objects.select_related("office__unit", "desk").filter(pk=kiosk_id).first()
-    if kiosk is None or not kiosk.credential_matches(credential):
-        return None, "unknown"
-    if kiosk.revoked_at is not None or not kiosk.office.is_active:
-        return None, "revoked"
-    return kiosk, ""
+    return Kiosk.for_credential(credential)
 
 
 def _set_kiosk_cookie(request, response, credential: str) -> None:

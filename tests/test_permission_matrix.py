@@ -107,6 +107,13 @@ AFTER_SUBMIT_A = {**APPRAISE_A, "alice": 409}
 SET_IMPORT = {**INSPECT_NEW, "ivan": 403}  # an inspector is no superuser
 
 
+# The smallest valid PNG (1×1): a staff photo must be an image.
+_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
 def expected_matrix() -> dict[str, tuple[str, str, dict]]:
     """URL name → (method, url template, statuses). `{…}` are filled from `objects`."""
     month = "{month}"
@@ -131,6 +138,13 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "offices:office_detail": ("GET", "/offices/{office}/", READ_A),
         "offices:serving": ("GET", "/offices/serving/", OFFICER),
         "offices:stop_serving": ("POST", "/offices/serving/stop/", OFFICER_ACT),
+        # A staff photo (private): officials over the office, and the office's kiosk
+        # (tests/offices/test_staff_photos.py); no login page, nothing revealed (404).
+        "offices:staff_photo": (
+            "GET",
+            "/offices/staff/{staff}/photo/",
+            {**READ_A, "anonymous": 404},
+        ),
         # reports
         # ivan holds no unit membership: no report scope ("no scope" page, 404).
         "reports:dashboard": ("GET", "/reports/", {**OWN_SCOPE, "ivan": 404}),
@@ -343,6 +357,7 @@ def objects(tree, alice, bob, dora, carol, ivan, admin_user, settings, tmp_path)
     )
     tree.staff_a.user = alice
     tree.staff_a.save(update_fields=["user"])
+    tree.staff_a.photo.save("lan.png", ContentFile(_PNG))
     par_set = CriteriaSet.objects.create(issuer=tree.city, year=2025, level="commune", name="PAR")
     area = par_set.areas.create(code="1", name="Chỉ đạo", max_points=2)
     criterion = area.criteria.create(code="1.1", name="Kế hoạch", max_points=2, rule="yesno")
@@ -353,6 +368,7 @@ def objects(tree, alice, bob, dora, carol, ivan, admin_user, settings, tmp_path)
     return {
         "office": tree.office_a.pk,
         "desk": tree.desk_a.pk,
+        "staff": tree.staff_a.pk,
         "month": response.local_day().strftime("%Y-%m"),
         "comment": response.answers.get(question=comment_q).pk,
         "suggestion": suggestion.pk,
