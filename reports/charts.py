@@ -177,8 +177,17 @@ def distribution_bars(summary: SatisfactionSummary, chart_id: str = "chart-level
     return canvas.render()
 
 
+WITHHELD_MARK = "–"  # a month withheld by the staff minimum: no count, not even n=0
+
+
 def _n_label(summary: SatisfactionSummary) -> str:
-    return f"n={summary.n}"
+    return WITHHELD_MARK if summary.withheld else f"n={summary.n}"
+
+
+def _month_description(month, summary: SatisfactionSummary, n_label) -> str:
+    if summary.withheld:
+        return _("%(month)s: withheld (too few ratings)") % {"month": month.label}
+    return f"{month.label}: {percent(summary.overall)} ({n_label(summary)})"
 
 
 def trend_chart(trend: list, chart_id: str = "chart-trend", n_label=_n_label) -> SafeString:
@@ -192,7 +201,7 @@ def trend_chart(trend: list, chart_id: str = "chart-trend", n_label=_n_label) ->
         top + plot_h + 44,
         chart_id,
         _("Satisfaction index, last 13 months"),
-        "; ".join(f"{m.label}: {percent(s.overall)} ({n_label(s)})" for m, s in trend),
+        "; ".join(_month_description(m, s, n_label) for m, s in trend),
     )
     if not any(s.has_index for _m, s in trend):
         return _empty(canvas)

@@ -49,12 +49,15 @@ class ReportTablesExporter(Exporter):
         )
         question_headers = [_("Code"), _("Question"), _("Factor"), _("Share satisfied")]
         question_headers += [_("CI low"), _("CI high"), _("Mean score"), _("Answers")]
+        question_headers += [_("Source")]
+        origins = {"core": _("core"), "local": _("local")}
         yield Table(
             _("Questions"),
             question_headers,
             (
                 [q.code, q.text, q.factor, _share(q.share), _share(q.ci_low), _share(q.ci_high)]
                 + [round(q.mean, 2) if q.mean is not None else "", q.n]
+                + [origins[report.origin(q.code)]]
                 for q in summary.questions + summary.conduct
             ),
         )

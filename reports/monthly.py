@@ -129,6 +129,18 @@ class MonthlyReport:
     inspections: dict | None = None
     reform: dict | None = None
     revision: Revision | None = None  # late ratings and the figures as sent
+    # Codes of the answered questions that belong to a core survey (the comparable national
+    # or provincial set); the others are local: a unit's or office's own extension.
+    core_codes: frozenset[str] = frozenset()
+
+    def origin(self, code: str) -> str:
+        """ "core" or "local" for a question of this report."""
+        return "core" if code in self.core_codes else "local"
+
+    @property
+    def has_local_questions(self) -> bool:
+        summary = self.summary
+        return any(q.code not in self.core_codes for q in summary.questions + summary.conduct)
 
     @property
     def summary(self) -> SatisfactionSummary:
@@ -159,6 +171,11 @@ class MonthlyReport:
         return staff_min_n()
 
     withheld: bool = False  # one officer (or a single-officer desk) below the minimum
+
+    @property
+    def trend_withheld(self) -> bool:
+        """Some month of the trend is withheld by the staff minimum (shown blank, "–")."""
+        return any(summary.withheld for _month, summary in self.trend)
 
     @property
     def staff_hidden(self) -> bool:
@@ -336,6 +353,17 @@ def reform_section(subject: Subject, month: Month) -> dict | None:
     return monthly_section(subject.obj, month.year)
 
 
+def core_question_codes(codes: list[str]) -> frozenset[str]:
+    """Of these question codes, those asked by some core survey (one query): a question
+    only ever asked by extension surveys is a local one."""
+    if not codes:
+        return frozenset()
+    from surveys.models import SurveyItem
+
+    items = SurveyItem.objects.filter(question__code__in=codes, version__survey__unit__isnull=False)
+    return frozenset(items.values_list("question__code", flat=True).distinct())
+
+
 def _withhold_trend(subject: Subject, trend):
     """An officer's months (or a single-officer desk's) below the minimum show nothing."""
     if subject.kind not in ("staff", "desk"):
@@ -395,6 +423,9 @@ def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
         report.staff = staff_rows(subject, start, end)
     if subject.kind != "staff":
         report.fields = field_rows(subject, start, end)
+    report.core_codes = core_question_codes(
+        [q.code for q in report.summary.questions + report.summary.conduct]
+    )
     report.suggestions = suggestion_figures(subject, month)
     report.inspections = inspection_section(subject, month)
     report.reform = reform_section(subject, month)

@@ -182,3 +182,27 @@ def test_the_staff_table_shows_conduct_yes_rates_above_the_minimum(client_for, a
     lan_row = next(r for r in tables if r[1:2] == ["Nguyễn Thị Lan"])
     assert lan_row[-1] == "1.0"  # the greet yes-rate follows the index
     assert any("1 more not listed" in " ".join(r) for r in tables)
+
+
+def test_an_officers_withheld_months_are_blank_in_the_trend_chart_and_export(
+    client_for, alice, people, rate, tree, english
+):
+    """Lan reaches the minimum in March; her 3 February ratings (and the empty months)
+    are withheld: no "n=3", not even "n=0", under the chart, and a notice says why."""
+    for day in (3, 4, 5):
+        when = datetime(2026, 2, day, 9, 5, tzinfo=HANOI)
+        rate(tree.office_a, desk=tree.desk_a, staff=tree.staff_a, when=when, officials=2)
+    client = client_for(alice)
+    page = client.get(url("report", "staff", people["lan"].pk))
+    chart = str(page.context["report"].charts["trend"])
+    assert "n=12" in chart
+    assert "n=3" not in chart and "n=0" not in chart
+    assert "02/2026: withheld (too few ratings)" in chart
+    assert "report-trend-withheld" in page.text and "Months marked “–” are withheld" in page.text
+    rows = csv_rows(client.get(url("export_tables", "staff", people["lan"].pk, "csv")))
+    february = next(r for r in rows if r and r[0] == "2026-02")
+    assert february[1].startswith("hidden") and "3" not in february[1:]
+    # The office's own trend is not about one officer: its months keep their counts.
+    office = client.get(reverse("reports:report", args=["office", tree.office_a.pk, MONTH]))
+    office_chart = str(office.context["report"].charts["trend"])
+    assert "n=0" in office_chart and "report-trend-withheld" not in office.text
