@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from common.qr import qr_svg
 from offices.admin_scope import READ, ScopedAdmin, above_admin_units
 from offices.models import ROLE_RANK, AuditEvent, Kiosk, KioskAssignment, Role, role_over
+from surveys.forms import TextCorrectionForm
 from surveys.models import (
     Answer,
     Choice,
@@ -80,12 +81,64 @@ class QuestionAdmin(ScopedAdmin, admin.ModelAdmin):
         (_("Text"), {"fields": ["text_vi", "text_en", "text_fa"]}),
     ]
 
+    change_form_template = "admin/surveys/question/change_form.html"
+
     def get_readonly_fields(self, request, obj=None):
         # Once answered, everything a question says is what its answers mean: new wording
-        # is a new question; a typo is fixed with Question.correct_text (audited).
+        # is a new question; a typo is fixed on the correction page (audited).
         if obj is not None and obj.is_answered:
             return ["code", "kind", "factor", "reasons", "text_vi", "text_en", "text_fa"]
         return []
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Below an answered question: its corrections (old and new wording) and, for those
+        who may change it, the way to correct a typo."""
+        question = self.get_object(request, object_id)
+        extra = {**(extra_context or {})}
+        if question.is_answered:
+            extra["corrections"] = question.corrections()
+            if self.has_change_permission(request, question):
+                extra["correct_url"] = reverse("admin:surveys_question_correct", args=[question.pk])
+        return super().change_view(request, object_id, form_url, extra)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/correct/",
+                self.admin_site.admin_view(self.correct_view),
+                name="surveys_question_correct",
+            ),
+            *super().get_urls(),
+        ]
+
+    def correct_view(self, request, object_id):
+        """Fix a typo in one translation of an answered question: the kind, factor and
+        choices stay; the old wording stays in the history (an audit event each)."""
+        question = self.get_object(request, object_id)
+        if not self.has_change_permission(request, question):
+            raise PermissionDenied
+        if not question.is_answered:
+            messages.info(request, _("Not answered yet: edit its wording in the form."))
+            return redirect("admin:surveys_question_change", question.pk)
+        form = TextCorrectionForm(request.POST or None, question=question)
+        if request.method == "POST" and form.is_valid():
+            question.correct_text(
+                form.cleaned_data["language"],
+                form.cleaned_data["text"],
+                by=request,
+                reason=form.cleaned_data["reason"],
+            )
+            messages.success(request, _("The wording was corrected; the old one is kept below."))
+            return redirect("admin:surveys_question_change", question.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Correct the wording of %(code)s") % {"code": question.code},
+            "question": question,
+            "form": form,
+            "corrections": question.corrections(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/surveys/question/correct.html", context)
 
 
 # --- Surveys and versions ---------------------------------------------------------------

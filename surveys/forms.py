@@ -202,3 +202,31 @@ def staff_choices(office: Office, desk: Desk | None):
     if desk is not None:
         people = people.filter(desk=desk)
     return people if people.exists() else None
+
+
+class TextCorrectionForm(forms.Form):
+    """A typo fixed in one translation of an answered question; the meaning stays."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("vi", "Tiếng Việt"), ("en", "English"), ("fa", "فارسی")],
+    )
+    text = forms.CharField(label=_("Corrected wording"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=200,
+        help_text=_("What was wrong, for the history (for example: a missing accent)."),
+    )
+
+    def __init__(self, *args, question, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.question = question
+        self.fields["text"].initial = question.text_vi
+
+    def clean(self):
+        cleaned = super().clean()
+        language, text = cleaned.get("language"), (cleaned.get("text") or "").strip()
+        if language and text and text == getattr(self.question, f"text_{language}"):
+            raise forms.ValidationError(_("This is the wording already: nothing to correct."))
+        cleaned["text"] = text
+        return cleaned

@@ -146,8 +146,22 @@ class Question(TranslatedText):
         Question.objects.filter(pk=self.pk).update(**{field: text})
         setattr(self, field, text)
         AuditEvent.record(
-            by, "question.corrected", self, language=language, old=old, new=text, reason=reason
+            by,
+            "question.corrected",
+            self,
+            question_id=self.pk,
+            language=language,
+            old=old,
+            new=text,
+            reason=reason,
         )
+
+    def corrections(self):
+        """The audited typo corrections of this question's wording, newest first: each
+        keeps the old and the new text (the log is append-only)."""
+        from offices.models import AuditEvent
+
+        return AuditEvent.objects.filter(action="question.corrected", detail__question_id=self.pk)
 
     def is_low(self, score: int | None) -> bool:
         if self.kind == QuestionKind.SCALE5:

@@ -209,7 +209,7 @@ def expected_matrix() -> dict[str, Entry]:
             extra={"password": ("GET", row(403, b=404))},
         ),
         "auth.group": superusers_only("group"),
-        "surveys.question": read_national("question"),
+        "surveys.question": read_national("question", extra={"correct": ("GET", row(403))}),
         "surveys.survey": edit_in_scope("survey"),
         "surveys.surveyversion": edit_in_scope(
             "version",
@@ -573,6 +573,7 @@ def _extra_url(label, short, obj):
         "publish": f"{base}{obj.pk}/publish/",
         "config": f"{base}{obj.pk}/config/",
         "qrcode": f"{base}{obj.pk}/qrcode/",
+        "correct": f"{base}{obj.pk}/correct/",
     }[short]
 
 
