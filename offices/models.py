@@ -1219,7 +1219,7 @@ class AuditEvent(models.Model):
             object_repr=str(obj)[:300] if obj is not None else "",
             detail=detail,
             ip_address=client_ip(request) if request is not None else None,
-            unit=unit if unit is not None else unit_of_object(obj),
+            unit_id=unit.pk if unit is not None else unit_id_of_object(obj),
         )
 
 
@@ -1239,12 +1239,13 @@ _UNIT_PATH_STEPS = (
 )
 
 
-def unit_of_object(obj, depth: int = 5) -> AdministrativeUnit | None:
-    """The unit an object belongs to (itself for a unit), following its own relations;
-    None for what belongs to no unit (a user, a national question)."""
+def unit_id_of_object(obj, depth: int = 5) -> int | None:
+    """The id of the unit an object belongs to (its own for a unit), following its own
+    relations and reading a unit's id without fetching the unit; None for what belongs to
+    no unit (a user, a national question)."""
     for _step in range(depth):
         if obj is None or isinstance(obj, AdministrativeUnit):
-            return obj
+            return obj.pk if obj is not None else None
         if not isinstance(obj, models.Model):
             return None
         step = None
@@ -1253,9 +1254,15 @@ def unit_of_object(obj, depth: int = 5) -> AdministrativeUnit | None:
                 field = obj._meta.get_field(name)
             except FieldDoesNotExist:
                 continue
-            if field.concrete and (field.many_to_one or field.one_to_one):  # forward only
-                step = getattr(obj, name, None)
-                if step is not None:
-                    break
+            if not (field.concrete and (field.many_to_one or field.one_to_one)):
+                continue  # forward relations only
+            if field.related_model is AdministrativeUnit:
+                unit_id = getattr(obj, field.attname)
+                if unit_id is not None:
+                    return unit_id
+                continue
+            step = getattr(obj, name, None)
+            if step is not None:
+                break
         obj = step
     return None

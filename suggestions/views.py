@@ -99,14 +99,10 @@ def _office_chooser(request, channel: str, lang: str, status: int = 200):
             .select_related("unit")
             .order_by("name", "pk")[: CHOOSER_MATCHES + 1]
         )
-    units = (
-        AdministrativeUnit.objects.filter(depth=unit.depth + 1, path__startswith=unit.path)
-        if (unit)
-        else AdministrativeUnit.objects.filter(depth=1)
-    )
-    units = units.filter(Exists(offices.filter(unit__path__startswith=OuterRef("path")))).order_by(
-        "name"
-    )
+    # The next level down (the roots first), only where some office takes suggestions.
+    below = {"depth": unit.depth + 1, "path__startswith": unit.path} if unit else {"depth": 1}
+    has_office = Exists(offices.filter(unit__path__startswith=OuterRef("path")))
+    units = AdministrativeUnit.objects.filter(has_office, **below).order_by("name")
     params = {key: value for key, value in (("lang", lang), ("channel", channel)) if value}
     context = {
         "unit": unit,

@@ -3,7 +3,9 @@
 All rows or none: a bad row prints every error with its line and writes nothing.
 """
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from offices.models import Office
 from reports.dossiers import DossierImportError, read_dossier_rows, save_dossier_rows
@@ -17,7 +19,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, csv_file, **options):
         try:
-            with open(csv_file, encoding="utf-8-sig", newline="") as handle:
+            # The site's language, whatever a previous caller left active in this thread.
+            with (
+                translation.override(settings.LANGUAGE_CODE),
+                open(csv_file, encoding="utf-8-sig", newline="") as handle,
+            ):
                 rows = read_dossier_rows(handle, Office.objects.all())
         except OSError as exc:
             raise CommandError(f"Cannot read {csv_file}: {exc}") from None
