@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# A lighter demo, e.g. DEMO_RATINGS_ARGS="--months 1 --volume 0.05" (the killed-`make run` test).
+DEMO_RATINGS_ARGS ?=
 
 .PHONY: install migrate demo run test lint format bench bench-quick chaos messages db-stop clean
 
@@ -24,7 +26,7 @@ migrate: install
 demo: migrate
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_demo_surveys --no-link
-	$(PY) manage.py load_demo_ratings
+	$(PY) manage.py load_demo_ratings $(DEMO_RATINGS_ARGS)
 	$(PY) manage.py load_demo_suggestions
 	$(PY) manage.py load_demo_inspections
 	$(PY) manage.py load_demo_reform

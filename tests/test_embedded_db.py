@@ -1,18 +1,24 @@
-"""The embedded database survives a killed process: `make run` killed with SIGKILL, its
-list of handles left cut short, and the next command (what `make test` runs first) still
-starts, repairs the state with a one-line notice, and reaches the database."""
+"""The embedded database survives a killed process: a manage.py process killed with SIGKILL,
+its list of handles left cut short, and the next command (what `make test` runs first)
+still starts, repairs the state with a one-line notice, and reaches the database; and
+`make run` stopped from its terminal (Ctrl-C, `kill`) leaves nothing of itself running."""
 
+import contextlib
 import json
 import os
+import re
+import select
 import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from config.embedded_db import HANDLE_FILE, repair_handle_file
+from config.embedded_db import HANDLE_FILE, _pid_alive, repair_handle_file
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -38,11 +44,14 @@ def manage(env: dict, *args: str) -> subprocess.CompletedProcess:
 def data_dir(tmp_path):
     path = tmp_path / "pgdata"
     yield path
-    if (path / "postmaster.pid").exists():  # stop the throwaway server we started
-        from pgserver._commands import pg_ctl
-
-        user = "pgserver" if os.geteuid() == 0 else None
-        pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=path, user=user, timeout=60)
+    pid_file = path / "postmaster.pid"
+    if pid_file.exists():  # stop the throwaway server we started (SIGQUIT: immediate)
+        postmaster = int(pid_file.read_text().split()[0])
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(postmaster, signal.SIGQUIT)
+            deadline = time.monotonic() + 60
+            while _pid_alive(postmaster) and time.monotonic() < deadline:
+                time.sleep(0.1)
 
 
 def test_a_killed_server_process_and_a_cut_handle_list_do_not_break_the_next_command(data_dir):
@@ -100,3 +109,127 @@ def test_repair_rewrites_an_unreadable_handle_list(tmp_path, text):
     (tmp_path / HANDLE_FILE).write_text(text)
     assert "unreadable" in repair_handle_file(tmp_path)
     assert json.loads((tmp_path / HANDLE_FILE).read_text()) == []
+
+
+# --- `make run` stopped from its terminal ------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+LIGHT_DEMO = "--months 1 --volume 0.05"
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def _start_make_run(env: dict, port: int) -> tuple[subprocess.Popen, int]:
+    """`make run` in a process group of its own, as a terminal's foreground job; returns it
+    and the job worker's pid once the server answers."""
+    make = subprocess.Popen(
+        # A month of demo ratings at 5 % volume: the demo's size is not what is tested.
+        ["make", "--no-print-directory", "run", f"PORT={port}", f"DEMO_RATINGS_ARGS={LIGHT_DEMO}"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        # A terminal's job has the default SIGINT handler (a background shell ignores it).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
+    )
+    output, deadline = "", time.monotonic() + 240
+    while "Job worker started" not in output:
+        assert make.poll() is None and time.monotonic() < deadline, output[-3000:]
+        ready, _, _ = select.select([make.stdout], [], [], 1)
+        if ready:
+            output += make.stdout.readline()
+    worker = int(re.search(r"Job worker started \(.*pid (\d+)\)", output)[1])
+    while not _answers(port):
+        assert make.poll() is None and time.monotonic() < deadline, output[-3000:]
+        time.sleep(0.3)
+    return make, worker
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def _stop_like_a_terminal(make: subprocess.Popen, worker: int, signum: int) -> str:
+    """The signal to every process of the job (make, manage.py, runserver's child); then
+    nothing of it may be left: not the server, not the job worker and its processes."""
+    os.killpg(make.pid, signum)
+    rest = make.communicate(timeout=90)[0]
+    deadline = time.monotonic() + 30
+    while (_group_alive(make.pid) or _group_alive(worker)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _group_alive(make.pid), f"part of `make run` still runs:\n{rest[-2000:]}"
+    assert not _group_alive(worker), f"the job worker (pid {worker}) still runs"
+    assert f"Job worker stopped (pid {worker})" in rest
+    return rest
+
+
+def _live_handles(data_dir: Path) -> list[int]:
+    path = data_dir / HANDLE_FILE
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+@pytest.mark.slow
+def test_make_run_stopped_by_its_terminal_leaves_nothing_running_and_the_next_commands_start(
+    data_dir,
+):
+    """Ctrl-C (SIGINT), then a `kill` (SIGTERM), to the whole `make run` job as a terminal
+    sends them; each time the next `make run`, and then `make test`, start cleanly."""
+    env = embedded_env(data_dir)
+    env.pop("PYTEST_CURRENT_TEST", None)
+    env = {k: v for k, v in env.items() if not k.startswith(("PYTEST_XDIST", "DJANGO_ALLOW"))}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        make, worker = _start_make_run(env, _free_port())
+        try:
+            rest = _stop_like_a_terminal(make, worker, signum)
+        finally:
+            for group in (make.pid, worker):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(group, signal.SIGKILL)
+            make.wait()
+        # Its handles may name processes that are gone (Django's autoreloader kills its
+        # server child if it is slow to exit); the next command prunes them, see below.
+        assert "Traceback" not in rest, rest[-3000:]
+        assert all(isinstance(pid, int) for pid in _live_handles(data_dir))
+
+    # What `make test` runs, on the same embedded database: pytest creates its test
+    # database on that server and a test reaches it.
+    tests = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pytest"),
+            "-q",
+            "-n0",
+            "-p",
+            "no:cacheprovider",
+            "--no-migrations",
+            "tests/test_health.py::test_healthz_is_ok_with_a_database_round_trip",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
+    assert "1 passed" in tests.stdout
+    # At most the one-line notice that stale handles were dropped; nothing unreadable.
+    notices = [line for line in tests.stderr.splitlines() if "repaired" in line]
+    assert all("stale handle" in line for line in notices), notices
+    assert [pid for pid in _live_handles(data_dir) if not _pid_alive(pid)] == []
