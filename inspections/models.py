@@ -24,6 +24,7 @@ from offices.models import (
     AdministrativeUnit,
     Office,
     StaffMember,
+    SubtreeGrant,
     is_active_superuser,
     memberships_of,
     subtree_filter,
@@ -57,7 +58,7 @@ class Measure(models.TextChoices):
 # --- Who may record ---------------------------------------------------------------
 
 
-class Inspector(models.Model):
+class Inspector(SubtreeGrant):
     """May read and record inspections for `unit` and its whole subtree."""
 
     user = models.ForeignKey(
@@ -66,35 +67,18 @@ class Inspector(models.Model):
         related_name="inspector_entries",
         verbose_name=_("user"),
     )
-    unit = models.ForeignKey(
-        AdministrativeUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
-    )
     note = models.CharField(
         _("note"), max_length=200, blank=True, help_text=_("For example the inspection team.")
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    class Meta:
+    class Meta(SubtreeGrant.Meta):
         verbose_name = _("inspector")
         verbose_name_plural = _("inspectors")
-        ordering = ["unit__path", "user__username"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "unit"], name="inspector_unique_user_unit")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.unit}"
 
 
 def inspector_paths(user) -> list[str]:
     """Unit paths the user inspects, loaded once per user object."""
-    if not user.is_authenticated or not user.is_active:
-        return []
-    cached = getattr(user, "_inspector_paths_cache", None)
-    if cached is None:
-        cached = list(Inspector.objects.filter(user=user).values_list("unit__path", flat=True))
-        user._inspector_paths_cache = cached
-    return cached
+    return Inspector.unit_paths(user)
 
 
 def is_inspector_over(user, unit: AdministrativeUnit) -> bool:

@@ -718,7 +718,7 @@ class Kiosk(models.Model):
 
     # How long after a move a rating may still name the old office: the page learns of
     # the move at its next heartbeat and reloads only on an idle start screen.
-    MOVE_GRACE = timezone.timedelta(minutes=15)  # type: ignore[attr-defined]
+    MOVE_GRACE = timedelta(minutes=15)
 
     # Written by the kiosk's own traffic (heartbeats, ratings under the row lock), never by
     # a form: a full save of an object loaded earlier must not put their old values back.
@@ -1013,6 +1013,52 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class SubtreeGrant(models.Model):
+    """A capability held by `user` over `unit`'s subtree, outside the role hierarchy.
+
+    `inspections.Inspector` (reads and records inspections in the subtree) and
+    `reform.Appraiser` (appraises the units strictly below) are the two: one shape, so
+    one abstract model. It adds no table; each subclass keeps its own, its field names,
+    its `user` field (declared again there: a related name with %(class)s would be a
+    migration) and its constraint name (`<model>_unique_user_unit`), so extracting it
+    changed no schema.
+    """
+
+    # Each subclass declares `user` again with its own related name (`<model>_entries`).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["unit__path", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit"], name="%(class)s_unique_user_unit")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.unit}"
+
+    @classmethod
+    def unit_paths(cls, user) -> list[str]:
+        """Paths of the units this user holds the grant at (an inactive user holds none),
+        loaded once per user object."""
+        if not user.is_authenticated or not user.is_active:
+            return []
+        attribute = f"_{cls._meta.model_name}_paths_cache"
+        cached = getattr(user, attribute, None)
+        if cached is None:
+            grants = cls._default_manager.filter(user=user)
+            cached = list(grants.values_list("unit__path", flat=True))
+            setattr(user, attribute, cached)
+        return cached
 
 
 class ApiClientQuerySet(models.QuerySet):

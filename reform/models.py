@@ -38,6 +38,7 @@ from offices.models import (
     ROLE_RANK,
     AdministrativeUnit,
     Role,
+    SubtreeGrant,
     UnitLevel,
     is_active_superuser,
     memberships_of,
@@ -95,7 +96,7 @@ class Status(models.TextChoices):
 # --- Who may appraise ---------------------------------------------------------------
 
 
-class Appraiser(models.Model):
+class Appraiser(SubtreeGrant):
     """May appraise the units strictly below `unit` (and read their scores)."""
 
     user = models.ForeignKey(
@@ -104,35 +105,18 @@ class Appraiser(models.Model):
         related_name="appraiser_entries",
         verbose_name=_("user"),
     )
-    unit = models.ForeignKey(
-        AdministrativeUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("unit")
-    )
     note = models.CharField(
         _("note"), max_length=200, blank=True, help_text=_("For example the appraisal council.")
     )
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    class Meta:
+    class Meta(SubtreeGrant.Meta):
         verbose_name = _("appraiser")
         verbose_name_plural = _("appraisers")
-        ordering = ["unit__path", "user__username"]
-        constraints = [
-            models.UniqueConstraint(fields=["user", "unit"], name="appraiser_unique_user_unit")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.unit}"
 
 
 def appraiser_paths(user) -> list[str]:
     """Unit paths the user appraises under, loaded once per user object."""
-    if not user.is_authenticated or not user.is_active:
-        return []
-    cached = getattr(user, "_appraiser_paths_cache", None)
-    if cached is None:
-        cached = list(Appraiser.objects.filter(user=user).values_list("unit__path", flat=True))
-        user._appraiser_paths_cache = cached
-    return cached
+    return Appraiser.unit_paths(user)
 
 
 def may_appraise(user, unit: AdministrativeUnit) -> bool:
