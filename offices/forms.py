@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +23,8 @@ class StartServingForm(forms.Form):
 
     def __init__(self, *args, officer: StaffMember, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["desk"].queryset = officer.office.desks.filter(is_active=True)  # type: ignore[attr-defined]
+        desk = cast(forms.ModelChoiceField, self.fields["desk"])
+        desk.queryset = officer.office.desks.filter(is_active=True)
         if officer.desk_id:
             self.fields["desk"].initial = officer.desk_id
         self.helper = FormHelper()
