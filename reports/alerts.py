@@ -9,7 +9,9 @@ What the rules read, and what it costs:
 * low ratings (streak, share): the latest `low_window` valid ratings of each office and
   desk that received a rating in the look-back (found by `received_at`, BRIN index), one
   LATERAL query each over `response_office_time_idx` (never a scan of all responses);
-* index drop: this month and last month per office from the monthly roll-ups (2 queries);
+* index drop: this month and last month per office from the monthly roll-ups: the rating
+  counts of every office-month, then the scored answers of the offices with enough ratings,
+  as plain tuples (a fixed number of queries, bounded by offices);
 * best month: the desks' last 13 months from the monthly desk roll-ups, once a month;
 * kiosks: the kiosk rows (last heard, reported queue) and refused submissions of 24 h;
 * suggestions past their deadline: one grouped query.
@@ -33,11 +35,11 @@ from django.utils.translation import gettext as _
 
 from common.months import Month
 from offices.models import AdministrativeUnit, AuditEvent, Desk, Kiosk, Membership, Office, Role
-from reports.indices import grouped_summaries
+from reports.indices import QuestionTally, grouped_summaries, rating_counts, summarise
 from reports.models import Alert, AlertRule, AlertSettings, AlertStatus
 from scheduling.runs import run_once
 from suggestions.models import Suggestion
-from surveys.models import LOW_MAX, RefusedSubmission, Response
+from surveys.models import LOW_MAX, Question, RefusedSubmission, Response
 
 logger = logging.getLogger(__name__)
 
@@ -256,25 +258,72 @@ def evaluate_low_ratings(now: datetime, lookback: timedelta, policies: Policies,
 # --- The month's index against last month's ------------------------------------------------
 
 
+# Scored answers of two office-months, per office, month, question and score, straight
+# from the monthly grain as plain tuples: at national scale (3,321 offices, ten or so
+# scored questions, five levels) that is a few hundred thousand short rows, which Django's
+# `.values()` (with the question's three texts repeated on each row) made the slowest part
+# of the sweep. The question's code, kind and factor come once per question.
+INDEX_DROP_TALLIES_SQL = """
+SELECT r.office_id, r.month, r.question_id, r.score, sum(r.count)
+FROM surveys_monthlyanswerrollup r
+WHERE r.office_id = ANY(%s) AND r.month IN (%s, %s) AND r.score IS NOT NULL
+GROUP BY r.office_id, r.month, r.question_id, r.score
+"""
+
+
 def evaluate_index_drop(now: datetime, policies: Policies, out: Outcome) -> None:
+    """This month against last month for every active office, bounded by offices: the
+    office-month rating counts (one grouped query) decide which offices have enough
+    ratings in both months; only theirs are tallied (one grouped query), then the two
+    queries of `apply`. Five queries however many offices and ratings there are."""
     month = Month.of(timezone.localtime(now).date())
     previous = month.previous()
     offices = Office.objects.filter(is_active=True)
-    summaries = grouped_summaries(
+    paths = dict(offices.values_list("pk", "unit__path"))
+    counts = rating_counts(
         offices,
         previous.start,
         month.end,
         group={"office": F("office_id"), "month": TruncMonth("day")},
     )
-    paths = dict(offices.values_list("pk", "unit__path"))
-    findings = []
+    eligible = {}
     for office_id, path in paths.items():
-        current = summaries.get((office_id, month.start))
-        before = summaries.get((office_id, previous.start))
         min_n = policies.for_path(path).index_drop_min_n
-        if not (min_n and current and before and current.has_index and before.has_index):
-            continue
-        if current.n < min_n or before.n < min_n:
+        current = counts.get((office_id, month.start), (0, 0))
+        before = counts.get((office_id, previous.start), (0, 0))
+        if min_n and current[0] >= min_n and before[0] >= min_n:
+            eligible[office_id] = (current, before)
+    tallies: dict[tuple, dict[int, QuestionTally]] = defaultdict(dict)
+    questions: dict[int, tuple[str, str, str]] = {}
+    if eligible:
+        with connection.cursor() as cursor:
+            cursor.execute(INDEX_DROP_TALLIES_SQL, [list(eligible), previous.start, month.start])
+            rows = cursor.fetchall()
+        question_ids = {row[2] for row in rows}
+        questions = (
+            {
+                pk: (code, kind, factor)
+                for pk, code, kind, factor in Question.objects.filter(
+                    pk__in=question_ids
+                ).values_list("pk", "code", "kind", "factor")
+            }
+            if question_ids
+            else {}
+        )
+        for office_id, month_start, question_id, score, count in rows:
+            by_question = tallies[(office_id, month_start)]
+            tally = by_question.get(question_id)
+            if tally is None:
+                code, kind, factor = questions[question_id]
+                tally = by_question[question_id] = QuestionTally(
+                    question_id=question_id, code=code, kind=kind, factor=factor, texts={"vi": code}
+                )
+            tally.add(score, count)
+    findings = []
+    for office_id, (current_counts, before_counts) in eligible.items():
+        current = summarise(tallies.get((office_id, month.start), {}), *current_counts)
+        before = summarise(tallies.get((office_id, previous.start), {}), *before_counts)
+        if not (current.has_index and before.has_index):
             continue
         if current.overall < before.overall and not current.overlaps(before):  # type: ignore[operator]
             detail = {

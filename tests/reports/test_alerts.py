@@ -11,7 +11,14 @@ from django.core import mail
 from django.urls import reverse
 
 from offices.models import AuditEvent, Kiosk
-from reports.alerts import Outcome, Policies, evaluate_all, evaluate_best_month, evaluate_recent
+from reports.alerts import (
+    Outcome,
+    Policies,
+    evaluate_all,
+    evaluate_best_month,
+    evaluate_index_drop,
+    evaluate_recent,
+)
 from reports.models import Alert, AlertRule, AlertSettings, AlertStatus
 from suggestions.models import Suggestion
 from surveys.models import RefusedSubmission
@@ -408,3 +415,30 @@ def test_a_viewer_cannot_acknowledge_a_manager_can_with_a_comment(
     page = client_for(alice).get(f"/alerts/{streak_alert.pk}/").content.decode()
     assert "Đã nhắc nhở cán bộ quầy 01." in page and "Acknowledged by alice" in page
     assert 'id="nav-alert-count"' not in page  # acknowledged: no longer counted
+
+
+def test_the_index_rule_costs_the_same_few_queries_however_many_offices_are_rated(
+    tree, rate, django_assert_num_queries
+):
+    AlertSettings.objects.create(unit=tree.city, index_drop_min_n=2)
+    february = datetime(2026, 2, 10, 9, 0, tzinfo=HANOI)
+
+    def rate_months(office):
+        for i in range(2):
+            rate(office, when=february + timedelta(hours=i), access=5, officials=5)
+            rate(office, when=NOW - timedelta(hours=i + 1), **GOOD)
+
+    def evaluate():
+        evaluate_index_drop(NOW, Policies(), Outcome())
+
+    rate_months(tree.office_a)
+    # Policies; the active offices and their units; their office-month rating counts; the
+    # scored answers of those with enough ratings in both months; their questions; and the
+    # open alerts to resolve (no finding here, so no "already open" query nor insert).
+    with django_assert_num_queries(6):
+        evaluate()
+    rate_months(tree.office_b)
+    rate_months(tree.office_c)
+    with django_assert_num_queries(6):
+        evaluate()
+    assert not open_alerts(AlertRule.INDEX_DROP).exists()
