@@ -522,7 +522,7 @@ def main() -> None:
     from bench.report import write_markdown
 
     write_markdown(results, OUTPUT, command=os.environ.get("BENCH_COMMAND", "make bench"))
-    log(f"done in {results['total_s'] / 60:.1f} min: {OUTPUT.relative_to(ROOT)}")
+    log(f"done in {results['total_s'] / 60:.1f} min: {OUTPUT}")
 
 
 if __name__ == "__main__":

@@ -115,9 +115,7 @@ def reports(out: Path) -> None:
     month = Month.parse(os.environ["BENCH_REPORT_MONTH"], latest=Month(2100, 1))
     months = month.last(TREND_MONTHS)
     city = AdministrativeUnit.objects.get(code="01")
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
-    )
+    user = bench_admin()
     subject = resolve_subject(user, "unit", city.pk)
     office_ids = list(subject.offices.values_list("pk", flat=True))
     start, end = months[0].start, months[-1].end
@@ -125,8 +123,7 @@ def reports(out: Path) -> None:
     params = {"offices": office_ids, "start": start, "end": end}
     params.update({"from": window_from, "to": window_to})
 
-    client = Client(SERVER_NAME="127.0.0.1")
-    client.force_login(user)
+    client = signed_in(Client(SERVER_NAME="127.0.0.1"), user)
     url = reverse("reports:report", kwargs={"kind": "unit", "pk": city.pk, "month": str(month)})
 
     def page():
@@ -219,13 +216,34 @@ def national(out: Path) -> None:
     out.write_text(json.dumps({"provinces_moved": moved}))
 
 
-def session(out: Path) -> None:
-    """A signed-in superuser's session cookie, for report pages fetched over HTTP."""
+def bench_admin():
+    """The benchmark's superuser, with a confirmed authenticator (production asks
+    superusers for a second factor: offices/second_factor.py)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     user, _ = get_user_model().objects.get_or_create(
         username="bench-admin", defaults={"is_superuser": True, "is_staff": True}
     )
-    client = Client()
+    TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+    return user
+
+
+def signed_in(client: Client, user) -> Client:
+    """`client` logged in as `user` with the second factor given, as after the code page
+    (django_otp keeps the verified device in the session)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user, name="bench").persistent_id
+    session.save()
+    return client
+
+
+def session(out: Path) -> None:
+    """A signed-in superuser's session cookie, for report pages fetched over HTTP."""
+    client = signed_in(Client(), bench_admin())
     out.write_text(json.dumps({"sessionid": client.cookies["sessionid"].value}))
 
 
