@@ -34,6 +34,26 @@ STATE_FIELDS = (
 )
 
 
+# Raise each kiosk's `latest_rating_given_at` to the latest time given among its stored
+# ratings (run by migration surveys 0011 and by loaders that store kiosk ratings without
+# the kiosk API, e.g. `load_demo_ratings`).
+LATEST_GIVEN_SQL = """
+UPDATE offices_kiosk k SET latest_rating_given_at = m.latest
+FROM (SELECT kiosk_id, max(submitted_at) AS latest FROM surveys_response
+      WHERE kiosk_id IS NOT NULL GROUP BY kiosk_id) m
+WHERE m.kiosk_id = k.id
+  AND (k.latest_rating_given_at IS NULL OR k.latest_rating_given_at < m.latest)
+"""
+
+
+def note_latest_given() -> None:
+    """After storing kiosk ratings some other way than the kiosk API (see above)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(LATEST_GIVEN_SQL)
+
+
 def _setting(key: str, default: int) -> int:
     return int(settings.SURVEY.get(key, default))
 
@@ -52,6 +72,18 @@ class KioskState:
         """Lock the kiosk's row for the rest of the transaction and read its state."""
         row = Kiosk.objects.select_for_update().filter(pk=kiosk.pk).values(*STATE_FIELDS).get()
         return cls(**row)
+
+    @classmethod
+    def of(cls, kiosk: Kiosk) -> KioskState:
+        """The state of a kiosk row read by the locking query itself (no query)."""
+        return cls(**{name: getattr(kiosk, name) for name in STATE_FIELDS})
+
+    def none_given_after(self, moment: datetime) -> bool:
+        """True when no stored rating of this kiosk can have been given after `moment`:
+        `latest_rating_given_at` is the latest time given among them (kept by `remember`
+        under this lock, set from the ratings already stored by migration surveys 0012,
+        by the demo loader too), so a window that starts after it holds none."""
+        return self.latest_rating_given_at is not None and self.latest_rating_given_at <= moment
 
 
 def judge(response: Response, kiosk: Kiosk, state: KioskState) -> list[str]:
@@ -72,8 +104,10 @@ def judge(response: Response, kiosk: Kiosk, state: KioskState) -> list[str]:
             reasons.append(f"more than {cap} live ratings from this kiosk within a minute")
     else:
         reasons += _backlog_reasons(response, kiosk, state)
-    if gap:
-        window = timedelta(seconds=gap)
+    window = timedelta(seconds=gap)
+    # A rating given later than every rating this kiosk delivered (the live case) has no
+    # neighbour to look for: the lock's read of the kiosk row says so without a query.
+    if gap and not state.none_given_after(given - window):
         neighbour = (
             Response.objects.filter(
                 kiosk=kiosk,
@@ -106,9 +140,13 @@ def _backlog_reasons(response: Response, kiosk: Kiosk, state: KioskState) -> lis
         reasons.append("older than a rating this kiosk already delivered (a queue sends in order)")
     cap = _setting("KIOSK_BACKLOG_PER_HOUR", 60)
     hour = given.replace(minute=0, second=0, microsecond=0)
-    in_hour = Response.objects.filter(
-        kiosk=kiosk, submitted_at__gte=hour, submitted_at__lt=hour + timedelta(hours=1)
-    ).count()
+    in_hour = (
+        0
+        if state.none_given_after(hour - timedelta(microseconds=1))
+        else Response.objects.filter(
+            kiosk=kiosk, submitted_at__gte=hour, submitted_at__lt=hour + timedelta(hours=1)
+        ).count()
+    )
     if in_hour >= cap:
         reasons.append(f"more than {cap} ratings from this kiosk given within one hour")
     return reasons
@@ -129,6 +167,11 @@ def live_count(state: KioskState, received: datetime) -> int:
 
 def remember(response: Response, kiosk: Kiosk, state: KioskState) -> None:
     """After storing: one UPDATE of the locked row (the state above, and last heard)."""
+    Kiosk.objects.filter(pk=kiosk.pk).update(**remembered(response, kiosk, state))
+
+
+def remembered(response: Response, kiosk: Kiosk, state: KioskState) -> dict:
+    """The kiosk row's new state once `response` is stored (the fields to update)."""
     received, given = response.received_at, response.submitted_at
     live = received - given <= timedelta(seconds=_setting("KIOSK_LIVE_SECONDS", 120))
     fields = {"last_heard_at": received}
@@ -142,4 +185,4 @@ def remember(response: Response, kiosk: Kiosk, state: KioskState) -> None:
             fields.update(live_window_started_at=received, live_window_count=1)  # type: ignore[call-overload]
         else:
             fields["live_window_count"] = count + 1  # type: ignore[assignment]
-    Kiosk.objects.filter(pk=kiosk.pk).update(**fields)
+    return fields

@@ -50,8 +50,13 @@ def candidates(office: Office) -> dict[int, Candidate]:
         "survey__is_locked",
         "published_at",
     )
+    return candidates_from_rows(rows.order_by())
+
+
+def candidates_from_rows(rows) -> dict[int, Candidate]:
+    """Candidates from rows of a version with its survey (keys as in `candidates`)."""
     found: dict[int, Candidate] = {}
-    for row in rows.order_by():
+    for row in rows:
         candidate = found.setdefault(
             row["survey_id"],
             Candidate(
@@ -85,10 +90,50 @@ def pick(found: dict[int, Candidate], variant: str, moment: datetime, *, extensi
     return None
 
 
-def refusal(specs, office: Office, variant: str, moment: datetime) -> tuple[str, str, str] | None:
+# The same rows as `candidates`, as one JSON column of a query on the kiosk (with its
+# office and the office's unit joined): the kiosk's submit path reads them in the query
+# that authenticates and locks the kiosk (surveys.submission.lock_kiosk). A unit is an
+# ancestor of the office's when its path is a prefix of the office unit's path.
+CANDIDATES_JSON_SQL = """(
+SELECT coalesce(json_agg(json_build_array(
+    v.id, v.survey_id, s.variant, s.office_id, u.depth, s.is_locked, v.published_at)), '[]')
+FROM surveys_surveyversion v
+JOIN surveys_survey s ON s.id = v.survey_id
+LEFT JOIN offices_administrativeunit u ON u.id = s.unit_id
+WHERE s.is_active AND (
+    s.office_id = "offices_office"."id"
+    OR u.path = left("offices_administrativeunit"."path", length(u.path))
+))"""
+CANDIDATE_KEYS = (
+    "id",
+    "survey_id",
+    "survey__variant",
+    "survey__office_id",
+    "survey__unit__depth",
+    "survey__is_locked",
+    "published_at",
+)
+
+
+def candidates_from_json(rows: list[list]) -> dict[int, Candidate]:
+    from django.utils.dateparse import parse_datetime
+
+    return candidates_from_rows(
+        {**dict(zip(CANDIDATE_KEYS, row, strict=True)), "published_at": parse_datetime(row[6])}
+        if row[6] is not None
+        else dict(zip(CANDIDATE_KEYS, row, strict=True))
+        for row in rows
+    )
+
+
+def refusal(
+    specs, office: Office, variant: str, moment: datetime, found: dict[int, Candidate] | None = None
+) -> tuple[str, str, str] | None:
     """(code, message, field) when a rating given at `moment` may not be recorded against
-    the versions `specs` (surveys.submission.VersionSpec), else None."""
-    found = candidates(office)
+    the versions `specs` (surveys.submission.VersionSpec), else None. `found`: the
+    office's candidates when already read (else one query)."""
+    if found is None:
+        found = candidates(office)
     for spec in specs:
         key = "extension_version" if spec.is_extension else "version"
         candidate = found.get(spec.survey_id)

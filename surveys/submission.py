@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
@@ -42,6 +42,7 @@ from surveys.models import (
     SurveyItem,
     SurveyVersion,
     Variant,
+    update_sql,
 )
 
 LANGUAGES = ("vi", "en", "fa")
@@ -350,12 +351,15 @@ def too_fast(started: datetime | None, submitted: datetime, answer_count: int) -
     return seconds if seconds < needed else None
 
 
-def refuse_unless_in_force(specs, office: Office, variant: str, moment: datetime) -> None:
+def refuse_unless_in_force(
+    specs, office: Office, variant: str, moment: datetime, found=None
+) -> None:
     """SubmissionError unless every version was in force at the office at `moment`:
-    published by then, not long replaced, of an active survey the office uses."""
+    published by then, not long replaced, of an active survey the office uses.
+    `found`: the office's candidate surveys when already read (surveys.publication)."""
     from surveys.publication import refusal
 
-    refused = refusal(specs, office, variant, moment)
+    refused = refusal(specs, office, variant, moment, found)
     if refused is not None:
         code, message, key = refused
         raise SubmissionError(message, field=key, code=code)
@@ -428,8 +432,15 @@ def _assignment(payload: dict, kiosk: Kiosk, given: datetime):
     )
 
 
-def _check_belongs(model, pk: int | None, office: Office, key: str) -> None:
-    if pk is not None and not model.objects.filter(pk=pk, office=office).exists():
+def _check_belongs(
+    model, pk: int | None, office: Office, key: str, known: bool | None = None
+) -> None:
+    """SubmissionError unless `pk` (when given) is one of the office's; `known`: the
+    answer when the kiosk's locking read already gave it (no query then)."""
+    if pk is None:
+        return
+    belongs = known if known is not None else model.objects.filter(pk=pk, office=office).exists()
+    if not belongs:
         raise SubmissionError(
             _("“%(field)s” is not part of this office.") % {"field": key}, field=key
         )
@@ -476,9 +487,12 @@ def rating_from_payload(
     kiosk: Kiosk | None = None,
     channel: str = Channel.KIOSK,
     ip_address: str | None = None,
+    prefetched: Prefetched | None = None,
 ) -> tuple[Response, list[Answer], list[VersionSpec]]:
     """The rules every JSON rating obeys, from a kiosk or through the integration API:
-    the unsaved Response (misuse not yet judged), its answers and the versions."""
+    the unsaved Response (misuse not yet judged), its answers and the versions.
+    `prefetched`: what the kiosk's locking read already checked (used only for the
+    office, desk, officer and time it was read for)."""
     try:
         rating_id = uuid.UUID(payload.get("id"))
     except (TypeError, ValueError, AttributeError):
@@ -500,11 +514,14 @@ def rating_from_payload(
     specs = [s for s in specs if s is not None]
     desk_id = _optional_id(payload, "desk")
     staff_id = _optional_id(payload, "staff")
+    known = prefetched if prefetched is not None and prefetched.office_id == office.pk else None
     if kiosk is None or desk_id != assigned_desk:
-        _check_belongs(Desk, desk_id, office, "desk")
-    _check_belongs(StaffMember, staff_id, office, "staff")
+        _check_belongs(Desk, desk_id, office, "desk", known.desk(desk_id) if known else None)
+    _check_belongs(StaffMember, staff_id, office, "staff", known.staff(staff_id) if known else None)
     # Before the answers: a draft's or a retired survey's rating is refused for that reason.
-    refuse_unless_in_force(specs, office, Variant.KIOSK, submitted)
+    refuse_unless_in_force(
+        specs, office, Variant.KIOSK, submitted, known.candidates if known else None
+    )
     completed = payload.get("completed", True)
     if not isinstance(completed, bool):
         raise SubmissionError(_("“completed” must be true or false."), field="completed")
@@ -535,12 +552,22 @@ def rating_from_payload(
 
 
 def parse_kiosk_rating(
-    body: bytes, kiosk: Kiosk, *, received: datetime, ip_address: str | None = None
+    body: bytes,
+    kiosk: Kiosk,
+    *,
+    received: datetime,
+    ip_address: str | None = None,
+    prefetched: Prefetched | None = None,
 ) -> tuple[Response, list[Answer], list[VersionSpec]]:
     """Validate a kiosk's JSON body; the unsaved Response and answers. Only "too fast" is
     judged here; the rest of the misuse check runs under the kiosk's lock when storing."""
     response, answers, specs = rating_from_payload(
-        json_object(body), kiosk.office, received=received, kiosk=kiosk, ip_address=ip_address
+        json_object(body),
+        kiosk.office,
+        received=received,
+        kiosk=kiosk,
+        ip_address=ip_address,
+        prefetched=prefetched,
     )
     seconds = too_fast(response.started_at, response.submitted_at, len(answers))
     if seconds is not None:
@@ -554,25 +581,188 @@ def record_kiosk_rating(
 ) -> tuple[Response, bool]:
     """Validate and store; (response, stored) where stored is False for a replayed id.
 
-    When the integration API armed the rating's desk for a dossier ("dossier returned
-    at desk Y by officer X"), the rating carries that dossier and officer. Misuse is
-    judged under a lock on the kiosk's row (surveys/misuse.py)."""
+    The kiosk's row is locked (and re-read: its misuse state) by the first query of the
+    transaction; see `store_locked_kiosk_rating`."""
+    received = timezone.now()
+    holder: list[Response] = []
+    try:
+        with transaction.atomic():
+            locked, prefetched = lock_kiosk(kiosk.pk, payload_hints(body, received))
+            if locked is None:
+                raise Kiosk.DoesNotExist
+            result = store_locked_kiosk_rating(
+                body, locked, prefetched, received=received, ip_address=ip_address, holder=holder
+            )
+    except IntegrityError as exc:
+        result = replayed(exc, holder)
+    remember_frozen(*result[2])
+    return result[0], result[1]
+
+
+def replayed(exc: IntegrityError, holder: list[Response]) -> tuple[Response, bool, list]:
+    """After the rating's transaction failed on a unique key: (response, False, []) when
+    a rating with its id is stored (a kiosk resending), else the error it is."""
+    constraint = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "")
+    if holder and constraint == "response_one_per_dossier":
+        raise dossier_rated_error() from exc
+    if holder and Response.objects.filter(pk=holder[0].pk).exists():
+        return holder[0], False, []
+    raise exc
+
+
+def store_locked_kiosk_rating(
+    body: bytes,
+    kiosk: Kiosk,
+    prefetched: Prefetched | None,
+    *,
+    received: datetime,
+    ip_address: str | None = None,
+    holder: list[Response] | None = None,
+) -> tuple[Response, bool, list[VersionSpec]]:
+    """Validate, judge and store a kiosk's rating inside the transaction whose locking
+    read (`lock_kiosk`) returned `kiosk` (its misuse state included) and `prefetched`.
+
+    When the rating's desk is not armed for a dossier (the locking read says so), the
+    rating, its answers, the roll-up increments and the kiosk's new state go to the
+    database in one round trip; a replayed id then fails that statement and the caller
+    rolls the transaction back (`replayed`). When the integration API armed the desk
+    ("dossier returned at desk Y by officer X"), the rating carries that dossier and
+    officer (`record_rating`). Misuse is judged under the lock (surveys/misuse.py)."""
     from surveys import misuse
 
     response, answers, specs = parse_kiosk_rating(
-        body, kiosk, received=timezone.now(), ip_address=ip_address
+        body, kiosk, received=received, ip_address=ip_address, prefetched=prefetched
     )
-    with transaction.atomic():
-        state = misuse.KioskState.lock(kiosk)  # concurrent posts of this kiosk wait here
-        reasons = [response.misuse_reason] if response.misuse_reason else []
-        reasons += misuse.judge(response, kiosk, state)
-        response.misuse_reason = "; ".join(reasons)[:200]
-        response.is_misuse = bool(reasons)
-        stored = record_rating(response, answers, arming=armed_for(response))
-        if stored:
-            misuse.remember(response, kiosk, state)
-    remember_frozen(*specs)
-    return response, stored
+    if holder is not None:
+        holder.append(response)
+    state = misuse.KioskState.of(kiosk)
+    reasons = [response.misuse_reason] if response.misuse_reason else []
+    reasons += misuse.judge(response, kiosk, state)
+    response.misuse_reason = "; ".join(reasons)[:200]
+    response.is_misuse = bool(reasons)
+    unarmed = prefetched is not None and prefetched.unarmed(response)
+    arming = None if unarmed else armed_for(response)
+    if arming is None:
+        with connection.cursor() as wrapper:
+            state_sql = update_sql(
+                wrapper.cursor, Kiosk, kiosk.pk, misuse.remembered(response, kiosk, state)
+            )
+        try:
+            Response.objects.record_unguarded(response, answers, also=(state_sql,))
+        except DossierAlreadyRated:  # pragma: no cover — a kiosk rating has no dossier here
+            raise dossier_rated_error() from None
+        return response, True, specs
+    stored = record_rating(response, answers, arming=arming)
+    if stored:
+        misuse.remember(response, kiosk, state)
+    return response, stored, specs
+
+
+# --- The locking read of the kiosk ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hints:
+    """What a rating's body names, read leniently before the kiosk's row is locked, so
+    the locking read can check it at once. Anything unreadable is None (checked later,
+    by the rules, with their own query and refusal)."""
+
+    desk_id: int | None = None
+    staff_id: int | None = None
+    given: datetime | None = None
+
+
+def payload_hints(body: bytes, received: datetime) -> Hints:
+    try:
+        payload = json_object(body)
+        started = _parse_time(payload, "started_at", required=False)
+        submitted = _parse_time(payload, "submitted_at", required=True)
+    except SubmissionError:
+        return Hints()
+
+    def ident(key: str) -> int | None:
+        value = payload.get(key)
+        return value if _is_int(value) and 0 < value < MAX_ID else None
+
+    return Hints(ident("desk"), ident("staff"), clamp_times(started, submitted, received)[1])  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    """What the kiosk's locking read checked, for the kiosk's current office."""
+
+    office_id: int
+    desk_id: int | None  # the rating's desk the arming was looked up for
+    hints: Hints
+    desk_ok: bool | None
+    staff_ok: bool | None
+    armed: bool | None
+    candidates: dict
+
+    def desk(self, desk_id: int | None) -> bool | None:
+        return self.desk_ok if desk_id is not None and desk_id == self.hints.desk_id else None
+
+    def staff(self, staff_id: int | None) -> bool | None:
+        return self.staff_ok if staff_id is not None and staff_id == self.hints.staff_id else None
+
+    def unarmed(self, response: Response) -> bool:
+        """True when the rating's desk was read as not armed for the rating's time."""
+        desk_id = response.desk_id if response.desk_id is not None else self.desk_id
+        return (
+            self.armed is False
+            and response.office_id == self.office_id
+            and desk_id == self.desk_id
+            and response.submitted_at == self.hints.given
+        )
+
+
+def lock_kiosk(kiosk_id: int, hints: Hints) -> tuple[Kiosk | None, Prefetched | None]:
+    """The kiosk (office, unit and desk joined), its row locked for the rest of the
+    transaction (SELECT … FOR UPDATE OF the kiosk) so its misuse state is read and
+    written one rating at a time; in the same query, for its current office: whether the
+    rating's desk and officer are the office's, whether the desk is armed for a dossier
+    at the rating's time, and the surveys that may apply (surveys.publication)."""
+    from django.db.models import Exists, OuterRef
+    from django.db.models.expressions import RawSQL
+
+    from surveys.publication import CANDIDATES_JSON_SQL, candidates_from_json
+
+    annotations: dict = {"candidates_json": RawSQL(CANDIDATES_JSON_SQL, ())}  # noqa: S611 — a constant
+    if hints.desk_id is not None:
+        annotations["desk_ok"] = Exists(
+            Desk.objects.filter(pk=hints.desk_id, office_id=OuterRef("office_id"))
+        )
+    if hints.staff_id is not None:
+        annotations["staff_ok"] = Exists(
+            StaffMember.objects.filter(pk=hints.staff_id, office_id=OuterRef("office_id"))
+        )
+    if hints.given is not None:
+        desk = hints.desk_id if hints.desk_id is not None else OuterRef("desk_id")
+        annotations["armed"] = Exists(
+            DossierArming.objects.filter(
+                desk_id=desk, used_at=None, armed_at__lte=hints.given, expires_at__gt=hints.given
+            )
+        )
+    kiosk = (
+        Kiosk.objects.select_related("office__unit", "desk")
+        .select_for_update(of=("self",))
+        .annotate(**annotations)
+        .filter(pk=kiosk_id)
+        .first()
+    )
+    if kiosk is None:
+        return None, None
+    desk_id = hints.desk_id if hints.desk_id is not None else kiosk.desk_id
+    return kiosk, Prefetched(
+        office_id=kiosk.office_id,
+        desk_id=desk_id,
+        hints=hints,
+        desk_ok=getattr(kiosk, "desk_ok", None),
+        staff_ok=getattr(kiosk, "staff_ok", None),
+        # No desk: nothing to arm (armed_for looks nothing up either).
+        armed=getattr(kiosk, "armed", None) if desk_id is not None else False,
+        candidates=candidates_from_json(kiosk.candidates_json),  # type: ignore[attr-defined]
+    )
 
 
 # --- Dossier arming -------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,11 +44,16 @@ from surveys.models import (
 from surveys.publication import refusal
 from surveys.submission import (
     MAX_BODY_BYTES,
+    Hints,
     SubmissionError,
     heartbeat_report,
     load_spec,
+    lock_kiosk,
+    payload_hints,
     rating_id_of,
-    record_kiosk_rating,
+    remember_frozen,
+    replayed,
+    store_locked_kiosk_rating,
 )
 from surveys.tokens import FormToken, Receipt
 
@@ -67,6 +73,16 @@ KIOSK_COOKIE_AGE = 400 * 24 * 3600  # Chromium's ceiling; refreshed on every pag
 def kiosk_for_credential(credential: str) -> tuple[Kiosk | None, str]:
     """(kiosk, "") for a valid credential, else (None, "unknown" | "revoked")."""
     return Kiosk.for_credential(credential)
+
+
+def credential_problem(kiosk: Kiosk | None, credential: str) -> tuple[Kiosk | None, str]:
+    """(kiosk, "") when `kiosk` (read by the id its credential names) holds `credential`
+    and may rate, else (None, "unknown" | "revoked")."""
+    if kiosk is None or not kiosk.credential_matches(credential):
+        return None, "unknown"
+    if kiosk.revoked_at is not None or not kiosk.office.is_active:
+        return None, "revoked"
+    return kiosk, ""
 
 
 def _set_kiosk_cookie(request, response, credential: str) -> None:
@@ -197,17 +213,25 @@ def _json_error(status: int, code: str, message: str, **headers) -> JsonResponse
     return response
 
 
+def _credential(request) -> str:
+    scheme, _space, credential = request.headers.get("Authorization", "").partition(" ")
+    return credential.strip() if scheme == "Kiosk" else ""
+
+
+def _refused_kiosk(problem: str) -> JsonResponse:
+    if problem == "revoked":
+        message = _("This kiosk's credential has been revoked. Ask an administrator to enrol it.")
+        return _json_error(403, "revoked", message)
+    message = _("This kiosk is not enrolled. Ask an administrator for an enrolment link.")
+    return _json_error(401, "not_enrolled", message, WWW_Authenticate="Kiosk")
+
+
 def _api_kiosk(request) -> tuple[Kiosk | None, JsonResponse | None]:
     if request.method != "POST":
         return None, _json_error(405, "method", _("Use POST."), Allow="POST")
-    scheme, _space, credential = request.headers.get("Authorization", "").partition(" ")
-    kiosk, problem = kiosk_for_credential(credential.strip() if scheme == "Kiosk" else "")
-    if problem == "revoked":
-        message = _("This kiosk's credential has been revoked. Ask an administrator to enrol it.")
-        return None, _json_error(403, "revoked", message)
+    kiosk, problem = kiosk_for_credential(_credential(request))
     if kiosk is None:
-        message = _("This kiosk is not enrolled. Ask an administrator for an enrolment link.")
-        return None, _json_error(401, "not_enrolled", message, WWW_Authenticate="Kiosk")
+        return None, _refused_kiosk(problem)
     return kiosk, None
 
 
@@ -225,18 +249,49 @@ def _body(request) -> tuple[bytes, bool]:
 @csrf_exempt
 @never_cache
 def api_rating(request):
-    """Store one rating; see docs/kiosk.md for the contract."""
-    kiosk, refusal = _api_kiosk(request)
-    if refusal:
-        return refusal
+    """Store one rating; see docs/kiosk.md for the contract.
+
+    One transaction whose first query authenticates the kiosk *and* locks its row
+    (surveys.submission.lock_kiosk: the misuse state, and the desk, officer, arming and
+    survey checks in the same read); then, for a live rating, one statement that stores
+    it with its roll-ups and the kiosk's new state. Nothing is stored on a refusal."""
+    if request.method != "POST":
+        return _json_error(405, "method", _("Use POST."), Allow="POST")
+    credential = _credential(request)
+    kiosk_id = Kiosk.id_from_credential(credential)  # a forged credential costs no query
+    if kiosk_id is None:
+        return _refused_kiosk("unknown")
     body, too_large = _body(request)
+    received = timezone.now()
+    kiosk, holder = None, []
     try:
-        if too_large:
-            raise SubmissionError(_("The rating is too large."), code="too_large")
-        response, stored = record_kiosk_rating(body, kiosk, ip_address=client_ip(request))
+        with transaction.atomic():
+            hints = Hints() if too_large else payload_hints(body, received)
+            locked, prefetched = lock_kiosk(kiosk_id, hints)
+            kiosk, problem = credential_problem(locked, credential)
+            if kiosk is None:
+                return _refused_kiosk(problem)
+            if too_large:
+                raise SubmissionError(_("The rating is too large."), code="too_large")
+            result = store_locked_kiosk_rating(
+                body,
+                kiosk,
+                prefetched,
+                received=received,
+                ip_address=client_ip(request),
+                holder=holder,
+            )
+    except IntegrityError as exc:
+        try:
+            result = replayed(exc, holder)
+        except SubmissionError as error:
+            _keep_refused(kiosk, body, error)  # type: ignore[arg-type]
+            return JsonResponse(error.as_json(), status=error.status)
     except SubmissionError as error:
-        _keep_refused(kiosk, body, error)
+        _keep_refused(kiosk, body, error)  # type: ignore[arg-type]
         return JsonResponse(error.as_json(), status=error.status)
+    response, stored, specs = result
+    remember_frozen(*specs)
     result = {"status": "stored" if stored else "duplicate", "id": str(response.pk)}
     if stored:
         result["flagged"] = response.is_misuse

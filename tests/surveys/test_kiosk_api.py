@@ -415,16 +415,63 @@ def test_the_api_needs_no_csrf_token_but_the_credential(kiosk, kiosk_version):
     assert reply.status_code == 201
 
 
-def test_a_kiosk_rating_takes_a_bounded_number_of_queries(
-    kiosk, kiosk_version, post_rating, django_assert_max_num_queries, tree
+def test_a_kiosk_rating_takes_four_queries_and_a_fifth_only_when_the_misuse_window_can_match(
+    kiosk, kiosk_version, post_rating, django_assert_num_queries, tree
 ):
-    post_rating(kiosk.credential, rating_payload(kiosk_version))  # version now frozen
-    # 9 before the misuse check moved under a row lock: + SELECT … FOR UPDATE of the kiosk,
-    # the UPDATE of its misuse state (surveys/misuse.py) and the savepoint that record()
-    # now opens inside the locked transaction (main's own budget is in its history).
-    with django_assert_max_num_queries(13):
+    earlier = timezone.now() - timedelta(minutes=1)
+    post_rating(kiosk.credential, rating_payload(kiosk_version, when=earlier))  # now frozen
+    # 13 before (kiosk, officer, surveys, lock, window, arming, savepoint, 2 inserts, the
+    # roll-ups unseen, release, kiosk update, release). Now, with an officer named:
+    # 1. SAVEPOINT (BEGIN in production: the view's transaction);
+    # 2. SELECT … FOR UPDATE OF the kiosk: authentication, its misuse state, and in the
+    #    same read whether the officer is the office's, whether the desk is armed for a
+    #    dossier, and the surveys that may apply (surveys.submission.lock_kiosk);
+    # 3. one statement: the rating, its answers, the seven roll-up upserts and the kiosk's
+    #    new state (ResponseQuerySet.record_unguarded);
+    # 4. RELEASE SAVEPOINT (COMMIT).
+    # The misuse window's neighbour query is skipped: this rating was given after every
+    # rating the kiosk delivered, which the locked row says.
+    with django_assert_num_queries(4):
         reply = post_rating(kiosk.credential, rating_payload(kiosk_version, staff=tree.staff_a.pk))
+    assert reply.status_code == 201 and not reply.json()["flagged"]
+    # Given 3 s before the previous one (a queue sending out of order): the window could
+    # hold a neighbour, so it is looked for (5), and found.
+    replayed_late = rating_payload(kiosk_version, when=timezone.now() - timedelta(seconds=3))
+    with django_assert_num_queries(5):
+        reply = post_rating(kiosk.credential, replayed_late)
+    assert reply.status_code == 201 and reply.json()["flagged"]
+    stored = Response.objects.get(pk=replayed_late["id"])
+    assert "within 8 s" in stored.misuse_reason
+    assert Response.objects.filter(staff=tree.staff_a).count() == 1
+
+
+def test_a_replayed_rating_is_acknowledged_once_and_leaves_the_kiosk_state_alone(
+    kiosk, kiosk_version, post_rating
+):
+    payload = rating_payload(kiosk_version)
+    assert post_rating(kiosk.credential, payload).status_code == 201
+    kiosk.kiosk.refresh_from_db()
+    state = (kiosk.kiosk.last_fresh_rating_at, kiosk.kiosk.live_window_count)
+    again = post_rating(kiosk.credential, payload)
+    assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+    kiosk.kiosk.refresh_from_db()
+    assert (kiosk.kiosk.last_fresh_rating_at, kiosk.kiosk.live_window_count) == state
+    assert Response.objects.filter(pk=payload["id"]).count() == 1
+    assert ResponseRollup.objects.get().valid == 1
+
+
+def test_an_officer_or_desk_of_another_office_is_refused_by_the_locking_read(
+    kiosk, kiosk_version, post_rating, tree
+):
+    elsewhere = StaffFactory(office=tree.office_b)
+    reply = post_rating(kiosk.credential, rating_payload(kiosk_version, staff=elsewhere.pk))
+    assert (reply.status_code, reply.json()["field"]) == (422, "staff")
+    other_desk = DeskFactory(office=tree.office_b)
+    reply = post_rating(kiosk.credential, rating_payload(kiosk_version, desk=other_desk.pk))
+    assert (reply.status_code, reply.json()["field"]) == (422, "desk")
+    reply = post_rating(kiosk.credential, rating_payload(kiosk_version, desk=tree.desk_a.pk))
     assert reply.status_code == 201
+    assert Response.objects.count() == 1
 
 
 # --- Heartbeat ----------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from offices.demo import OFFICES
 from offices.models import DossierCount, Kiosk, Office
+from surveys.misuse import note_latest_given
 from surveys.models import Answer, Choice, QuestionKind, Response, Survey, SurveyVersion
 
 NAMESPACE = uuid.UUID("6f1d4d2e-8a57-4c1e-9d0b-3f5e0c7a9b21")
@@ -129,6 +130,9 @@ class Command(BaseCommand):
             for month in _months(months, timezone.localdate(now, office.tz)):
                 new, old = self.load_month(office, forms[office.pk], month, seed, now)
                 stored, skipped = stored + new, skipped + old
+        # Stored with Response.objects.record, not through the kiosk API: keep the kiosks'
+        # "latest rating given" no earlier than these (surveys/misuse.py).
+        note_latest_given()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo ratings: {stored} stored, {skipped} already there "
