@@ -286,13 +286,13 @@ def evaluate_index_drop(now: datetime, policies: Policies, out: Outcome) -> None
         month.end,
         group={"office": F("office_id"), "month": TruncMonth("day")},
     )
-    eligible = {}
+    eligible: dict[int, tuple[tuple[int, int], tuple[int, int]]] = {}
     for office_id, path in paths.items():
         min_n = policies.for_path(path).index_drop_min_n
-        current = counts.get((office_id, month.start), (0, 0))
-        before = counts.get((office_id, previous.start), (0, 0))
-        if min_n and current[0] >= min_n and before[0] >= min_n:
-            eligible[office_id] = (current, before)
+        this_month = counts.get((office_id, month.start), (0, 0))
+        last_month = counts.get((office_id, previous.start), (0, 0))
+        if min_n and this_month[0] >= min_n and last_month[0] >= min_n:
+            eligible[office_id] = (this_month, last_month)
     tallies: dict[tuple, dict[int, QuestionTally]] = defaultdict(dict)
     questions: dict[int, tuple[str, str, str]] = {}
     if eligible:

@@ -682,7 +682,7 @@ def payload_hints(body: bytes, received: datetime) -> Hints:
 
     def ident(key: str) -> int | None:
         value = payload.get(key)
-        return value if _is_int(value) and 0 < value < MAX_ID else None
+        return value if _is_int(value) and 0 < value < MAX_ID else None  # type: ignore[operator]
 
     return Hints(ident("desk"), ident("staff"), clamp_times(started, submitted, received)[1])  # type: ignore[arg-type]
 

@@ -285,10 +285,10 @@ def api_rating(request):
         try:
             result = replayed(exc, holder)
         except SubmissionError as error:
-            _keep_refused(kiosk, body, error)  # type: ignore[arg-type]
+            _keep_refused(kiosk, body, error)
             return JsonResponse(error.as_json(), status=error.status)
     except SubmissionError as error:
-        _keep_refused(kiosk, body, error)  # type: ignore[arg-type]
+        _keep_refused(kiosk, body, error)
         return JsonResponse(error.as_json(), status=error.status)
     response, stored, specs = result
     remember_frozen(*specs)
