@@ -92,17 +92,21 @@ def pick(found: dict[int, Candidate], variant: str, moment: datetime, *, extensi
 
 # The same rows as `candidates`, as one JSON column of a query on the kiosk (with its
 # office and the office's unit joined): the kiosk's submit path reads them in the query
-# that authenticates and locks the kiosk (surveys.submission.lock_kiosk). A unit is an
-# ancestor of the office's when its path is a prefix of the office unit's path.
+# that authenticates and locks the kiosk (surveys.submission.lock_kiosk). The ancestors of
+# the office's unit are the prefixes of its path, one step (steplen) at a time, found by
+# the unique index on the path. Parameters: (steplen, steplen).
 CANDIDATES_JSON_SQL = """(
 SELECT coalesce(json_agg(json_build_array(
     v.id, v.survey_id, s.variant, s.office_id, u.depth, s.is_locked, v.published_at)), '[]')
-FROM surveys_surveyversion v
-JOIN surveys_survey s ON s.id = v.survey_id
+FROM surveys_survey s
+JOIN surveys_surveyversion v ON v.survey_id = s.id
 LEFT JOIN offices_administrativeunit u ON u.id = s.unit_id
 WHERE s.is_active AND (
     s.office_id = "offices_office"."id"
-    OR u.path = left("offices_administrativeunit"."path", length(u.path))
+    OR s.unit_id IN (
+        SELECT a.id FROM offices_administrativeunit a WHERE a.path = ANY(ARRAY(
+            SELECT left("offices_administrativeunit"."path", g)
+            FROM generate_series(%s, length("offices_administrativeunit"."path"), %s) g)))
 ))"""
 CANDIDATE_KEYS = (
     "id",

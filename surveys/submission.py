@@ -28,7 +28,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from offices.models import Desk, Kiosk, Office, StaffMember
+from offices.models import AdministrativeUnit, Desk, Kiosk, Office, StaffMember
 from surveys.models import (
     NO,
     YES,
@@ -727,7 +727,8 @@ def lock_kiosk(kiosk_id: int, hints: Hints) -> tuple[Kiosk | None, Prefetched | 
 
     from surveys.publication import CANDIDATES_JSON_SQL, candidates_from_json
 
-    annotations: dict = {"candidates_json": RawSQL(CANDIDATES_JSON_SQL, ())}  # noqa: S611 — a constant
+    step = AdministrativeUnit.steplen
+    annotations: dict = {"candidates_json": RawSQL(CANDIDATES_JSON_SQL, (step, step))}  # noqa: S611 — a constant
     if hints.desk_id is not None:
         annotations["desk_ok"] = Exists(
             Desk.objects.filter(pk=hints.desk_id, office_id=OuterRef("office_id"))
@@ -743,13 +744,14 @@ def lock_kiosk(kiosk_id: int, hints: Hints) -> tuple[Kiosk | None, Prefetched | 
                 desk_id=desk, used_at=None, armed_at__lte=hints.given, expires_at__gt=hints.given
             )
         )
-    kiosk = (
+    rows = (
         Kiosk.objects.select_related("office__unit", "desk")
         .select_for_update(of=("self",))
         .annotate(**annotations)
         .filter(pk=kiosk_id)
-        .first()
+        .order_by()[:1]  # no ORDER BY: one row by its key
     )
+    kiosk = next(iter(rows), None)
     if kiosk is None:
         return None, None
     desk_id = hints.desk_id if hints.desk_id is not None else kiosk.desk_id
