@@ -35,7 +35,13 @@ from django.utils.translation import gettext as _
 
 from common.months import Month
 from offices.models import AdministrativeUnit, AuditEvent, Desk, Kiosk, Membership, Office, Role
-from reports.indices import QuestionTally, grouped_summaries, rating_counts, summarise
+from reports.indices import (
+    QuestionTally,
+    SatisfactionSummary,
+    grouped_summaries,
+    index_figures,
+    rating_counts,
+)
 from reports.models import Alert, AlertRule, AlertSettings, AlertStatus
 from scheduling.runs import run_once
 from suggestions.models import Suggestion
@@ -271,6 +277,20 @@ GROUP BY r.office_id, r.month, r.question_id, r.score
 """
 
 
+def _index_only(tallies: dict, counts: tuple[int, int]) -> SatisfactionSummary:
+    """The figures the rule compares (index, interval, n), as `summarise` gives them."""
+    overall, ci_low, ci_high, index_n = index_figures(tallies)
+    return SatisfactionSummary(
+        n=counts[0],
+        excluded=counts[1],
+        overall=overall,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        small_sample=False,  # not used here
+        index_n=index_n,
+    )
+
+
 def evaluate_index_drop(now: datetime, policies: Policies, out: Outcome) -> None:
     """This month against last month for every active office, bounded by offices: the
     office-month rating counts (one grouped query) decide which offices have enough
@@ -321,8 +341,8 @@ def evaluate_index_drop(now: datetime, policies: Policies, out: Outcome) -> None
             tally.add(score, count)
     findings = []
     for office_id, (current_counts, before_counts) in eligible.items():
-        current = summarise(tallies.get((office_id, month.start), {}), *current_counts)
-        before = summarise(tallies.get((office_id, previous.start), {}), *before_counts)
+        current = _index_only(tallies.get((office_id, month.start), {}), current_counts)
+        before = _index_only(tallies.get((office_id, previous.start), {}), before_counts)
         if not (current.has_index and before.has_index):
             continue
         if current.overall < before.overall and not current.overlaps(before):  # type: ignore[operator]

@@ -223,6 +223,26 @@ def _question_row(tally: QuestionTally) -> QuestionRow:
     )
 
 
+def index_figures(
+    tallies: dict[int, QuestionTally],
+) -> tuple[float | None, float | None, float | None, int]:
+    """(overall, ci_low, ci_high, index_n) exactly as `summarise` computes them (same
+    order of the same sums), without the per-factor, per-question and distribution rows:
+    for rules that compare thousands of office-months (reports/alerts.py)."""
+    answered = sorted((t for t in tallies.values() if t.valid), key=lambda t: t.code)
+    shares = []
+    for factor in SIPAS_FACTORS:
+        members = [t for t in answered if t.factor == factor]
+        if members:
+            shares.append(sum(t.share or 0.0 for t in members) / len(members))
+    index_n = max((t.valid for t in answered if t.factor in SIPAS_FACTORS), default=0)
+    if not shares:
+        return None, None, None, index_n
+    overall = sum(shares) / len(shares)
+    ci_low, ci_high = wilson_interval(overall * index_n, index_n) or (None, None)
+    return overall, ci_low, ci_high, index_n
+
+
 def summarise(tallies: dict[int, QuestionTally], n: int, excluded: int) -> SatisfactionSummary:
     """Turn per-question tallies and rating counts into the index (pure arithmetic)."""
     answered = sorted((t for t in tallies.values() if t.valid), key=lambda t: t.code)

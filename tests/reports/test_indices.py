@@ -268,3 +268,33 @@ def test_whole_months_read_the_monthly_grain_with_the_same_figures(tree):
     with CaptureQueriesContext(connection) as queries:
         satisfaction_summary(offices, date(2026, 2, 2), end)
     assert not any("surveys_monthly" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_index_alone_is_the_summary_index_to_the_last_digit():
+    """The index rule of the alerts compares thousands of office-months with
+    `index_figures`; it must give what `summarise` (every report) gives, bit for bit."""
+    import random
+
+    from reports.indices import QuestionTally, index_figures, summarise
+    from surveys.models import SIPAS_FACTORS, YES, QuestionKind
+
+    rng = random.Random(17)
+    factors = [*SIPAS_FACTORS, "conduct", ""]
+    for _case in range(300):
+        tallies = {}
+        for qid in range(rng.randint(0, 9)):
+            kind = rng.choice([QuestionKind.SCALE5, QuestionKind.YESNO])
+            tally = QuestionTally(
+                qid, f"q{rng.randint(0, 20)}", kind, rng.choice(factors), {"vi": ""}
+            )
+            for score in range(1, 6) if kind == QuestionKind.SCALE5 else (0, YES):
+                if rng.random() < 0.7:
+                    tally.add(score, rng.randint(0, 40))
+            tallies[qid] = tally
+        summary = summarise(tallies, 100, 3)
+        assert index_figures(tallies) == (
+            summary.overall,
+            summary.ci_low,
+            summary.ci_high,
+            summary.index_n,
+        )
