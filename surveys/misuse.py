@@ -35,7 +35,7 @@ STATE_FIELDS = (
 
 
 # Raise each kiosk's `latest_rating_given_at` to the latest time given among its stored
-# ratings (run by migration surveys 0011 and by loaders that store kiosk ratings without
+# ratings (run by migration surveys 0012 and by loaders that store kiosk ratings without
 # the kiosk API, e.g. `load_demo_ratings`).
 LATEST_GIVEN_SQL = """
 UPDATE offices_kiosk k SET latest_rating_given_at = m.latest
