@@ -422,7 +422,7 @@ SURVEY = {
     # Reports warn below this many ratings; per-staff rows are hidden below the second.
     "SMALL_SAMPLE_N": env_int("SURVEY_SMALL_SAMPLE_N", 30),
     "STAFF_MIN_N": env_int("SURVEY_STAFF_MIN_N", 10),
-    # A phone rating sent faster than this after the form opened is a script's.
+    # A phone rating sent faster than this after the form opened is a script's: flagged.
     "PUBLIC_MIN_SECONDS": env_int("SURVEY_PUBLIC_MIN_SECONDS", 5),
     # Kiosk misuse, judged on the server's receive times (docs/kiosk.md, "Misuse"): a rating
     # is live when it arrives within KIOSK_LIVE_SECONDS of being given; at most
@@ -431,6 +431,13 @@ SURVEY = {
     "KIOSK_LIVE_SECONDS": env_int("SURVEY_KIOSK_LIVE_SECONDS", 120),
     "KIOSK_LIVE_PER_MINUTE": env_int("SURVEY_KIOSK_LIVE_PER_MINUTE", 4),
     "KIOSK_BACKLOG_PER_HOUR": env_int("SURVEY_KIOSK_BACKLOG_PER_HOUR", 60),
+    # Phone and QR misuse (docs/kiosk.md, "Phone and QR misuse"): beyond PHONE_PER_DEVICE
+    # ratings from one device cookie, or PHONE_PER_ADDRESS from one address (a ward's
+    # public Wi-Fi is shared), at one office within PHONE_WINDOW_SECONDS, a rating is
+    # stored flagged. A form sent within PUBLIC_MIN_SECONDS (above) is flagged too.
+    "PHONE_WINDOW_SECONDS": env_int("SURVEY_PHONE_WINDOW_SECONDS", 900),
+    "PHONE_PER_DEVICE": env_int("SURVEY_PHONE_PER_DEVICE", 2),
+    "PHONE_PER_ADDRESS": env_int("SURVEY_PHONE_PER_ADDRESS", 10),
 }
 
 SUGGESTIONS = {

@@ -84,6 +84,11 @@ class ReportTablesExporter(Exporter):
             ),
         )
         yield Table(
+            _("Excluded as misuse, by reason"),
+            [_("Reason"), _("Ratings")],
+            ([label, count] for _kind, label, count in report.excluded_reasons),
+        )
+        yield Table(
             _("Reasons for low scores"),
             [_("Reason"), _("Times chosen"), _("Share")],
             ([r.text, r.count, _share(r.share)] for r in report.reasons),
@@ -118,6 +123,8 @@ class ReportTablesExporter(Exporter):
         yield [_("Month"), str(report.month)]
         yield [_("Valid ratings"), summary.n]
         yield [_("Excluded as misuse"), summary.excluded]
+        yield [_("Completed in full"), report.completed_in_full]
+        yield [_("Partial (left before the last question)"), report.partial]
         yield [_("Satisfaction index"), _share(summary.overall)]
         yield [_("Interval low (95 %)"), _share(summary.ci_low)]
         yield [_("Interval high (95 %)"), _share(summary.ci_high)]

@@ -43,6 +43,7 @@ from surveys.models import (
     MonthlyDeskAnswerRollup,
     MonthlyDeskResponseRollup,
     MonthlyHourRollup,
+    MonthlyPartialRollup,
     MonthlyResponseRollup,
     Question,
     QuestionKind,
@@ -479,6 +480,16 @@ def monthly_summaries(offices, months: list, *, where: Q | None = None) -> list:
         offices, months[0].start, months[-1].end, where=where, group={"month": TruncMonth("day")}
     )
     return [(m, by_month.get((m.start,), empty_summary())) for m in months]
+
+
+def partial_count(offices, start: date, end_exclusive: date, *, where: Q | None = None) -> int:
+    """Valid ratings left before the last question, over whole months (one query); the
+    rest of the valid ratings were completed in full."""
+    queryset = MonthlyPartialRollup.objects.annotate(day=F("month")).filter(
+        office__in=offices, day__gte=start, day__lt=end_exclusive
+    )
+    queryset = queryset.filter(where) if where is not None else queryset
+    return queryset.aggregate(partial=Sum("partial"))["partial"] or 0
 
 
 # --- Other tables ------------------------------------------------------------------------

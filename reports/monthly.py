@@ -26,6 +26,7 @@ from reports.indices import (
     empty_summary,
     grouped_summaries,
     monthly_summaries,
+    partial_count,
     rank_rows,
     rating_counts,
     response_rate,
@@ -38,6 +39,7 @@ from reports.indices import (
 from reports.models import DeliveryStatus, ReportDelivery
 from reports.subjects import Subject
 from surveys.models import ClosedMonth, Response
+from surveys.flags import excluded_by_kind
 
 TREND_MONTHS = 13  # this month and the same month last year
 
@@ -129,6 +131,8 @@ class MonthlyReport:
     inspections: dict | None = None
     reform: dict | None = None
     revision: Revision | None = None  # late ratings and the figures as sent
+    partial: int = 0  # valid ratings left before the last question
+    excluded_reasons: list[tuple[str, str, int]] = field(default_factory=list)
     # Codes of the answered questions that belong to a core survey (the comparable national
     # or provincial set); the others are local: a unit's or office's own extension.
     core_codes: frozenset[str] = frozenset()
@@ -145,6 +149,10 @@ class MonthlyReport:
     @property
     def summary(self) -> SatisfactionSummary:
         return self.trend[-1][1]
+
+    @property
+    def completed_in_full(self) -> int:
+        return self.summary.n - self.partial
 
     @property
     def previous(self) -> SatisfactionSummary:
@@ -414,6 +422,8 @@ def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
         rate=response_rate(subject.offices, start, end) if subject.where is None else None,
         reasons=top_reasons(subject.offices, start, end, where=subject.where),
         heat=weekday_hour_counts(subject.offices, start, end, where=subject.where),
+        partial=partial_count(subject.offices, start, end, where=subject.where),
+        excluded_reasons=excluded_by_kind(subject.offices, start, end, where=subject.where),
     )
     if subject.kind == "unit":
         report.children = child_rows(subject, start, end)

@@ -7,14 +7,13 @@ from datetime import timedelta
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import Desk, Office, StaffMember
-from surveys.models import NO, SCALE_LABELS, YES, QuestionKind, Response
+from surveys.models import NO, SCALE_LABELS, YES, FlagDecision, QuestionKind, Response
 from surveys.submission import (
     MAX_TEXT_CHARS,
     QuestionSpec,
@@ -133,15 +132,8 @@ class RatingForm(forms.Form):
             raise forms.ValidationError(
                 _("Your rating could not be accepted. Please try again."), code="bot"
             )
-        minimum = settings.SURVEY["PUBLIC_MIN_SECONDS"]
-        if self.token.seconds_open() < minimum:
-            raise forms.ValidationError(
-                _(
-                    "That was quicker than anyone can read the questions. "
-                    "Please check your answers and send again."
-                ),
-                code="too_fast",
-            )
+        # A form sent faster than a person can read it is stored flagged, not refused
+        # (surveys/phone_misuse.py): a rating is never lost, only set aside.
         if self.errors:
             return cleaned
         values = {name[2:]: cleaned.get(name) for name in self.question_fields}
@@ -230,3 +222,65 @@ class TextCorrectionForm(forms.Form):
             raise forms.ValidationError(_("This is the wording already: nothing to correct."))
         cleaned["text"] = text
         return cleaned
+
+
+class FlagFilterForm(forms.Form):
+    """The flag review list's filters: office, kind of reason, month, flagged or lifted."""
+
+    office = forms.ModelChoiceField(
+        queryset=Office.objects.none(), required=False, label=_("Office"), empty_label=_("All")
+    )
+    reason = forms.ChoiceField(required=False, label=_("Reason"))
+    month = forms.CharField(
+        required=False,
+        label=_("Month"),
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+    state = forms.ChoiceField(
+        required=False,
+        label=_("Show"),
+        choices=[("", _("Flagged (excluded)")), ("lifted", _("Lifted (counted)"))],
+    )
+
+    def __init__(self, *args, offices, **kwargs):
+        from surveys.flags import KIND_CHOICES
+
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices.order_by("name")
+        self.fields["reason"].choices = [("", _("All")), *KIND_CHOICES]
+        self.helper = FormHelper()
+        self.helper.form_method = "get"
+        self.helper.form_class = "row g-2 align-items-end"
+        self.helper.layout = Layout(
+            *(Div(Field(name), css_class="col-12 col-sm-6 col-lg-3") for name in self.fields)
+        )
+        self.helper.add_input(Submit("filter", _("Filter"), css_class="ms-2"))
+
+    def clean_month(self):
+        from common.months import Month, MonthError
+
+        text = self.cleaned_data["month"].strip()
+        if not text:
+            return None
+        try:
+            return Month.parse(text)
+        except MonthError:
+            raise forms.ValidationError(_("Use a month such as 2026-03.")) from None
+
+
+class FlagReviewForm(forms.Form):
+    """Confirm or lift a flag: the decision is the button pressed, the reason required."""
+
+    decision = forms.ChoiceField(choices=FlagDecision.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason for your decision"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required: it is kept with the rating and in the audit log."),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why."))
+        return reason

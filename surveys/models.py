@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -538,7 +538,9 @@ class ResponseQuerySet(models.QuerySet):
             if answers:
                 statements.append(_insert_sql(raw, Answer, answers))
             response_row, answer_rows = rollup_rows(response, answers)
-            statements += rollup_statements(raw, [response_row], answer_rows)
+            statements += rollup_statements(
+                raw, [response_row], answer_rows, partial_rows(response)
+            )
             # Through Django's wrapper (no parameters: everything is bound above), so the
             # round trip is seen by query counts and logs like any other.
             wrapper.execute(";\n".join([*statements, *also]))
@@ -654,6 +656,13 @@ class Response(models.Model):
                 name="response_late_idx",
                 condition=Q(late_after__isnull=False),
             ),
+            # The flag review list and the report's "excluded by reason": flagged ratings
+            # are few, so this index stays small whatever the number of ratings.
+            models.Index(
+                fields=["office", "submitted_at"],
+                name="response_flagged_idx",
+                condition=Q(is_misuse=True),
+            ),
         ]
         constraints = [
             # One rating per dossier (receipt QR codes), per office.
@@ -669,6 +678,45 @@ class Response(models.Model):
 
     def local_day(self):
         return timezone.localtime(self.submitted_at, self.office.tz).date()
+
+    def review_flag(self, decision: str, *, by, reason: str, request=None) -> FlagReview:
+        """A manager's decision on this flagged rating, kept as a FlagReview and audited.
+
+        Lifting brings the rating into the figures: `is_misuse` is cleared (the reason it
+        was flagged stays, with the review, as its history) and the roll-ups move it from
+        `flagged` to `valid` and add its answers, in the same transaction. Confirming
+        changes no figure. Raises FlagReviewError when the rating is not flagged (any
+        more: a colleague lifted it a moment earlier) or the reason is blank.
+        """
+        from offices.models import AuditEvent
+
+        if decision not in FlagDecision.values or not reason.strip():
+            raise FlagReviewError(_("A decision and a reason are needed."))
+        with transaction.atomic():
+            locked = Response.objects.select_for_update().select_related("office").get(pk=self.pk)
+            if not locked.is_misuse:
+                raise FlagReviewError(_("This rating is not flagged (any more)."))
+            review = FlagReview.objects.create(
+                response=locked,
+                decision=decision,
+                reason=reason.strip(),
+                flag_reason=locked.misuse_reason,
+                reviewed_by=by,
+            )
+            if decision == FlagDecision.LIFTED:
+                Response.objects.filter(pk=locked.pk).update(is_misuse=False)
+                locked.is_misuse = False
+                move_to_valid(locked, list(locked.answers.all()))
+            AuditEvent.record(
+                request or by,
+                f"rating.flag_{decision}",
+                locked.office,
+                rating=str(locked.pk),
+                reason=review.reason,
+                flagged_for=locked.misuse_reason,
+            )
+        self.is_misuse = locked.is_misuse
+        return review
 
 
 class ClosureReason(models.TextChoices):
@@ -785,6 +833,63 @@ class Answer(models.Model):
     def __str__(self) -> str:
         value = self.score if self.score is not None else self.choice or self.text[:30]
         return f"{self.question.code}: {value}"
+
+
+class PhoneSource(models.Model):
+    """Recent phone and QR ratings from one device cookie or one address at one office:
+    the counter the phone misuse check bumps (surveys/phone_misuse.py) in the rating's
+    transaction. `key` is a keyed hash (HMAC with SECRET_KEY) of the cookie or the
+    address, so neither is stored here; rows older than a day are purged nightly."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=80)
+    window_started_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "key"], name="phone_source_key")]
+
+    def __str__(self) -> str:
+        return f"{self.office_id} {self.key[:10]}: {self.count}"
+
+
+class FlagDecision(models.TextChoices):
+    CONFIRMED = "confirmed", _("Flag confirmed")
+    LIFTED = "lifted", _("Flag lifted")
+
+
+class FlagReviewError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+class FlagReview(models.Model):
+    """A manager's decision on a flagged rating: who, when, what and why. Never changed
+    or deleted (history): a lifted rating shows it was flagged, for what, and lifted."""
+
+    response = models.ForeignKey(
+        Response, on_delete=models.PROTECT, related_name="flag_reviews", verbose_name=_("rating")
+    )
+    decision = models.CharField(_("decision"), max_length=10, choices=FlagDecision.choices)
+    reason = models.TextField(_("reason"))
+    flag_reason = models.CharField(_("flagged for"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("flag review")
+        verbose_name_plural = _("flag reviews")
+        ordering = ["-reviewed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.response_id} {self.decision} {self.reviewed_at:%Y-%m-%d %H:%M}"
 
 
 def _storable(text: str) -> str:
@@ -1078,6 +1183,60 @@ class MonthlyHourRollup(models.Model):
         return f"{self.month:%Y-%m} {self.office_id} {self.weekday}/{self.hour}h: {self.valid}"
 
 
+class MonthlyPartialRollup(models.Model):
+    """Valid ratings the citizen left before the last question (`Response.completed`
+    false), per local calendar month, office, desk and staff member: the reports' "completed
+    in full" is the valid ratings less these. Written only for such ratings."""
+
+    month = models.DateField()
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
+    desk = models.ForeignKey(
+        Desk, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    staff = models.ForeignKey(
+        StaffMember, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    partial = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "month", "desk", "staff"],
+                name="monthly_partial_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.office_id} {self.desk_id}/{self.staff_id}: {self.partial}"
+
+
+def partial_rows(response: Response) -> list[tuple]:
+    """The MonthlyPartialRollup increment of one response: none unless valid and partial."""
+    if response.is_misuse or response.completed:
+        return []
+    month = timezone.localtime(response.submitted_at, response.office.tz).date().replace(day=1)
+    return [(month, response.office_id, response.desk_id, response.staff_id, 1)]
+
+
+def move_to_valid(response: Response, answers: list[Answer]) -> None:
+    """Roll-ups of a flagged rating whose flag was lifted (`is_misuse` already false):
+    its answers, hour cell and completion are added as a new rating's would be, and the
+    rating moves from `flagged` to `valid` on every grain. Same transaction as the lift."""
+    response_row, answer_rows = rollup_rows(response, answers)
+    add_to_rollups([response_row], answer_rows, partial_rows(response))
+    day, hour, office, desk, staff, channel = response_row[:6]
+    month = day.replace(day=1)
+    less = {"flagged": F("flagged") - 1}
+    ResponseRollup.objects.filter(
+        day=day, hour=hour, office=office, desk=desk, staff=staff, channel=channel, flagged__gt=0
+    ).update(**less)
+    MonthlyResponseRollup.objects.filter(month=month, office=office, flagged__gt=0).update(**less)
+    MonthlyDeskResponseRollup.objects.filter(
+        month=month, office=office, desk=desk, staff=staff, flagged__gt=0
+    ).update(**less)
+
+
 def rollup_rows(response: Response, answers: list[Answer]) -> tuple[tuple, list[tuple]]:
     """The increments one response makes: (response row, answer rows)."""
     local = timezone.localtime(response.submitted_at, response.office.tz)
@@ -1205,18 +1364,34 @@ _UPSERTS = (
 )
 
 
-def rollup_statements(cursor, response_rows: list[tuple], answer_rows: list[tuple]) -> list[str]:
+PARTIAL_UPSERT = (
+    "INSERT INTO surveys_monthlypartialrollup AS r"
+    " (month, office_id, desk_id, staff_id, partial) VALUES {}"
+    " ON CONFLICT (office_id, month, desk_id, staff_id) DO UPDATE"
+    " SET partial = r.partial + EXCLUDED.partial",
+    "(%s, %s, %s, %s, %s)",
+)
+
+
+def rollup_statements(
+    cursor,
+    response_rows: list[tuple],
+    answer_rows: list[tuple],
+    partial: list[tuple] = (),  # type: ignore[assignment]
+) -> list[str]:
     """The INSERT … ON CONFLICT DO UPDATE statements that add these daily rows and the
-    monthly increments they imply; `cursor` is psycopg2's own (for mogrify)."""
+    monthly increments they imply, and the partial ratings' (`partial_rows`); `cursor`
+    is psycopg2's own (for mogrify)."""
     tables = (
         response_rows,
         answer_rows,
         *monthly_rows(response_rows, answer_rows),
         *monthly_desk_rows(response_rows, answer_rows),
+        list(partial),
     )
     return [
         statement.format(b",".join(cursor.mogrify(row_sql, row) for row in rows).decode())
-        for (statement, row_sql), rows in zip(_UPSERTS, tables, strict=True)
+        for (statement, row_sql), rows in zip((*_UPSERTS, PARTIAL_UPSERT), tables, strict=True)
         if rows
     ]
 
@@ -1249,11 +1424,15 @@ def update_sql(raw_cursor, model, pk, values: dict) -> str:
     return raw_cursor.mogrify(sql, params).decode()
 
 
-def add_to_rollups(response_rows: list[tuple], answer_rows: list[tuple]) -> None:
-    """Increment the daily and monthly roll-ups: the seven upserts sent in one round trip
+def add_to_rollups(
+    response_rows: list[tuple],
+    answer_rows: list[tuple],
+    partial: list[tuple] = (),  # type: ignore[assignment]
+) -> None:
+    """Increment the daily and monthly roll-ups: the upserts sent in one round trip
     (this is on every rating's path)."""
     with connection.cursor() as wrapper:
-        statements = rollup_statements(wrapper.cursor, response_rows, answer_rows)
+        statements = rollup_statements(wrapper.cursor, response_rows, answer_rows, partial)
         if statements:
             wrapper.cursor.execute(";\n".join(statements))
 

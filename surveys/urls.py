@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from surveys import views
+from surveys import flag_views, views
 
 
 class IdConverter:
@@ -37,4 +37,7 @@ urlpatterns = [
     path("qr/office/<id:office_id>/", views.office_poster, name="office_poster"),
     path("qr/desk/<id:desk_id>/", views.desk_poster, name="desk_poster"),
     path("qr/office/<id:office_id>/receipt/", views.receipt_qr, name="receipt_qr"),
+    # Officials: managers review flagged ratings (confirm or lift, with a reason).
+    path("flags/", flag_views.flag_list, name="flag_list"),
+    path("flags/<uuid:pk>/review/", flag_views.flag_review, name="flag_review"),
 ]

@@ -31,6 +31,7 @@ from offices.models import (
     hash_token,
 )
 from offices.scope import get_in_scope
+from surveys import phone_misuse
 from surveys.forms import RatingForm, ReceiptForm, staff_choices
 from surveys.kiosk import current_fingerprint, current_versions, screen_for, serving_json
 from surveys.models import (
@@ -547,17 +548,33 @@ def _rating_flow(request, office: Office, desk: Desk | None, *, channel: str, do
         return _form_unavailable(request)
     people = staff_choices(office, desk)
     form = RatingForm(request.POST or None, specs=specs, token=token, staff_choices=people)  # type: ignore[arg-type]
+    device = phone_misuse.valid_device_id(request.COOKIES.get(phone_misuse.DEVICE_COOKIE))
     if request.method == "POST" and form.is_valid():
         response = form.to_response(
             office, desk, dossier_code=dossier, ip_address=client_ip(request)
         )
         try:
-            Response.objects.record(response, form.answers)
+            phone_misuse.record_phone_rating(
+                response,
+                form.answers,
+                device=device,
+                seconds_open=token.seconds_open(),  # type: ignore[union-attr]
+            )
         except DossierAlreadyRated:
             return _already_rated(request, office, status=409)
         return redirect(f"{reverse('surveys:thanks')}?office={office.pk}")
     context = {"form": form, "office": office, "desk": desk, "dossier": dossier}
-    return render(request, "surveys/rate.html", context, status=400 if form.is_bound else 200)
+    page = render(request, "surveys/rate.html", context, status=400 if form.is_bound else 200)
+    if device is None:  # the misuse check counts ratings per device (surveys/phone_misuse.py)
+        page.set_cookie(
+            phone_misuse.DEVICE_COOKIE,
+            phone_misuse.new_device_id(),
+            max_age=phone_misuse.DEVICE_COOKIE_AGE,
+            httponly=True,
+            secure=request.is_secure(),
+            samesite="Lax",
+        )
+    return page
 
 
 def thanks(request):

@@ -286,7 +286,7 @@ def rate(version, bank):
     """rate(office, access=5, officials=2, reasons=["slow"], comment="…", when=…, …)."""
 
     def record(office, *, when=None, misuse=False, **answers):
-        keep = ("desk", "staff", "channel", "id", "received_at")
+        keep = ("desk", "staff", "channel", "id", "received_at", "completed")
         fields = {k: answers.pop(k) for k in keep if k in answers}
         scores = {}
         for code, value in answers.items():

@@ -105,6 +105,10 @@ SUBMIT_A = {
 APPRAISE_A = {**SUBMIT_A, "admin": 409}
 AFTER_SUBMIT_A = {**APPRAISE_A, "alice": 409}
 SET_IMPORT = {**INSPECT_NEW, "ivan": 403}  # an inspector is no superuser
+#   Flagged ratings: managers review their subtree's (bob's is empty); viewers and ivan
+#   manage nothing (403). A review without a reason is refused as invalid (400).
+MANAGERS = {**dict.fromkeys(PERSONAS, 403), "anonymous": 302, "alice": 200, "bob": 200}
+MANAGERS["admin"] = 200
 
 
 # The smallest valid PNG (1×1): a staff photo must be an image.
@@ -303,6 +307,9 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
         "surveys:office_poster": ("GET", "/qr/office/{office}/", READ_A),
         "surveys:desk_poster": ("GET", "/qr/desk/{desk}/", READ_A),
         "surveys:receipt_qr": ("GET", "/qr/office/{office}/receipt/", MINT_A),
+        # surveys: managers review flagged ratings
+        "surveys:flag_list": ("GET", "/flags/", MANAGERS),
+        "surveys:flag_review": ("POST", "/flags/{flagged}/review/", REPLY_A),
     }
 
 
@@ -333,6 +340,7 @@ def objects(tree, alice, bob, dora, carol, ivan, admin_user, settings, tmp_path)
     comment_q = QuestionFactory(code="comment", kind="text", factor="")
     question = version.ordered_items()[0].question
     response = make_response(version, tree.office_a, {question: 5, comment_q: "Tốt"})
+    flagged = make_response(version, tree.office_a, {question: 1}, misuse=True)
     suggestion = Suggestion(office=tree.office_a, category="other", text="Cần thêm ghế chờ.")
     suggestion.save()
     inspection = Inspection.objects.create(
@@ -377,6 +385,7 @@ def objects(tree, alice, bob, dora, carol, ivan, admin_user, settings, tmp_path)
         "inspection": inspection.pk,
         "case": case.pk,
         "version": version.pk,
+        "flagged": flagged.pk,
         "ward": tree.ward_a.pk,
         "par_set": par_set.pk,
         "evidence": evidence.pk,

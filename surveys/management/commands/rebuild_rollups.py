@@ -40,6 +40,15 @@ ANSWER_ROLLUPS_SQL = """
     GROUP BY 1, 2, 3, 4, 5, 6, 7
 """
 
+PARTIAL_ROLLUPS_SQL = """
+    INSERT INTO surveys_monthlypartialrollup (month, office_id, desk_id, staff_id, partial)
+    SELECT date_trunc('month', timezone(o.time_zone, r.submitted_at))::date,
+           r.office_id, r.desk_id, r.staff_id, COUNT(*)
+    FROM surveys_response r JOIN offices_office o ON o.id = r.office_id
+    WHERE NOT r.is_misuse AND NOT r.completed
+    GROUP BY 1, 2, 3, 4
+"""
+
 
 def rebuild_rollups() -> tuple[int, int]:
     """Rebuild the daily tables, then the monthly grain from them; returns the daily
@@ -50,7 +59,7 @@ def rebuild_rollups() -> tuple[int, int]:
             "LOCK TABLE surveys_responserollup, surveys_answerrollup,"
             " surveys_monthlyresponserollup, surveys_monthlyanswerrollup,"
             " surveys_monthlydeskresponserollup, surveys_monthlydeskanswerrollup,"
-            " surveys_monthlyhourrollup IN EXCLUSIVE MODE"
+            " surveys_monthlyhourrollup, surveys_monthlypartialrollup IN EXCLUSIVE MODE"
         )
         cursor.execute("DELETE FROM surveys_responserollup")
         cursor.execute("DELETE FROM surveys_answerrollup")
@@ -59,6 +68,8 @@ def rebuild_rollups() -> tuple[int, int]:
         cursor.execute(ANSWER_ROLLUPS_SQL)
         answer_rows = cursor.rowcount
         cursor.execute(REBUILD_MONTHLY_SQL)
+        cursor.execute("DELETE FROM surveys_monthlypartialrollup")
+        cursor.execute(PARTIAL_ROLLUPS_SQL)
     return response_rows, answer_rows
 
 
