@@ -133,3 +133,18 @@ def test_two_concurrent_posts_from_one_phone_cannot_both_pass(tree, full_version
         assert sorted(flags()) == [False, True]
         Response.objects.all().delete()
         PhoneSource.objects.all().delete()
+
+
+def test_the_nightly_purge_drops_old_counters(tree):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    now = timezone.now()
+    for key, age in (("a:old", timedelta(days=2)), ("a:new", timedelta(minutes=5))):
+        PhoneSource.objects.create(
+            office=tree.office_a, key=key, window_started_at=now - age, count=1, last_at=now - age
+        )
+    call_command("purge_personal_data", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert list(PhoneSource.objects.values_list("key", flat=True)) == ["a:new"]
