@@ -20,6 +20,7 @@ from django.http import QueryDict
 from hypothesis import given
 
 from surveys.forms import RatingForm, staff_choices
+from surveys.models import Response
 from surveys.submission import MAX_TEXT_CHARS, load_spec
 from surveys.tokens import FORM_MAX_AGE, FORM_SALT, FormToken
 from tests.hardening.checks import NOTHING, one_complete_rating, refused_with_form_error
@@ -118,7 +119,7 @@ NOT_SCORES = ["0", "6", "4.0", "٤", "4 ", " 4", "+4", "04", "٥", "²", "true",
 
 def break_post(rnd, world, url: str, data: dict, text: str) -> str:
     kind = rnd.choice(
-        ["token", "fast", "honeypot", "overall", "polite", "visit", "reasons", "comment"]
+        ["token", "honeypot", "overall", "polite", "visit", "reasons", "comment"]
         + ["staff", "other_version"]
     )
     if kind == "token":
@@ -129,10 +130,6 @@ def break_post(rnd, world, url: str, data: dict, text: str) -> str:
             data["form_token"] = text
         else:
             data["form_token"] = token(world.full_version.pk, how=how)
-    elif kind == "fast":
-        data["form_token"] = token(
-            world.full_version.pk, seconds_ago=rnd.uniform(-5, MIN_SECONDS - 2)
-        )
     elif kind == "other_version":  # a form of another office's survey, or of none at all
         versions = [10**9, 2**63 + 1]
         if f"/r/{world.tree.office_b.pk}/" not in url:  # Nam Từ Liêm's surveys apply to B
@@ -164,8 +161,8 @@ def break_post(rnd, world, url: str, data: dict, text: str) -> str:
         if not data["staff"].strip() or _reads_as(data["staff"], world.tree.staff_a.pk):
             data["staff"] = "-1"
         if "/desk/" not in url and f"/r/{world.tree.office_a.pk}/" not in url:
-            # Offices B and C have no staff field: the value is ignored, so refuse by time.
-            data["form_token"] = token(world.full_version.pk, seconds_ago=1)
+            # Offices B and C have no staff field: the value is ignored, so refuse it as a bot.
+            data["website"] = "http://spam.example"
     return kind
 
 
@@ -242,6 +239,23 @@ def test_broken_phone_ratings_are_refused_with_a_form_error(
     reply, _garbled = send(client, rnd, url, post, garble="comment" not in broken)
     tally("phone rating form (through the view)")
     judge(reply, ledger, {"broken": broken, **post}, INVALID)
+
+
+@examples(15)
+@given(rnd=RND, comment=COMMENT, text=TEXT, name=NAME)
+def test_a_form_sent_too_fast_is_stored_whole_and_flagged(
+    client, world, ledger, tally, rnd, comment, text, name
+):
+    """Faster than a person reads: kept and set aside as misuse, never refused or lost."""
+    url, post, answers = valid_post(rnd, world, comment, name, text)
+    post["form_token"] = token(world.full_version.pk, seconds_ago=rnd.uniform(-5, MIN_SECONDS - 2))
+    reply, garbled = send(client, rnd, url, post)
+    if garbled:
+        answers += 1 - bool(post.get("q_comment", "").strip())
+    tally("phone rating form (through the view)")
+    judge(reply, ledger, post, VALID, answers)
+    stored = Response.objects.get(pk=rating_id(post))
+    assert stored.is_misuse and stored.misuse_reason.startswith("completed in ")
 
 
 ANY_VALUES = ["1", "5", "0", "-1", "6", "99999999999999999999", "first", "slow", "", "²"]
