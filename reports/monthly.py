@@ -38,8 +38,8 @@ from reports.indices import (
 )
 from reports.models import DeliveryStatus, ReportDelivery
 from reports.subjects import Subject
-from surveys.models import ClosedMonth, Response
 from surveys.flags import excluded_by_kind
+from surveys.models import ClosedMonth, Response
 
 TREND_MONTHS = 13  # this month and the same month last year
 
