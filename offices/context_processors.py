@@ -1,7 +1,15 @@
 from offices.admin_scope import is_admin_anywhere
+from offices.models import Role, holds_role_anywhere
 
 
 def administration(request):
-    """`may_administer` for the navigation: the admin link for those the admin admits."""
+    """For the navigation, each evaluated only when a template asks: `may_administer`
+    (the admin link, for those the admin admits) and `may_review_flags` (the flagged
+    ratings page, for managers and above anywhere)."""
     user = getattr(request, "user", None)
-    return {"may_administer": (lambda: is_admin_anywhere(user)) if user is not None else False}
+    if user is None:
+        return {"may_administer": False, "may_review_flags": False}
+    return {
+        "may_administer": lambda: is_admin_anywhere(user),
+        "may_review_flags": lambda: holds_role_anywhere(user, Role.MANAGER),
+    }

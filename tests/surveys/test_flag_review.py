@@ -164,6 +164,12 @@ def test_viewers_get_no_list(client_for, dora, carol):
     assert client_for(carol).get(reverse("surveys:flag_list")).status_code == 403
 
 
+def test_the_navigation_links_the_list_for_managers_only(client_for, alice, dora, english):
+    link = f'href="{reverse("surveys:flag_list")}"'
+    assert link in client_for(alice).get(reverse("reports:dashboard")).text
+    assert link not in client_for(dora).get(reverse("reports:dashboard")).text
+
+
 def test_the_report_shows_excluded_ratings_by_reason(client_for, alice, english, tree, flagged):
     kwargs = {"kind": "office", "pk": tree.office_a.pk, "month": "2026-03"}
     page = client_for(alice).get(reverse("reports:report", kwargs=kwargs)).text

@@ -235,7 +235,9 @@ class Command(BaseCommand):
             started_at=when - timedelta(seconds=rng.randint(8, 60)),
             submitted_at=when,
             is_misuse=misuse,
-            misuse_reason="Ratings too close together on one kiosk" if misuse else "",
+            # The words the server itself records for a burst (surveys/misuse.py), so the
+            # flag review counts the demo's bursts under their kind, not "Other".
+            misuse_reason="arrived 3.0 s after another rating from this kiosk" if misuse else "",
         )
         return response, self.answers(rng, items, forms, desk, mood, misuse)
 
