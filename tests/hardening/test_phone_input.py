@@ -248,7 +248,14 @@ def test_a_form_sent_too_fast_is_stored_whole_and_flagged(
 ):
     """Faster than a person reads: kept and set aside as misuse, never refused or lost."""
     url, post, answers = valid_post(rnd, world, comment, name, text)
-    post["form_token"] = token(world.full_version.pk, seconds_ago=rnd.uniform(-5, MIN_SECONDS - 2))
+    # The same form (its extension survey and channel), only opened too short a time ago.
+    issued = FormToken.loads(post["form_token"])
+    post["form_token"] = token(
+        issued.version_id,
+        issued.extension_id,
+        seconds_ago=rnd.uniform(-5, MIN_SECONDS - 2),
+        channel=issued.channel,
+    )
     reply, garbled = send(client, rnd, url, post)
     if garbled:
         answers += 1 - bool(post.get("q_comment", "").strip())
