@@ -423,8 +423,9 @@ def write_markdown(results: dict, output: Path, command: str) -> None:
         "Every result is a **ratio of two measurements taken in the same run on the same "
         "machine**; absolute times are shown for context only and move with the machine "
         f"(load average of this shared 2-core machine: {m['load_before']:.1f} when the run "
-        f"started, {results.get('load_after', float('nan')):.1f} when it ended — other "
-        "engineers' test runs were sharing it).",
+        f"started, {results.get('load_after', float('nan')):.1f} when it ended; the benchmark's "
+        "own servers and load generator share the 2 cores, and each load run below gives the "
+        "load it ran under).",
         "",
         "## Machine",
         "",
