@@ -53,7 +53,9 @@ class ReportPickForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["subject"].choices = subject_choices(user)
+        subject = self.fields["subject"]
+        assert isinstance(subject, forms.ChoiceField)
+        subject.choices = subject_choices(user)
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_tag = False

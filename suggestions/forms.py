@@ -139,7 +139,7 @@ class SuggestionForm(forms.ModelForm):
         return phone
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("website"):
             raise ValidationError(_("This form could not be accepted. Please try again."))
         elapsed = seconds_since(cleaned.get("started", ""))
@@ -272,7 +272,9 @@ class SuggestionFilterForm(forms.Form):
 
     def __init__(self, *args, offices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
+        office = self.fields["office"]
+        assert isinstance(office, forms.ModelChoiceField)
+        office.queryset = offices
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_class = "row g-2 align-items-end sg-filters"
