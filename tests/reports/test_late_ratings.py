@@ -301,3 +301,26 @@ def test_a_replayed_late_rating_is_stored_once(late_arrived, kiosk_a, version, c
     assert post_kiosk(client, kiosk_a, payload).status_code == 201
     assert post_kiosk(client, kiosk_a, payload).status_code in (200, 201)
     assert Response.objects.filter(arrived_late=True).count() == 2
+
+
+def test_a_flag_lifted_after_the_report_was_sent_marks_the_month_revised(
+    april_2nd, tree, rate, settings, client_for, alice, english
+):
+    """Not a late rating, but the sent figures no longer hold: the page says the figures
+    changed since sending, and keeps what was sent readable."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    tree.office_a.head_email = "truong@nghiatan.example.vn"
+    tree.office_a.save()
+    rate(tree.office_a, access=5, officials=5, when=at(2026, 3, 10, 9, 0))
+    flagged = rate(tree.office_a, access=1, officials=1, misuse=True, when=at(2026, 3, 11, 9, 0))
+    assert send_due_reports(office_ids=[tree.office_a.pk]).sent == 1
+    url = reverse("reports:report", args=["office", tree.office_a.pk, "2026-03"])
+    assert "Revised figures" not in client_for(alice).get(url).content.decode()
+
+    flagged.review_flag("lifted", by=alice, reason="A real citizen, seen on the camera.")
+    text = client_for(alice).get(url).content.decode()
+    assert "Revised figures" in text
+    assert "The figures have changed since the report was sent" in text
+    assert "arrived after the report was sent" not in text  # nothing arrived late
+    assert "As sent on 02/04/2026: valid ratings 1, index 100.0" in text
+    assert "Now: valid ratings 2," in text
