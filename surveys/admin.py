@@ -22,6 +22,7 @@ from surveys.forms import TextCorrectionForm
 from surveys.models import (
     Answer,
     Choice,
+    FlagReview,
     PublishError,
     Question,
     RefusedSubmission,
@@ -422,6 +423,34 @@ class RefusedSubmissionAdmin(ScopedAdmin, admin.ModelAdmin):
     list_select_related = ["kiosk__office"]
     date_hierarchy = "refused_at"
     readonly_fields = [f.name for f in RefusedSubmission._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(FlagReview)
+class FlagReviewAdmin(ScopedAdmin, admin.ModelAdmin):
+    """Managers' decisions on flagged ratings (made on the flag review page): evidence,
+    read-only for everyone, superusers included, since history never changes."""
+
+    scope_field = "response__office__unit"
+    delegated = READ
+    list_display = ["reviewed_at", "decision", "office", "flag_reason", "reviewed_by"]
+    list_filter = ["decision"]
+    search_fields = ["response__id", "reason", "flag_reason", "response__office__name"]
+    list_select_related = ["response__office", "reviewed_by"]
+    date_hierarchy = "reviewed_at"
+    readonly_fields = [f.name for f in FlagReview._meta.fields]
+
+    @admin.display(description=_("office"), ordering="response__office__name")
+    def office(self, review):
+        return review.response.office
 
     def has_add_permission(self, request):
         return False

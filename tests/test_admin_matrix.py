@@ -43,7 +43,7 @@ from offices.models import (
 from reports.models import Alert, AlertSettings, ReportDelivery
 from scheduling.models import JobRun
 from suggestions.models import SeenStamp, Suggestion
-from surveys.models import RefusedSubmission
+from surveys.models import FlagReview, RefusedSubmission, Response
 from tests.factories import (
     ChoiceFactory,
     DeskFactory,
@@ -261,6 +261,12 @@ def expected_matrix() -> dict[str, Entry]:
             delete=row(403, b=404, super_=403),
             actions={"delete_selected": row(403, super_=403)},
         ),
+        "surveys.flagreview": read_in_scope(
+            "flag_review",
+            add=NOBODY_ADDS,
+            delete=row(403, b=404, super_=403),
+            actions={"delete_selected": row(403, super_=403)},
+        ),
         "inspections.inspector": superusers_only("inspector"),
         "offices.apiclient": edit_in_scope(
             "api_client",
@@ -390,6 +396,15 @@ def world(tree, settings, tmp_path):
         closes_at=now + timedelta(hours=8),
     )
     refused = RefusedSubmission.objects.create(kiosk=kiosk, code="bad_office", message="x")
+    flag_review = FlagReview.objects.create(
+        response=response, decision="confirmed", reason="x", reviewed_by=personas["manager_a"]
+    )
+    FlagReview.objects.create(
+        response=Response.objects.get(office=t.office_b),
+        decision="confirmed",
+        reason="Mỹ Đình",
+        reviewed_by=personas["manager_a"],
+    )
     RefusedSubmission.objects.create(
         kiosk=Kiosk.objects.get(name="Kiosk Mỹ Đình"), code="bad_office", message="Mỹ Đình"
     )
@@ -420,6 +435,7 @@ def world(tree, settings, tmp_path):
         "inspection": inspection,
         "counter_session": session,
         "refused_submission": refused,
+        "flag_review": flag_review,
         "access_attempt": AccessAttempt.objects.create(
             username="clerk_a",
             ip_address="10.0.0.1",
