@@ -68,8 +68,14 @@ messages: install
 	$(PY) manage.py makemessages --locale vi --locale fa --locale en --ignore '.venv/*' --ignore 'bench/.venv*' --ignore 'staticfiles/*' --ignore 'artifacts/*' --no-location
 	$(PY) manage.py compilemessages --ignore '.venv/*' --ignore 'bench/*'
 
+# pg_ctl refuses to run as root; under root pgserver runs the server as the data folder's
+# owner (the `pgserver` user), so stop it as that user.
 db-stop:
-	-$(VENV)/lib/python3*/site-packages/pgserver/pginstall/bin/pg_ctl -D .pgdata stop
+	-@ctl=$$(ls $(VENV)/lib/python3*/site-packages/pgserver/pginstall/bin/pg_ctl); \
+	owner=$$(stat -c %U .pgdata 2>/dev/null); \
+	if [ "$$(id -u)" = 0 ] && [ -n "$$owner" ] && [ "$$owner" != root ]; then \
+	  runuser -u "$$owner" -- "$$ctl" -D "$$(pwd)/.pgdata" stop; \
+	else "$$ctl" -D .pgdata stop; fi
 
 clean: db-stop
 	rm -rf $(VENV) .pgdata staticfiles artifacts
