@@ -26,7 +26,7 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.db.models import F, Q, Sum
 from django.db.models.functions import ExtractIsoWeekDay, TruncMonth
 from django.utils.translation import get_language
@@ -312,7 +312,7 @@ Group = dict[str, Any]  # alias → expression (F, TruncMonth…)
 # * daily: only for periods that do not start and end on the first of a month.
 # See docs/index-method.md. A filter or grouping the chosen grain cannot answer falls
 # back to the next finer one, never to a wrong answer.
-GRAINS = {
+GRAINS: dict[str, dict[type[models.Model], type[models.Model]]] = {
     "office": {AnswerRollup: MonthlyAnswerRollup, ResponseRollup: MonthlyResponseRollup},
     "desk": {AnswerRollup: MonthlyDeskAnswerRollup, ResponseRollup: MonthlyDeskResponseRollup},
 }
@@ -368,7 +368,7 @@ def _rollup_filter(
     if grain == "daily":
         base = model.objects
     else:
-        base = GRAINS[grain][model].objects.annotate(day=F("month"))  # type: ignore[attr-defined]
+        base = GRAINS[grain][model]._default_manager.annotate(day=F("month"))
     queryset = base.filter(office__in=offices, day__gte=start, day__lt=end_exclusive)
     return queryset.filter(where) if where is not None else queryset
 

@@ -1088,13 +1088,9 @@ class MonthlyResponseRollup(models.Model):
 # desk, officer or question (rare, admin only) scans them instead.
 
 
-class MonthlyDeskAnswerRollup(models.Model):
-    """Answer counts per local calendar month, office, desk and staff member, and value.
-
-    The desk, staff and procedure-field tables of a month, and the reports of one desk
-    or one officer, read this grain: an office-month has at most one row per
-    (desk, officer) pair seen, question and value, however many citizens rated.
-    """
+class MonthlyDeskGrain(models.Model):
+    """The key of the monthly desk-level grains: local calendar month, office, desk and
+    staff member (desk and staff empty when unknown, never guessed)."""
 
     month = models.DateField()
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -1104,6 +1100,19 @@ class MonthlyDeskAnswerRollup(models.Model):
     staff = models.ForeignKey(
         StaffMember, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
     )
+
+    class Meta:
+        abstract = True
+
+
+class MonthlyDeskAnswerRollup(MonthlyDeskGrain):
+    """Answer counts per local calendar month, office, desk and staff member, and value.
+
+    The desk, staff and procedure-field tables of a month, and the reports of one desk
+    or one officer, read this grain: an office-month has at most one row per
+    (desk, officer) pair seen, question and value, however many citizens rated.
+    """
+
     question = models.ForeignKey(
         Question, on_delete=models.CASCADE, related_name="+", db_index=False
     )
@@ -1126,17 +1135,9 @@ class MonthlyDeskAnswerRollup(models.Model):
         return f"{self.month:%Y-%m} {self.office_id} {self.desk_id}/{self.staff_id}"
 
 
-class MonthlyDeskResponseRollup(models.Model):
+class MonthlyDeskResponseRollup(MonthlyDeskGrain):
     """Ratings per local calendar month, office, desk and staff member: valid and flagged."""
 
-    month = models.DateField()
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
-    desk = models.ForeignKey(
-        Desk, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
-    staff = models.ForeignKey(
-        StaffMember, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
     valid = models.PositiveIntegerField(default=0)
     flagged = models.PositiveIntegerField(default=0)
 
@@ -1153,19 +1154,11 @@ class MonthlyDeskResponseRollup(models.Model):
         return f"{self.month:%Y-%m} {self.office_id} {self.desk_id}/{self.staff_id}"
 
 
-class MonthlyHourRollup(models.Model):
+class MonthlyHourRollup(MonthlyDeskGrain):
     """Valid ratings per local calendar month, office, desk, staff member, ISO weekday
     (1 = Monday) and local hour: the hour × weekday map of a month, at most 168 cells
     per (desk, officer) pair."""
 
-    month = models.DateField()
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
-    desk = models.ForeignKey(
-        Desk, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
-    staff = models.ForeignKey(
-        StaffMember, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
     weekday = models.SmallIntegerField()
     hour = models.SmallIntegerField()
     valid = models.PositiveIntegerField(default=0)
@@ -1183,19 +1176,11 @@ class MonthlyHourRollup(models.Model):
         return f"{self.month:%Y-%m} {self.office_id} {self.weekday}/{self.hour}h: {self.valid}"
 
 
-class MonthlyPartialRollup(models.Model):
+class MonthlyPartialRollup(MonthlyDeskGrain):
     """Valid ratings the citizen left before the last question (`Response.completed`
     false), per local calendar month, office, desk and staff member: the reports' "completed
     in full" is the valid ratings less these. Written only for such ratings."""
 
-    month = models.DateField()
-    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+", db_index=False)
-    desk = models.ForeignKey(
-        Desk, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
-    staff = models.ForeignKey(
-        StaffMember, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
     partial = models.PositiveIntegerField(default=0)
 
     class Meta:
