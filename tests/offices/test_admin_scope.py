@@ -17,20 +17,6 @@ def english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
-@pytest.fixture
-def admin_a(tree):
-    user = UserFactory(username="admin_a")
-    MembershipFactory(user=user, unit=tree.ward_a, role=Role.ADMIN)
-    return user
-
-
-@pytest.fixture
-def admin_b(tree):
-    user = UserFactory(username="admin_b")
-    MembershipFactory(user=user, unit=tree.ward_b, role=Role.ADMIN)
-    return user
-
-
 def test_the_admin_role_alone_opens_the_admin_and_losing_it_closes_it(client, tree, admin_a):
     assert not admin_a.is_staff and not admin_a.user_permissions.exists()
     client.force_login(admin_a)

@@ -7,10 +7,9 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from offices.models import AuditEvent, Role
+from offices.models import AuditEvent
 from reform.models import Appraiser
 from reports.models import Alert, AlertSettings, ReportDelivery
-from tests.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,20 +17,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-
-@pytest.fixture
-def admin_a(tree):
-    user = UserFactory(username="admin_a")
-    MembershipFactory(user=user, unit=tree.ward_a, role=Role.ADMIN)
-    return user
-
-
-@pytest.fixture
-def admin_district(tree):
-    user = UserFactory(username="admin_district")
-    MembershipFactory(user=user, unit=tree.district_a, role=Role.ADMIN)
-    return user
 
 
 def test_events_name_the_unit_of_their_object(tree, alice):

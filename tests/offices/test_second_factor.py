@@ -5,8 +5,7 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from offices.models import AuditEvent, Role
-from tests.factories import MembershipFactory, UserFactory
+from offices.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -14,13 +13,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def required(settings):
     settings.REQUIRE_SECOND_FACTOR = True
-
-
-@pytest.fixture
-def admin_a(tree):
-    user = UserFactory(username="admin_a")
-    MembershipFactory(user=user, unit=tree.ward_a, role=Role.ADMIN)
-    return user
 
 
 def current_code(device: TOTPDevice) -> str:
