@@ -4,6 +4,10 @@ Every ModelAdmin here (and in the other apps) starts with `ScopedAdmin`
 (offices/admin_scope.py): an `admin` membership configures its unit's subtree.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
@@ -13,8 +17,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +28,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.auth.models import User as AuthUser
+
+from common.forms import field_of
 from offices.admin_scope import NONE, READ, ScopedAdmin, administers
 from offices.models import (
     ROLE_RANK,
@@ -143,8 +153,14 @@ class SessionHistoryInline(ScopedAdmin, admin.TabularInline):
     max_num = 0
     can_delete = False
     ordering = ["-started_at"]
-    fields = ["staff", "desk", "started_at", "started_how", "ends_at", "end_reason"]
-    readonly_fields = fields  # type: ignore[assignment]
+    fields = readonly_fields = (
+        "staff",
+        "desk",
+        "started_at",
+        "started_how",
+        "ends_at",
+        "end_reason",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -280,7 +296,12 @@ class ProcedureFieldAdmin(ScopedAdmin, admin.ModelAdmin):
 # --- Memberships and users ---------------------------------------------------------------
 
 
-def check_grant(granter, user, unit: AdministrativeUnit | None, role: str | None) -> None:
+def check_grant(
+    granter: AuthUser | AnonymousUser,
+    user: AuthUser | None,
+    unit: AdministrativeUnit | None,
+    role: str | None,
+) -> None:
     """An admin grants a role only inside their subtree, at most their own, never to
     themselves. Superusers are not limited. Raises ValidationError."""
     if is_active_superuser(granter):
@@ -293,26 +314,35 @@ def check_grant(granter, user, unit: AdministrativeUnit | None, role: str | None
         return
     if not administers(granter, unit):
         raise ValidationError({"unit": _("This unit is outside your area of administration.")})
-    own = role_over(granter, unit)
-    if ROLE_RANK[role] > ROLE_RANK[own]:  # type: ignore[index]
+    own = role_over(granter, unit)  # not None: `administers` said admin or above
+    if own is None or ROLE_RANK[role] > ROLE_RANK[own]:
         raise ValidationError({"role": _("You can grant at most your own role.")})
     if user is not None and (user.is_superuser or user.is_staff):
         raise ValidationError({"user": _("Only a superuser can change the roles of this user.")})
 
 
+def _granter(form: MembershipForm | OfficialCreationForm) -> AuthUser | AnonymousUser:
+    if form.granter is None:
+        raise ImproperlyConfigured(f"{type(form).__name__} is built by its admin's get_form.")
+    return form.granter
+
+
 class MembershipForm(forms.ModelForm):
-    granter = None  # the acting user, set by MembershipAdmin.get_form
+    # The acting user, set by MembershipAdmin.get_form.
+    granter: AuthUser | AnonymousUser | None = None
 
     class Meta:
         model = Membership
         fields = ["user", "unit", "role"]
 
-    def clean(self):
-        data = super().clean()
-        check_grant(self.granter, data.get("user"), data.get("unit"), data.get("role"))
-        if self.instance.pk and not self.granter.is_superuser:
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        granter = _granter(self)
+        check_grant(granter, data.get("user"), data.get("unit"), data.get("role"))
+        if self.instance.pk and not granter.is_superuser:
             # Changing a membership that already exists: the old one must have been ours to give.
-            check_grant(self.granter, self.instance.user, self.instance.unit, self.instance.role)
+            check_grant(granter, self.instance.user, self.instance.unit, self.instance.role)
         return data
 
 
@@ -343,19 +373,20 @@ class MembershipAdmin(ScopedAdmin, admin.ModelAdmin):
 class OfficialCreationForm(AdminUserCreationForm):
     """An admin-role user adds an official together with their first role, in scope."""
 
-    granter = None
+    granter: AuthUser | AnonymousUser | None = None  # set by ScopedUserAdmin.get_form
     unit = forms.ModelChoiceField(queryset=AdministrativeUnit.objects.none(), label=_("unit"))
     role = forms.ChoiceField(choices=Role.choices, label=_("role"), initial=Role.VIEWER)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = AdministrativeUnit.objects.visible_to(
-            self.granter, Role.ADMIN
-        )
+        field_of(
+            self, "unit", forms.ModelChoiceField
+        ).queryset = AdministrativeUnit.objects.visible_to(_granter(self), Role.ADMIN)
 
-    def clean(self):
-        data = super().clean()
-        check_grant(self.granter, None, data.get("unit"), data.get("role"))
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        check_grant(_granter(self), None, data.get("unit"), data.get("role"))
         return data
 
     @transaction.atomic
@@ -423,12 +454,14 @@ class ScopedUserAdmin(ScopedAdmin, UserAdmin):
             return [(None, {"fields": fields})]
         return self.OFFICIAL_FIELDSETS
 
-    def get_form(self, request, obj=None, **kwargs):
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm]:
         if obj is None and not self._is_super(request):
             form = type("OfficialCreationForm", (OfficialCreationForm,), {"granter": request.user})
             kwargs["form"] = form
             kwargs["fields"] = None
-        return super().get_form(request, obj, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_list_display(self, request):
         if self._is_super(request):

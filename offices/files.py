@@ -12,6 +12,7 @@ location; docs/deployment.md). Asking the storage itself for a URL is an error.
 from __future__ import annotations
 
 import mimetypes
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -50,17 +51,20 @@ def private_storage() -> PrivateStorage:
     return _storage
 
 
-def serve_private(fieldfile, *, as_attachment: bool = True) -> HttpResponse:
+def serve_private(
+    fieldfile: FieldFile, *, as_attachment: bool = True
+) -> HttpResponse | FileResponse:
     """The response for a private file the caller has already checked the user may read."""
-    if not fieldfile:
+    name = fieldfile.name
+    if not name:  # an empty field (a FieldFile is false exactly then)
         raise Http404
-    filename = fieldfile.name.rsplit("/", 1)[-1]
+    filename = name.rsplit("/", 1)[-1]
     prefix = settings.PRIVATE_FILES_X_ACCEL_PREFIX
     if prefix:
         # Shown in the page (a photo): nginx sends it with the type we name here.
         guessed = None if as_attachment else mimetypes.guess_type(filename)[0]
         response = HttpResponse(content_type=guessed or "application/octet-stream")
-        response["X-Accel-Redirect"] = iri_to_uri(prefix.rstrip("/") + "/" + fieldfile.name)
+        response["X-Accel-Redirect"] = iri_to_uri(prefix.rstrip("/") + "/" + name)
         disposition = "attachment" if as_attachment else "inline"
         response["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{iri_to_uri(filename)}"
         return response
@@ -68,16 +72,26 @@ def serve_private(fieldfile, *, as_attachment: bool = True) -> HttpResponse:
         handle = fieldfile.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(handle, as_attachment=as_attachment, filename=filename)  # type: ignore[return-value]
+    return FileResponse(handle, as_attachment=as_attachment, filename=filename)
 
 
-class ScopedURL:
+if TYPE_CHECKING:
+    # What the mixins below are mixed into, for the type checker.
+    _FieldFileBase = FieldFile
+    _FieldBase = models.FileField
+else:
+    _FieldFileBase = _FieldBase = object
+
+
+class ScopedURL(_FieldFileBase):
     """The file's URL is its field's scoped view, called with the object's pk."""
 
     @property
     def url(self) -> str:
-        self._require_file()  # type: ignore[attr-defined]
-        return reverse(self.field.view_name, args=[self.instance.pk])  # type: ignore[attr-defined]
+        if not self:
+            raise ValueError(f"The '{self.field.name}' attribute has no file associated with it.")
+        # Only a PrivateFieldMixin field makes these files (its attr_class).
+        return reverse(cast(PrivateFieldMixin, self.field).view_name, args=[self.instance.pk])
 
 
 class ScopedFieldFile(ScopedURL, FieldFile):
@@ -88,13 +102,13 @@ class ScopedImageFieldFile(ScopedURL, ImageFieldFile):
     pass
 
 
-class PrivateFieldMixin:
-    def __init__(self, *args, view_name: str = "", **kwargs):
+class PrivateFieldMixin(_FieldBase):
+    def __init__(self, *args: Any, view_name: str = "", **kwargs: Any) -> None:
         self.view_name = view_name
         kwargs.setdefault("storage", private_storage)
         super().__init__(*args, **kwargs)
 
-    def deconstruct(self):
+    def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs["view_name"] = self.view_name
         return name, path, args, kwargs

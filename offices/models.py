@@ -413,8 +413,9 @@ class StaffMember(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
-    def clean(self):
-        if self.desk_id and self.desk.office_id != self.office_id:
+    def clean(self) -> None:
+        desk = self.desk  # None without a query when no desk is set
+        if desk is not None and desk.office_id != self.office_id:
             raise ValidationError({"desk": _("The desk must belong to the same office.")})
 
     # --- Personal PIN for the kiosk's staff corner --------------------------------
@@ -799,8 +800,9 @@ class Kiosk(models.Model):
             .first()
         )
 
-    def clean(self):
-        if self.desk_id and self.desk.office_id != self.office_id:
+    def clean(self) -> None:
+        desk = self.desk  # None without a query when no desk is set
+        if desk is not None and desk.office_id != self.office_id:
             raise ValidationError({"desk": _("The desk must belong to the same office.")})
 
     def issue_enrolment_token(self, valid_hours: int = 24) -> str:

@@ -90,8 +90,8 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
-            if unit_code:
-                Membership.objects.update_or_create(  # type: ignore[misc]
+            if unit_code and role:  # the superuser has no membership
+                Membership.objects.update_or_create(
                     user=user,
                     unit=AdministrativeUnit.objects.get(code=unit_code),
                     defaults={"role": role},

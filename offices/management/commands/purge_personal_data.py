@@ -6,6 +6,7 @@ Cron-able (e.g. nightly). Each app removes what it owns through the
 """
 
 from datetime import timedelta
+from typing import Any, cast
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
@@ -40,8 +41,10 @@ class Command(BaseCommand):
                 deleted, _ = model.objects.filter(**{f"{field}__lt": before}).delete()
                 counts[f"axes.{model.__name__}"] = deleted
             for _receiver, result in personal_data_purge.send(sender=self.__class__, before=before):
-                counts.update(result or {})
-            AuditEvent.record(None, "purge_personal_data", detail_days=days, **counts)
+                # Each receiver returns its own counts; the stubs type a result as a string.
+                counts.update(cast(dict[str, int] | None, result) or {})
+            detail: dict[str, Any] = {"detail_days": days, **counts}
+            AuditEvent.record(None, "purge_personal_data", **detail)
         for what, count in sorted(counts.items()):
             self.stdout.write(f"{what}: {count}")
         self.stdout.write(self.style.SUCCESS(f"Purged personal data older than {before:%Y-%m-%d}."))
