@@ -4,6 +4,7 @@ and the report. Forms validate and normalise; views stay short."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
@@ -11,6 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import field_of
 from inspections.models import (
     ATTACHMENT_MAX_BYTES,
     EARLIEST_DATE,
@@ -42,6 +44,11 @@ class UnitChoiceField(forms.ModelChoiceField):
 class OfficeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, office):
         return f"{office.name} · {office.unit.name}"
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, staff):
+        return f"{staff.full_name} · {staff.office.name}"
 
 
 class InspectionForm(forms.ModelForm):
@@ -82,8 +89,8 @@ class InspectionForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         units = recordable_units(user)
-        self.fields["unit"].queryset = units
-        self.fields["office"].queryset = (
+        field_of(self, "unit", forms.ModelChoiceField).queryset = units
+        field_of(self, "office", forms.ModelChoiceField).queryset = (
             Office.objects.filter(unit__in=units).select_related("unit").order_by("unit__path")
         )
         self.helper = FormHelper()
@@ -111,8 +118,9 @@ class InspectionForm(forms.ModelForm):
             raise forms.ValidationError(_("The attachment must be 10 MB or smaller."))
         return attachment
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         office, unit = cleaned.get("office"), cleaned.get("unit")
         if office:
             # The office decides the unit, so scope always follows the office.
@@ -127,16 +135,16 @@ class CaseForm(forms.ModelForm):
     class Meta:
         model = DisciplinaryCase
         fields = ["staff", "person", "breach", "measure", "date"]
+        field_classes = {"staff": StaffChoiceField}
         labels = {"person": _("Person, when not in the system")}
         widgets = {"date": DateInput(), "breach": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, inspection: Inspection, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.inspection = inspection
-        self.fields["staff"].queryset = StaffMember.objects.filter(  # type: ignore[attr-defined]
+        field_of(self, "staff", StaffChoiceField).queryset = StaffMember.objects.filter(
             office__unit__path__startswith=inspection.unit.path
         ).select_related("office")
-        self.fields["staff"].label_from_instance = lambda s: f"{s.full_name} · {s.office.name}"  # type: ignore[attr-defined]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -149,8 +157,9 @@ class CaseForm(forms.ModelForm):
     def clean_person(self):
         return " ".join(self.cleaned_data["person"].split())
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("staff"):
             # The stored name follows the chosen staff member (see DisciplinaryCase.save).
             cleaned["person"] = ""
@@ -162,11 +171,18 @@ def _period_field(label):
     return forms.DateField(label=label, required=False, widget=DateInput())
 
 
-class PeriodMixin:
+if TYPE_CHECKING:
+    _FormBase = forms.Form  # what the mixin is mixed into, for the type checker
+else:
+    _FormBase = object
+
+
+class PeriodMixin(_FormBase):
     """Inclusive dates in the form, an exclusive end for queries."""
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         for name, value in (("date_from", start), ("date_to", end)):
             if value and not (EARLIEST_DATE <= value <= LATEST_DATE):
@@ -177,7 +193,7 @@ class PeriodMixin:
 
     @property
     def end_exclusive(self) -> date | None:
-        end = self.cleaned_data.get("date_to")  # type: ignore[attr-defined]
+        end = self.cleaned_data.get("date_to")
         return end + timedelta(days=1) if end else None
 
 
@@ -211,7 +227,7 @@ class RegisterFilterForm(PeriodMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = readable_units(user)
+        field_of(self, "unit", UnitChoiceField).queryset = readable_units(user)
         self.helper = _filter_helper(_("Filter"))
 
     def filter(self, inspections):
@@ -246,15 +262,25 @@ class ReportForm(PeriodMixin, forms.Form):
         }
         merged = {**defaults, **{k: v for k, v in data.items() if v}}
         super().__init__(merged, **kwargs)
-        self.fields["unit"].queryset = self.units
-        self.fields["unit"].empty_label = None
+        unit = field_of(self, "unit", UnitChoiceField)
+        unit.queryset = self.units
+        unit.empty_label = None
         self.helper = _filter_helper(_("Show"))
 
     @staticmethod
     def units_for(user):
         return readable_units(user)
 
-    def clean(self):
+    @property
+    def period(self) -> tuple[date, date]:
+        """[start, end) of a valid form. `__init__` fills both dates when they are not
+        given, and a given one that is not a date leaves the form invalid."""
+        start, end = self.cleaned_data.get("date_from"), self.end_exclusive
+        if start is None or end is None:
+            raise ValueError("ReportForm.period is read only from a valid form.")
+        return start, end
+
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         if not cleaned.get("unit") and "unit" not in self.errors:
             raise forms.ValidationError(_("You have no unit to report on."))

@@ -219,8 +219,9 @@ class Inspection(models.Model):
 
     def clean(self):
         # The office, when given, decides the unit, so the scope follows the office.
-        if self.office_id:
-            self.unit = self.office.unit
+        office = self.office  # None without a query when no office is chosen
+        if office is not None:
+            self.unit = office.unit
         errors = {}
         if self.date and not (EARLIEST_DATE <= self.date <= timezone.localdate()):
             errors["date"] = _("The date must lie between 2000 and today.")
@@ -289,9 +290,10 @@ class DisciplinaryCase(models.Model):
         errors = {}
         if not self.staff_id and not self.person.strip():
             errors["person"] = _("Choose a staff member or describe the person.")
-        if self.staff_id and self.inspection_id:
+        staff = self.staff  # None without a query when no staff member is chosen
+        if staff is not None and self.inspection_id:
             unit_path = self.inspection.unit.path
-            if not self.staff.office.unit.path.startswith(unit_path):
+            if not staff.office.unit.path.startswith(unit_path):
                 errors["staff"] = _("The staff member must work under the inspected unit.")
         if self.date and self.inspection_id:
             if self.date < self.inspection.date:

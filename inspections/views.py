@@ -130,9 +130,7 @@ def report(request):
     if not form.is_valid():
         return render(request, "inspections/report.html", {"form": form}, status=400)
     data = form.cleaned_data
-    counts = build_counts(
-        request.user, data["unit"], data["date_from"], form.end_exclusive, data["group"]
-    )
+    counts = build_counts(request.user, data["unit"], *form.period, data["group"])
     drill = request.GET.copy()
     drill.pop("unit", None)
     drill["unit"] = ""  # last, so a link only appends the unit's id
@@ -164,13 +162,7 @@ def export_counts(request, fmt: str):
     if fmt not in FORMATS or table not in COUNT_TABLES or not form.is_valid():
         return HttpResponseBadRequest(_("Check the filters: some values are not valid."))
     data = form.cleaned_data
-    counts = build_counts(
-        request.user,
-        data["unit"],
-        data["date_from"],
-        form.end_exclusive,  # type: ignore[arg-type]
-        data["group"],
-    )
+    counts = build_counts(request.user, data["unit"], *form.period, data["group"])
     if fmt == "csv":
         return CountsExporter(counts, only=table).csv_response()
     return CountsExporter(counts).xlsx_response()
