@@ -1,6 +1,8 @@
 """Criteria sets are edited here (areas and criteria inline) until scoring starts;
 then they are read-only. "Copy to next year" makes the editable successor."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
@@ -14,14 +16,22 @@ from reform.models import Appraiser, Area, Assessment, CriteriaSet, Criterion, E
 # and evidence read-only (scores are entered and appraised on the scoring pages).
 
 
-class IssuedAbove:
+if TYPE_CHECKING:
+    _ScopedBase = ScopedAdmin  # what the mixins below are mixed with, for the type checker
+else:
+    _ScopedBase = object
+
+
+class IssuedAbove(_ScopedBase):
     """Criteria sets issued above an admin's unit apply to its units: readable only."""
 
     issuer_lookup = "issuer"
 
     def readable_queryset(self, request, queryset):
-        above = above_admin_units(request.user, self.issuer_lookup)
-        return queryset.filter(self.subtree_q(request) | above)
+        own = self.subtree_q(request)
+        if own is None:  # a superuser, or a national list: nothing to filter
+            return queryset
+        return queryset.filter(own | above_admin_units(request.user, self.issuer_lookup))
 
 
 @admin.register(Appraiser)
@@ -42,7 +52,7 @@ class AppraiserAdmin(ScopedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["user", "unit"]
 
 
-class FrozenReadOnly:
+class FrozenReadOnly(_ScopedBase):
     """Change and delete refused once the set is frozen (history never changes)."""
 
     @staticmethod
@@ -121,8 +131,13 @@ class ScoreInline(ScopedAdmin, admin.TabularInline):
     model = Score
     extra = 0
     can_delete = False
-    fields = ["criterion", "self_value", "evidence_note", "appraised_value", "appraisal_reason"]
-    readonly_fields = fields  # type: ignore[assignment]
+    fields = readonly_fields = (
+        "criterion",
+        "self_value",
+        "evidence_note",
+        "appraised_value",
+        "appraisal_reason",
+    )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -155,8 +170,7 @@ class EvidenceAdmin(ScopedAdmin, admin.ModelAdmin):
     delegated = READ
     list_display = ["assessment", "criterion", "filename", "uploaded_by", "uploaded_at"]
     # The file has no URL (private storage): its name only; it is served in scope by the app.
-    readonly_fields = ["assessment", "criterion", "filename", "uploaded_by", "uploaded_at"]
-    fields = readonly_fields  # type: ignore[assignment]
+    fields = readonly_fields = ("assessment", "criterion", "filename", "uploaded_by", "uploaded_at")
 
     def has_add_permission(self, request):
         return False

@@ -5,10 +5,15 @@ spreadsheet import of a criteria set. Forms validate and normalise; views stay s
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import field_of
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from reform.models import (
     EVIDENCE_EXTENSIONS,
     EVIDENCE_MAX_BYTES,
@@ -46,7 +51,7 @@ class _PerCriterionForm(forms.Form):
     """Fields `value_<id>` and `<text>_<id>` for each criterion given."""
 
     text_field = ""
-    text_label = ""
+    text_label: StrOrPromise = ""
 
     def __init__(self, *args, criteria: list[Criterion], scores: dict[int, Score], **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,7 +89,7 @@ class _PerCriterionForm(forms.Form):
 
 class SelfAssessmentForm(_PerCriterionForm):
     text_field = "note"
-    text_label = _("Evidence")  # type: ignore[assignment]
+    text_label = _("Evidence")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,7 +104,7 @@ class AppraisalForm(_PerCriterionForm):
     """An empty figure keeps the self-assessed one; a different figure needs a reason."""
 
     text_field = "reason"
-    text_label = _("Reason for the adjustment")  # type: ignore[assignment]
+    text_label = _("Reason for the adjustment")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,8 +114,9 @@ class AppraisalForm(_PerCriterionForm):
                 self.initial[f"value_{criterion.pk}"] = score.appraised_value
                 self.initial[f"reason_{criterion.pk}"] = score.appraisal_reason
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         for criterion in self.criteria:
             value = cleaned.get(f"value_{criterion.pk}")
             score = self.scores.get(criterion.pk)
@@ -132,7 +138,7 @@ class EvidenceForm(forms.Form):
 
     def __init__(self, *args, criteria, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["criterion"].queryset = Criterion.objects.filter(
+        field_of(self, "criterion", forms.ModelChoiceField).queryset = Criterion.objects.filter(
             pk__in=[c.pk for c in criteria]
         ).order_by("area__position", "position")
 
@@ -153,7 +159,7 @@ class SetImportForm(forms.Form):
     """A criteria set from a spreadsheet (the format the set export writes)."""
 
     file = forms.FileField(label=_("Spreadsheet (XLSX or CSV)"))
-    issuer = forms.ModelChoiceField(queryset=None, label=_("Issued by"))  # type: ignore[var-annotated]
+    issuer: forms.ModelChoiceField = forms.ModelChoiceField(queryset=None, label=_("Issued by"))
     year = forms.IntegerField(label=_("Year"), min_value=2012, max_value=LATEST_YEAR)
     level = forms.ChoiceField(label=_("Level"))
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -162,5 +168,5 @@ class SetImportForm(forms.Form):
         from reform.models import SetLevel
 
         super().__init__(*args, **kwargs)
-        self.fields["issuer"].queryset = issuers
-        self.fields["level"].choices = SetLevel.choices
+        field_of(self, "issuer", forms.ModelChoiceField).queryset = issuers
+        field_of(self, "level", forms.ChoiceField).choices = SetLevel.choices

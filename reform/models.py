@@ -68,7 +68,7 @@ class SetLevel(models.TextChoices):
     COMMUNE = "commune", _("Commune level (wards, communes, special zones)")
 
 
-UNIT_LEVELS = {
+UNIT_LEVELS: dict[str, list[str]] = {
     SetLevel.PROVINCE: [UnitLevel.PROVINCE],
     SetLevel.DISTRICT: [UnitLevel.DISTRICT],
     SetLevel.COMMUNE: [UnitLevel.WARD, UnitLevel.COMMUNE, UnitLevel.SPECIAL_ZONE],
@@ -250,7 +250,7 @@ class CriteriaSet(models.Model):
         return self.issuer.subtree().filter(level__in=UNIT_LEVELS[self.level])
 
     def applies_to(self, unit: AdministrativeUnit) -> bool:
-        return unit.level in UNIT_LEVELS[self.level] and unit.path.startswith(self.issuer.path)  # type: ignore[index]
+        return unit.level in UNIT_LEVELS[self.level] and unit.path.startswith(self.issuer.path)
 
     def previous(self) -> CriteriaSet | None:
         """Last year's set of the same issuer and level."""
@@ -283,7 +283,8 @@ class CriteriaSet(models.Model):
                 old_pk = criterion.pk
                 criterion.pk = None
                 criterion.area = new_area
-                criterion.parent = new_ids.get(criterion.parent_id)  # type: ignore[arg-type]
+                parent_id = criterion.parent_id
+                criterion.parent = new_ids.get(parent_id) if parent_id is not None else None
                 criterion.save()
                 new_ids[old_pk] = criterion
         return copy
@@ -418,10 +419,11 @@ class Criterion(FrozenGuard):
 
     def clean(self):
         errors = {}
-        if self.parent_id:
-            if self.parent.parent_id:
+        parent = self.parent  # None without a query when there is no parent
+        if parent is not None:
+            if parent.parent_id:
                 errors["parent"] = _("A sub-criterion cannot have sub-criteria.")
-            elif self.parent.area_id != self.area_id:
+            elif parent.area_id != self.area_id:
                 errors["parent"] = _("A sub-criterion belongs to its criterion's area.")
         if self.source == Source.SURVEY and self.rule not in (Rule.THRESHOLD, Rule.PROPORTIONAL):
             errors["rule"] = _(
@@ -637,4 +639,4 @@ class Evidence(models.Model):
 
     @property
     def filename(self) -> str:
-        return self.file.name.rsplit("/", 1)[-1]  # type: ignore[union-attr]
+        return (self.file.name or "").rsplit("/", 1)[-1]

@@ -73,7 +73,7 @@ class CriteriaSetExporter(Exporter):
     def _criterion(c: Criterion) -> list:
         return [
             c.code,
-            c.parent.code if c.parent_id else "",  # type: ignore[union-attr]
+            c.parent.code if c.parent is not None else "",
             c.name,
             _number(c.max_points),
             c.rule,

@@ -43,7 +43,9 @@ from reform.sets_io import COLUMNS, parse, save_set
 # (area code, area name, area max) then its criteria:
 # (code, parent code, name, max, rule, source, target, thresholds, figure)
 # fmt: off
-AREAS = [
+# (code, parent code, name, maximum, rule, source, target, thresholds, figure)
+_Row = tuple[str, str, str, float, str, str, float | None, list[list[float]] | None, str]
+AREAS: list[tuple[str, str, int, list[_Row]]] = [
     ("1", "Chỉ đạo, điều hành cải cách hành chính", 10, [
         ("1.1", "", "Kế hoạch cải cách hành chính năm được ban hành đúng hạn", 2, "yesno", "self", None, None, ""),
         ("1.2", "", "Mức độ hoàn thành kế hoạch cải cách hành chính", 3, "proportional", "self", 100, None, "% nhiệm vụ hoàn thành"),
@@ -120,7 +122,7 @@ def set_rows() -> list[dict[str, str]]:
         rows.append(
             dict(zip(COLUMNS, [area_code, area_name, str(area_max)] + [""] * 9, strict=True))
         )
-        for code, parent, name, maximum, rule, source, target, thresholds, figure in criteria:  # type: ignore[attr-defined]
+        for code, parent, name, maximum, rule, source, target, thresholds, figure in criteria:
             cells = [area_code, "", "", code, parent, name, str(maximum), rule, source]
             cells += ["" if target is None else str(target)]
             cells += [str(thresholds) if thresholds else "", figure]
@@ -136,15 +138,16 @@ def _draw(*parts: str) -> float:
 
 def self_figure(criterion: Criterion, unit_code: str, year: int) -> Decimal:
     d = _draw(unit_code, str(year), criterion.code)
+    value: float
     if criterion.rule == Rule.YESNO:
         value = 1 if d < 0.85 else 0
     elif criterion.rule == Rule.DIRECT:
-        value = float(criterion.max_points) * (0.5 + d / 2)  # type: ignore[assignment]
+        value = float(criterion.max_points) * (0.5 + d / 2)
     elif criterion.rule == Rule.PROPORTIONAL:
-        value = float(criterion.target) * (0.7 + 0.35 * d)  # type: ignore[arg-type, assignment]
+        value = float(criterion.target or 0) * (0.7 + 0.35 * d)  # every demo one has a target
     else:
         top = max(float(low) for low, _points in criterion.threshold_pairs())
-        value = top * (0.85 + 0.2 * d)  # type: ignore[assignment]
+        value = top * (0.85 + 0.2 * d)
     return Decimal(str(round(value, 2)))
 
 
@@ -169,7 +172,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo PAR INDEX ready: {count} scores."))
 
     def load_users(self) -> dict[str, object]:
-        people = {}
+        people: dict[str, object] = {}
         for username, first, last, kind, unit_code, note in USERS:
             user, created = get_user_model().objects.get_or_create(
                 username=username,
@@ -190,7 +193,7 @@ class Command(BaseCommand):
                     user=user, unit=unit, defaults={"role": Role.ADMIN}
                 )
             people[username] = user
-        return people  # type: ignore[return-value]
+        return people
 
     def load_set(self, year: int) -> CriteriaSet:
         hanoi = AdministrativeUnit.objects.get(code=HANOI)
