@@ -448,6 +448,11 @@ SUGGESTIONS = {
     "MIN_FILL_SECONDS": env_int("SUGGESTIONS_MIN_FILL_SECONDS", 3),
     # The signed form timestamp expires after this long (the form is then shown again).
     "FORM_MAX_AGE_SECONDS": env_int("SUGGESTIONS_FORM_MAX_AGE_SECONDS", 12 * 3600),
+    # A suggestion posted for an office that no longer takes them is kept (in the session)
+    # while the citizen finds the office, for this long; on a kiosk, shared by the next
+    # citizen, for much less.
+    "DRAFT_KEEP_SECONDS": env_int("SUGGESTIONS_DRAFT_KEEP_SECONDS", 30 * 60),
+    "KIOSK_DRAFT_KEEP_SECONDS": env_int("SUGGESTIONS_KIOSK_DRAFT_KEEP_SECONDS", 3 * 60),
 }
 
 # Rate limits per client address (common.ratelimit), as (requests, window in seconds),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -40,6 +41,8 @@ from suggestions.models import (
 )
 
 SENT_SESSION_KEY = "suggestions_sent"
+DRAFT_SESSION_KEY = "suggestions_draft"
+DRAFT_FIELDS = ("category", "text", "name", "contact", "contact_consent")
 KIOSK_HOME = "/kiosk/"
 
 # --- Citizens ------------------------------------------------------------------------
@@ -136,16 +139,27 @@ def new(request):
     channel = channel if channel in Channel.values else Channel.WEB
     kiosk = channel == Channel.KIOSK
     office = _locked_office(request.GET.get("office"))
+    if office is None and request.method == "POST":
+        office = _locked_office(request.POST.get("office")) if "office" not in request.GET else None
+        if office is None:
+            # A stale page: its office is gone or no longer takes suggestions. What the
+            # citizen wrote is kept until they have found the office again.
+            kept = _keep_draft(request, channel)
+            messages.error(request, _("Choose the office first: the suggestion was not sent."))
+            if kept:
+                messages.info(
+                    request,
+                    _("What you wrote is kept: choose the office and it will be filled in again."),
+                )
+            return _office_chooser(request, channel, lang, status=400)
     if "office" in request.GET and office is None:
         return render(request, "suggestions/office_missing.html", {"kiosk": kiosk}, status=404)
-    if office is None and request.method == "POST":
-        office = _locked_office(request.POST.get("office"))
-        if office is None:
-            messages.error(request, _("Choose the office first: the suggestion was not sent."))
-            return _office_chooser(request, channel, lang, status=400)
     if office is None:
         return _office_chooser(request, channel, lang)
-    form = SuggestionForm(request.POST or None, locked_office=office, large=kiosk)
+    draft = _take_draft(request, channel) if request.method != "POST" else None
+    if draft:
+        messages.info(request, _("We kept what you wrote. Check it, then send it."))
+    form = SuggestionForm(request.POST or None, initial=draft, locked_office=office, large=kiosk)
     if request.method == "POST":
         wait = hit(request, "suggestion_submit")
         if wait is not None:
@@ -172,6 +186,40 @@ def new(request):
         "languages": _kiosk_languages(request) if kiosk else [],
     }
     return render(request, "suggestions/new.html", context, status=400 if form.is_bound else 200)
+
+
+def _keep_draft(request, channel: str) -> bool:
+    """Keep a posted suggestion's fields (not its office, token or trap) in the session;
+    False when there was nothing to keep."""
+    fields = {name: request.POST.get(name, "")[:5000] for name in DRAFT_FIELDS}
+    if not fields["text"].strip():
+        return False
+    if channel == Channel.KIOSK:
+        # The next citizen may stand at the kiosk within minutes: never their name or contact.
+        fields.update(name="", contact="", contact_consent="")
+    request.session[DRAFT_SESSION_KEY] = {
+        "fields": fields,
+        "channel": channel,
+        "kept_at": time.time(),
+    }
+    return True
+
+
+def _take_draft(request, channel: str) -> dict | None:
+    """The kept suggestion, once, if it is fresh and from the same kind of device: a kiosk's
+    draft is kept only minutes, so the next citizen at the kiosk does not find it."""
+    draft = request.session.pop(DRAFT_SESSION_KEY, None)
+    if not isinstance(draft, dict) or draft.get("channel") != channel:
+        return None
+    keep = settings.SUGGESTIONS[
+        "KIOSK_DRAFT_KEEP_SECONDS" if channel == Channel.KIOSK else "DRAFT_KEEP_SECONDS"
+    ]
+    if time.time() - float(draft.get("kept_at", 0)) > keep:
+        return None
+    fields = draft.get("fields") or {}
+    initial = {name: fields.get(name, "") for name in DRAFT_FIELDS}
+    initial["contact_consent"] = fields.get("contact_consent") in ("on", "true", "1", True)
+    return initial
 
 
 def _kiosk_languages(request) -> list[dict]:

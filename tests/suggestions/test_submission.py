@@ -1,5 +1,7 @@
 """Citizens send suggestions from the web, the kiosk and a QR poster; bad input saves nothing."""
 
+import time
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -67,6 +69,56 @@ def test_a_post_from_an_older_page_names_its_office_in_the_form(client, tree, fo
         assert refused.status_code == 400
         assert "Hãy chọn cơ quan trước" in refused.text  # "Choose the office first"
     assert Suggestion.objects.count() == 1
+
+
+def test_a_post_from_a_stale_page_keeps_the_citizens_text_until_the_office_is_found(
+    client, tree, form_data
+):
+    """Mai wrote her suggestion on a page left open while office C stopped taking them: the
+    chooser comes back, and her words come back with the office she then chooses."""
+    tree.office_c.is_active = False
+    tree.office_c.save()
+    words = "Cần thêm chỗ để xe cho người khuyết tật ở cổng chính."
+    data = form_data(text=words, name="Trần Thị Mai", contact="0912345678", contact_consent="on")
+    refused = post(client, data, f"?office={tree.office_c.pk}")
+    assert refused.status_code == 400
+    assert "Hãy chọn cơ quan trước" in refused.text  # "Choose the office first"
+    assert "được giữ lại" in refused.text  # "What you wrote is kept"
+    assert Suggestion.objects.count() == 0
+    assert f"?office={tree.office_b.pk}" in client.get(NEW, {"unit": tree.ward_b.pk}).text
+
+    form = client.get(NEW, {"office": tree.office_b.pk})
+    assert form.status_code == 200
+    assert words in form.text and "Trần Thị Mai" in form.text and "0912345678" in form.text
+    assert Suggestion.objects.count() == 0  # shown to check, not sent by itself
+    # Kept once: another visit of the form starts empty.
+    assert words not in client.get(NEW, {"office": tree.office_b.pk}).text
+
+    # The same from an older page whose posted office no longer exists.
+    post(client, form_data(office="999999", text=words))
+    assert words in client.get(NEW, {"office": tree.office_a.pk}).text
+
+
+def test_a_kept_suggestion_expires_and_a_kiosk_keeps_neither_name_nor_contact(
+    client, tree, form_data, settings
+):
+    words = "Máy lấy số hay bị kẹt giấy vào buổi sáng."
+    kiosk = "&channel=kiosk"
+    data = form_data(text=words, name="Lê Văn An", contact="0987654321", contact_consent="on")
+    assert post(client, data, f"?office=999999{kiosk}").status_code == 400
+    page = client.get(f"{NEW}?office={tree.office_a.pk}{kiosk}").text
+    assert words in page and "Lê Văn An" not in page and "0987654321" not in page
+    # Kept for the kiosk channel only: a web form does not pick up a kiosk's draft.
+    post(client, data, f"?office=999999{kiosk}")
+    assert words not in client.get(NEW, {"office": tree.office_a.pk}).text
+
+    settings.SUGGESTIONS = {**settings.SUGGESTIONS, "DRAFT_KEEP_SECONDS": 0}
+    post(client, form_data(office="999999", text=words))
+    time.sleep(0.01)
+    assert words not in client.get(NEW, {"office": tree.office_a.pk}).text
+    # An empty post keeps nothing and says nothing about keeping.
+    empty = post(client, form_data(office="999999", text=""))
+    assert empty.status_code == 400 and "được giữ lại" not in empty.text
 
 
 @pytest.mark.parametrize("channel", [Channel.KIOSK, Channel.QR])
