@@ -19,6 +19,7 @@ def on_post(limit: str, view):
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("privacy/", views.privacy, name="privacy"),
     path(
         "accounts/login/",
         on_post(

@@ -124,6 +124,7 @@ def expected_matrix() -> dict[str, tuple[str, str, dict]]:
     return {
         "home": ("GET", "/", PUBLIC),
         "healthz": ("GET", "/healthz", PUBLIC),
+        "privacy": ("GET", "/privacy/", PUBLIC),
         "login": ("GET", "/accounts/login/", {**PUBLIC, **dict.fromkeys(PERSONAS[1:], 302)}),
         "logout": ("POST", "/accounts/logout/", dict.fromkeys(PERSONAS, 302)),
         "set_language": ("POST", "/i18n/setlang/", dict.fromkeys(PERSONAS, 302)),
