@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from common.months import Month
 from offices.models import Office
-from surveys.models import ClosedMonth, ClosureReason
+from surveys.models import ClosedMonth, ClosureReason, lock_month
 
 
 def close_month(
@@ -31,16 +32,20 @@ def close_month(
 
     Idempotent: a month already closed for an office keeps its first closing (its
     time and reason), whatever is asked later."""
-    at = at or timezone.now()
     if offices is None:
         offices = Office.objects.all()
-    rows = [
-        ClosedMonth(office_id=pk, month=month.start, closed_at=at, reason=reason)
-        for pk in sorted(o.pk for o in offices)  # one order for every writer: no deadlock
-    ]
-    before = ClosedMonth.objects.filter(month=month.start).count()
-    ClosedMonth.objects.bulk_create(rows, ignore_conflicts=True)
-    return ClosedMonth.objects.filter(month=month.start).count() - before
+    with transaction.atomic():
+        # Held until the caller's transaction ends: a report sent in it is built from
+        # every rating of the month stored so far, and one stored later is late.
+        lock_month(month.start, closing=True)
+        at = at or timezone.now()
+        rows = [
+            ClosedMonth(office_id=pk, month=month.start, closed_at=at, reason=reason)
+            for pk in sorted(o.pk for o in offices)  # one order for every writer: no deadlock
+        ]
+        before = ClosedMonth.objects.filter(month=month.start).count()
+        ClosedMonth.objects.bulk_create(rows, ignore_conflicts=True)
+        return ClosedMonth.objects.filter(month=month.start).count() - before
 
 
 def month_to_close(now: datetime, tz) -> Month | None:

@@ -759,21 +759,43 @@ def closing_moment(office: Office, month_start):
     return datetime(following.year, following.month, day, tzinfo=office.tz)
 
 
+# PostgreSQL advisory lock class of "a month being closed" (the second key is the month).
+MONTH_CLOSING_LOCK = 7301
+
+
+def lock_month(month_start, *, closing: bool) -> None:
+    """Order the closing of a month against ratings dated into it, for the transaction.
+
+    A closing takes the month exclusively, writes its rows, builds and sends the report,
+    and commits; a rating dated into an earlier month takes it shared before it looks
+    for a closing. So a rating either commits before the closing starts (and is in the
+    figures sent) or waits and then finds the closing (and is late): none falls between
+    the sent figures and the late ones. Ratings never wait for each other."""
+    function = "pg_advisory_xact_lock" if closing else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {function}(%s, %s)",
+            [MONTH_CLOSING_LOCK, month_start.year * 100 + month_start.month],
+        )
+
+
 def mark_if_late(response: Response) -> None:
     """Mark `response` late when it arrives dated into a closed month.
 
     Only an earlier month than the one it arrives in can be closed, so a rating given
     and received in the same local month (every live rating) costs no query. For an
-    earlier month: its closing row, or, when the closing day has passed and the job
-    has not written one yet, the row written now (one query, two when it is new)."""
+    earlier month: the month's lock (shared, `lock_month`), then its closing row, or,
+    when the closing day has passed and the job has not written one yet, the row written
+    now. Must run inside the transaction that stores the rating."""
     tz = response.office.tz
     given = timezone.localtime(response.submitted_at, tz).date().replace(day=1)
     arrived = response.received_at
     if given >= timezone.localtime(arrived, tz).date().replace(day=1):
         return
-    closure = ClosedMonth.objects.filter(
-        office_id=response.office_id, month=given, closed_at__lte=arrived
-    ).first()
+    lock_month(given, closing=False)
+    # Any closing visible once the lock is held was committed, with its report, before this
+    # rating is stored: the rating is not in those figures, whatever its arrival time.
+    closure = ClosedMonth.objects.filter(office_id=response.office_id, month=given).first()
     if closure is None:
         deadline = closing_moment(response.office, given)
         if arrived < deadline:

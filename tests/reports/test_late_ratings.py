@@ -4,13 +4,15 @@ late, and the month's report (page, PDF, exports, API) says it was revised."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -324,3 +326,61 @@ def test_a_flag_lifted_after_the_report_was_sent_marks_the_month_revised(
     assert "arrived after the report was sent" not in text  # nothing arrived late
     assert "As sent on 02/04/2026: valid ratings 1, index 100.0" in text
     assert "Now: valid ratings 2," in text
+
+
+# --- A rating that arrives while the report is being sent -----------------------------
+
+
+def _record_in_thread(rate, office, results: dict) -> threading.Thread:
+    """Record a March rating of `office` on its own database connection, as a kiosk
+    request would while the report is being built and sent."""
+
+    def run() -> None:
+        try:
+            rating = rate(office, access=2, when=at(2026, 3, 31, 15, 0), received_at=at(2026, 4, 2))
+            results["id"] = rating.pk
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("sent", [True, False], ids=["sent", "send-failed"])
+def test_a_rating_arriving_while_the_report_is_sent_is_in_the_figures_or_late(
+    april_2nd, tree, rate, sent
+):
+    """Office A's March report is being built and e-mailed (the closing is written, not yet
+    committed) when a kiosk delivers a March rating. The rating waits for the closing's
+    transaction: after a send it is late (the sent figures do not hold it); after a failed
+    send (rolled back) it is an ordinary March rating. Never neither."""
+    results: dict = {}
+    refused = pytest.raises(RuntimeError) if not sent else contextlib.nullcontext()
+    with refused, transaction.atomic():
+        close_month(MARCH, [tree.office_a], reason=ClosureReason.REPORT_SENT)
+        thread = _record_in_thread(rate, tree.office_a, results)
+        thread.join(timeout=1.0)
+        assert thread.is_alive(), "the rating did not wait for the closing's transaction"
+        if not sent:
+            raise RuntimeError("the mail server refused the report")
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    rating = Response.objects.get(pk=results["id"])
+    assert rating.arrived_late is sent
+    assert ClosedMonth.objects.filter(office=tree.office_a).exists() is sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ratings_into_an_earlier_month_do_not_wait_for_each_other(april_2nd, tree, rate):
+    with transaction.atomic():
+        first = rate(
+            tree.office_a, access=4, when=at(2026, 3, 30, 9, 0), received_at=at(2026, 4, 2)
+        )
+        results: dict = {}
+        thread = _record_in_thread(rate, tree.office_b, results)
+        thread.join(timeout=10)
+        assert not thread.is_alive()  # the first rating's transaction is still open
+    assert not Response.objects.get(pk=first.pk).arrived_late
+    assert not Response.objects.get(pk=results["id"]).arrived_late
