@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.net import client_ip
 from common.qr import qr_svg
 from common.ratelimit import hit, too_many_requests
+from common.text import fold, folded
 from offices.models import AdministrativeUnit, AuditEvent, Office, Role, has_role
 from offices.scope import get_in_scope
 from suggestions.forms import (
@@ -94,11 +95,12 @@ def _office_chooser(request, channel: str, lang: str, status: int = 200):
     public (boards and QR posters name them)."""
     offices = Office.objects.filter(is_active=True)
     unit = _unit_from_link(request.GET.get("unit"))
-    query = request.GET.get("q", "").strip()[:100]
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     matches = []
-    if query:
+    if fold(query):  # "my dinh" finds "Mỹ Đình"
         matches = list(
-            offices.filter(Q(name__icontains=query) | Q(unit__name__icontains=query))
+            offices.alias(_name=folded("name"), _unit=folded("unit__name"))
+            .filter(Q(_name__contains=fold(query)) | Q(_unit__contains=fold(query)))
             .select_related("unit")
             .order_by("name", "pk")[: CHOOSER_MATCHES + 1]
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from common.net import client_ip
 from common.qr import qr_svg
 from common.ratelimit import hit, over_limit, rate_limited
+from common.text import fold, folded
 from offices.models import (
     KIOSK_COOKIE,
     AuditEvent,
@@ -439,9 +441,9 @@ def choose_office(request):
     # PostgreSQL cannot hold NUL in a string: searching for one would be a 500.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
     offices = Office.objects.filter(is_active=True).select_related("unit")
-    if query:
-        offices = offices.filter(name__icontains=query) | offices.filter(
-            unit__name__icontains=query
+    if fold(query):  # "my dinh" finds "Mỹ Đình"
+        offices = offices.alias(_name=folded("name"), _unit=folded("unit__name")).filter(
+            Q(_name__contains=fold(query)) | Q(_unit__contains=fold(query))
         )
     return render(request, "surveys/choose_office.html", {"offices": offices[:30], "query": query})
 

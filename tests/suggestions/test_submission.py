@@ -56,6 +56,15 @@ def test_office_search_finds_by_office_or_unit_name_and_only_active_offices(clie
     by_unit = client.get(NEW, {"q": "Nghĩa Tân", "lang": "en", "channel": "qr"}).text
     assert f"?office={tree.office_a.pk}&amp;lang=en&amp;channel=qr" in by_unit
     assert tree.office_c.name not in client.get(NEW, {"q": "Ba Đình"}).text
+    # Without tones or in capitals, as typed on a phone; a NUL is no error.
+    for typed, office, other in (
+        ("my dinh", tree.office_b, tree.office_a),
+        ("MỸ ĐÌNH", tree.office_b, tree.office_a),
+        ("nghia tan", tree.office_a, tree.office_b),
+    ):
+        found = client.get(NEW, {"q": typed}).text
+        assert f"?office={office.pk}" in found and f"?office={other.pk}" not in found
+    assert client.get(NEW, {"q": "my\x00dinh"}).status_code == 200
     # A unit whose only office is inactive is not offered as a step.
     assert f"?unit={tree.ward_c.pk}" not in client.get(NEW, {"unit": tree.city.pk}).text
 

@@ -189,6 +189,22 @@ def test_the_office_finder_searches_by_office_or_unit_name(client, tree):
     assert client.get(reverse("surveys:choose_office"), {"q": "x" * 500}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "typed", ["my dinh", "MY DINH", "Mỹ Đình", "mỹ đình", "My\u0303 \u0110i\u0300nh", "mÝ"]
+)
+def test_the_office_finder_forgives_missing_or_other_diacritics(client, tree, typed):
+    """A citizen types without tones, in capitals, or with a keyboard that sends the marks
+    as separate characters: the office is found, and no other."""
+    page = client.get(reverse("surveys:choose_office"), {"q": typed})
+    assert list(page.context["offices"]) == [tree.office_b]
+
+
+def test_the_office_finder_takes_a_nul_or_only_marks_without_an_error(client, tree):
+    for typed in ("\x00", "my\x00dinh", "\u0301\u0300"):
+        page = client.get(reverse("surveys:choose_office"), {"q": typed})
+        assert page.status_code == 200
+
+
 # --- Receipts: one rating per dossier ----------------------------------------------------
 
 
