@@ -348,13 +348,11 @@ def suggestion_list(request):
     elif form.is_bound:
         suggestions = suggestions.matching(user=request.user, **form.cleaned_data)
     page = Paginator(suggestions, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     deadlines = {
         "seen": settings.SUGGESTIONS["SEEN_WITHIN_WORKING_DAYS"],
         "answer": settings.SUGGESTIONS["ANSWER_WITHIN_WORKING_DAYS"],
     }
-    context = {"form": form, "page": page, "query": query.urlencode(), "deadlines": deadlines}
+    context = {"form": form, "page": page, "deadlines": deadlines}
     status = 400 if form.is_bound and not form.is_valid() else 200
     return render(request, "suggestions/list.html", context, status=status)
 

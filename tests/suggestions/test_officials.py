@@ -1,5 +1,6 @@
 """Officials see the suggestions in their scope and act on them; every action is audit-logged."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -207,3 +208,18 @@ def test_list_query_count_does_not_grow_with_suggestions(
     client.get(LIST)
     with django_assert_max_num_queries(10):
         client.get(LIST)
+
+
+def test_the_pager_keeps_the_filters_and_changes_only_the_page(client_for, carol, tree):
+    """Carol filters the city's suggestions by office and walks the pages: every page link
+    keeps her filter, and names the page once."""
+    for n in range(52):
+        make_suggestion(tree.office_b, text=f"Góp ý số {n} về chỗ để xe.")
+    make_suggestion(tree.office_a)
+    client = client_for(carol)
+    first = client.get(LIST, {"office": tree.office_b.pk}).text
+    assert f"?office={tree.office_b.pk}&amp;page=2" in first
+    second = client.get(LIST, {"office": tree.office_b.pk, "page": 2})
+    assert second.status_code == 200
+    links = re.findall(r'href="(\?[^"]*page=[^"]*)"', second.text)
+    assert links == [f"?office={tree.office_b.pk}&amp;page=1"]  # back to page 1, filter kept
