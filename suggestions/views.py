@@ -250,6 +250,12 @@ def sent(request, code: str):
     suggestion = get_object_or_404(Suggestion.objects.select_related("office"), code=code)
     status_url = request.build_absolute_uri(status_path)  # for the citizen's own phone
     kiosk = suggestion.channel == Channel.KIOSK
+    if kiosk:
+        # Shown once: the next citizen at the kiosk cannot bring this page back; the code
+        # stays with the citizen (on screen now, then on paper or in their phone's camera).
+        request.session[SENT_SESSION_KEY] = [
+            sent_code for sent_code in request.session[SENT_SESSION_KEY] if sent_code != code
+        ]
     context = {
         "suggestion": suggestion,
         "status_url": status_url,

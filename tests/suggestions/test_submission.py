@@ -169,6 +169,24 @@ def test_kiosk_thank_you_page_shows_code_and_qr_and_goes_back(client, tree, form
     assert " style=" not in page and "<script>" not in page
 
 
+def test_the_kiosk_shows_a_code_once_and_a_phone_can_show_it_again(client, tree, form_data):
+    """The next citizen at a kiosk cannot bring back the previous one's tracking code."""
+    post(client, form_data(), f"?office={tree.office_a.pk}&channel=kiosk")
+    kiosk_code = Suggestion.objects.get().code
+    sent = reverse("suggestions:sent", args=[kiosk_code])
+    assert kiosk_code in client.get(sent).text.replace("-", "")
+    again = client.get(sent)
+    assert again.status_code == 302
+    assert again["Location"].startswith(reverse("suggestions:status", args=[kiosk_code]))
+    assert kiosk_code not in client.session["suggestions_sent"]
+
+    post(client, form_data(office=tree.office_b.pk))
+    web_code = Suggestion.objects.exclude(code=kiosk_code).get().code
+    web_sent = reverse("suggestions:sent", args=[web_code])
+    assert client.get(web_sent).status_code == 200
+    assert client.get(web_sent).status_code == 200  # a reload on one's own phone still works
+
+
 def test_sent_page_shows_the_code_large_with_a_qr_of_the_status_page(client, tree, form_data):
     response = post(client, form_data(office=tree.office_a.pk), follow=True)
     suggestion = Suggestion.objects.get()
