@@ -4,6 +4,8 @@ KioskAdmin lives here, not in offices, because enrolment links and the kiosk's
 rating flow belong to surveys (offices imports no other app).
 """
 
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
@@ -58,15 +60,23 @@ class ChoiceInline(ScopedAdmin, admin.TabularInline):
 SURVEY_SCOPE = ("unit", "office__unit")
 
 
-class ShowsCoreAbove:
+if TYPE_CHECKING:
+    _ScopedBase = ScopedAdmin  # what the mixin below is mixed with, for the type checker
+else:
+    _ScopedBase = object
+
+
+class ShowsCoreAbove(_ScopedBase):
     """Core surveys defined above an admin's unit apply to their offices: readable, not
     changeable (the subtree decides what may change)."""
 
     core_unit_lookup = "unit"
 
     def readable_queryset(self, request, queryset):
-        above = above_admin_units(request.user, self.core_unit_lookup)
-        return queryset.filter(self.subtree_q(request) | above)
+        own = self.subtree_q(request)
+        if own is None:  # a superuser (get_queryset does not come here for one)
+            return queryset
+        return queryset.filter(own | above_admin_units(request.user, self.core_unit_lookup))
 
 
 @admin.register(Question)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
@@ -12,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import field_of
 from offices.models import Desk, Office, StaffMember
 from surveys.models import NO, SCALE_LABELS, YES, FlagDecision, QuestionKind, Response
 from surveys.submission import (
@@ -126,8 +128,9 @@ class RatingForm(forms.Form):
         texts = [c for c in codes if self._question(c).kind == QuestionKind.TEXT]
         return [c for c in codes if c not in texts] + texts
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get(HONEYPOT):
             raise forms.ValidationError(
                 _("Your rating could not be accepted. Please try again."), code="bot"
@@ -183,7 +186,8 @@ class ReceiptForm(forms.Form):
 
     def __init__(self, *args, office: Office, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["desk"].queryset = office.desks.filter(is_active=True)  # type: ignore[attr-defined]
+        desks = office.desks.filter(is_active=True)
+        field_of(self, "desk", forms.ModelChoiceField).queryset = desks
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.add_input(Submit("make", _("Make the receipt QR code")))
@@ -215,8 +219,9 @@ class TextCorrectionForm(forms.Form):
         self.question = question
         self.fields["text"].initial = question.text_vi
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         language, text = cleaned.get("language"), (cleaned.get("text") or "").strip()
         if language and text and text == getattr(self.question, f"text_{language}"):
             raise forms.ValidationError(_("This is the wording already: nothing to correct."))
@@ -246,8 +251,8 @@ class FlagFilterForm(forms.Form):
         from surveys.flags import KIND_CHOICES
 
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices.order_by("name")
-        self.fields["reason"].choices = [("", _("All")), *KIND_CHOICES]
+        field_of(self, "office", forms.ModelChoiceField).queryset = offices.order_by("name")
+        field_of(self, "reason", forms.ChoiceField).choices = [("", _("All")), *KIND_CHOICES]
         self.helper = FormHelper()
         self.helper.form_method = "get"
         self.helper.form_class = "row g-2 align-items-end"

@@ -305,9 +305,9 @@ class Survey(models.Model):
 
     def clean(self):
         """A core below a locked core of the same variant would replace it: refused."""
-        if self.unit_id is None:
-            return
         unit = self.unit
+        if unit is None:
+            return
         ancestors = [
             unit.path[:i]
             for i in range(AdministrativeUnit.steplen, len(unit.path), AdministrativeUnit.steplen)

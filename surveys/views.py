@@ -266,7 +266,8 @@ def api_rating(request):
         return _refused_kiosk("unknown")
     body, too_large = _body(request)
     received = timezone.now()
-    kiosk, holder = None, []
+    kiosk: Kiosk | None = None
+    holder: list[Response] = []
     try:
         with transaction.atomic():
             hints = Hints() if too_large else payload_hints(body, received)
@@ -288,17 +289,25 @@ def api_rating(request):
         try:
             result = replayed(exc, holder)
         except SubmissionError as error:
-            _keep_refused(kiosk, body, error)
-            return JsonResponse(error.as_json(), status=error.status)
+            return _refused_rating(kiosk, body, error)
     except SubmissionError as error:
-        _keep_refused(kiosk, body, error)
-        return JsonResponse(error.as_json(), status=error.status)
+        return _refused_rating(kiosk, body, error)
     response, stored, specs = result
     remember_frozen(*specs)
-    result = {"status": "stored" if stored else "duplicate", "id": str(response.pk)}
+    reply: dict[str, str | bool] = {
+        "status": "stored" if stored else "duplicate",
+        "id": str(response.pk),
+    }
     if stored:
-        result["flagged"] = response.is_misuse
-    return JsonResponse(result, status=201 if stored else 200)
+        reply["flagged"] = response.is_misuse
+    return JsonResponse(reply, status=201 if stored else 200)
+
+
+def _refused_rating(kiosk: Kiosk | None, body: bytes, error: SubmissionError) -> JsonResponse:
+    # Both refusals above are raised only after the kiosk was read and found valid.
+    assert kiosk is not None
+    _keep_refused(kiosk, body, error)
+    return JsonResponse(error.as_json(), status=error.status)
 
 
 def _keep_refused(kiosk: Kiosk, body: bytes, error: SubmissionError) -> None:
@@ -319,7 +328,7 @@ def _keep_refused(kiosk: Kiosk, body: bytes, error: SubmissionError) -> None:
 def api_heartbeat(request):
     """Marks the kiosk alive and takes its report: queue length and the ratings it dropped."""
     kiosk, refusal = _api_kiosk(request)
-    if refusal:
+    if kiosk is None:
         return refusal
     body, too_large = _body(request)
     report = heartbeat_report(b"" if too_large else body)
@@ -358,9 +367,10 @@ def api_session(request):
     """The kiosk's staff corner: an officer starts or stops serving at the kiosk's desk
     with their personal PIN (docs/kiosk.md). Wrong PINs are limited per kiosk."""
     kiosk, refusal = _api_kiosk(request)
-    if refusal:
+    if kiosk is None:
         return refusal
-    if kiosk.desk_id is None:
+    desk = kiosk.desk  # read with the kiosk (select_related)
+    if desk is None:
         return _json_error(409, "no_desk", _("This kiosk is not at a desk."))
     pin_limiter = f"kiosk:{kiosk.pk}"
     if over_limit(request, "kiosk_pin", who=pin_limiter) is not None:
@@ -376,9 +386,9 @@ def api_session(request):
         return _json_error(403, "wrong_pin", _("Wrong PIN. Try again."))
     try:
         if action == "stop":
-            kiosk.desk.stop_serving(officer, how=SessionEnd.STOPPED)
+            desk.stop_serving(officer, how=SessionEnd.STOPPED)
         else:
-            kiosk.desk.start_serving(officer, how=SessionStart.KIOSK_PIN, alone=action == "alone")
+            desk.start_serving(officer, how=SessionStart.KIOSK_PIN, alone=action == "alone")
     except CounterSessionError as error:
         return _json_error(409, "refused", str(error.message))
     AuditEvent.record(request, f"session.kiosk_{action}", officer, kiosk=kiosk.pk)

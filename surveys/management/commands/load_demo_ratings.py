@@ -117,8 +117,9 @@ class Command(BaseCommand):
         if not offices:
             self.stdout.write("No demo offices: run `manage.py load_demo` first. Nothing done.")
             return
-        forms = {office.pk: self.forms_for(office) for office in offices}
-        if not all(forms.values()):
+        found = {office.pk: self.forms_for(office) for office in offices}
+        forms = {pk: f for pk, f in found.items() if f is not None}
+        if len(forms) < len(found):
             self.stdout.write(
                 "No kiosk survey applies to the demo offices: run `manage.py load_demo_surveys` "
                 "first. Nothing done."
