@@ -1,0 +1,169 @@
+"""Two shortcuts in how the suite handles its PostgreSQL test databases; nothing a test sees
+changes (tests/conftest.py installs both).
+
+**Emptying the tables after a transactional test.** Django's `flush` (which pytest-django
+runs after every `transaction=True` and live-server test) TRUNCATEs every table; on ~70
+nearly empty tables that costs ~0.3 s a test, where deleting the rows costs ~15 ms. Here
+each non-empty table is emptied with DELETE, in one statement, except
+
+* a table a trigger guards against DELETE (the append-only audit log, the immutable seen
+  stamps: found in pg_trigger, so a new one is covered too), and
+* a table holding many rows (DELETE would queue a foreign-key check per row),
+
+which are TRUNCATEd, as before. Every foreign key Django makes is DEFERRABLE INITIALLY
+DEFERRED, so the order of the DELETEs does not matter within the one transaction. The
+rest of `flush` is unchanged (the post_migrate signal restores content types,
+permissions and the job schedules). A flush that resets sequences or cascades (a
+test's `reset_sequences` or `available_apps`) keeps Django's own statements.
+
+**Creating the test database.** Running every migration costs ~15 s per xdist worker
+on this machine. The first run migrates as usual and keeps a copy of the result, a
+template database named after a hash of every installed app's migration files
+(`test_<name>_tpl_<hash>`, beside the test database, on the same server); later runs
+clone it (`CREATE DATABASE … TEMPLATE …`, ~1 s) and then send post_migrate as `migrate`
+would, so what post_migrate writes (content types, permissions, schedules) is as
+current as after a real migrate. A changed, added or removed migration changes the hash:
+the next run migrates again and drops the older templates. `--reuse-db` and
+`--no-migrations` runs do as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+from pathlib import Path
+
+MANY_ROWS = 2000  # from this many rows on, TRUNCATE is the cheaper way to empty a table
+
+
+def _flush_statement(quote_name, tables) -> str:
+    names = ", ".join(f"'{quote_name(t)}'" for t in sorted(tables))
+    return f"""
+DO $flush$
+DECLARE
+    t text;
+    n bigint;
+    guarded regclass[];
+    truncate_these text[] := '{{}}';
+    delete_these text[] := '{{}}';
+BEGIN
+    SELECT coalesce(array_agg(DISTINCT tgrelid::regclass), '{{}}') INTO guarded
+      FROM pg_trigger
+     WHERE NOT tgisinternal AND tgtype & 8 = 8;  -- a user trigger ON DELETE
+    FOREACH t IN ARRAY ARRAY[{names}]::text[] LOOP
+        EXECUTE 'SELECT count(*) FROM (SELECT 1 FROM ' || t || ' LIMIT {MANY_ROWS}) s' INTO n;
+        IF n >= {MANY_ROWS} OR (n > 0 AND t::regclass = ANY (guarded)) THEN
+            truncate_these := truncate_these || t;
+        ELSIF n > 0 THEN
+            delete_these := delete_these || t;
+        END IF;
+    END LOOP;
+    IF cardinality(truncate_these) > 0 THEN
+        -- CASCADE reaches only tables that reference these, all of which are flushed too.
+        EXECUTE 'TRUNCATE ' || array_to_string(truncate_these, ', ') || ' CASCADE';
+    END IF;
+    FOREACH t IN ARRAY delete_these LOOP
+        EXECUTE 'DELETE FROM ' || t;
+    END LOOP;
+END
+$flush$
+"""  # noqa: S608 (the names are Django's own tables, quoted)
+
+
+def _install_delete_flush() -> None:
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if not tables or reset_sequences or allow_cascade:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return [_flush_statement(self.quote_name, tables)]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
+
+
+def migrations_digest() -> str:
+    """A hash of every installed app's migration files (names and contents), the
+    MIGRATION_MODULES setting and Django's version: what the migrated schema depends on."""
+    import django
+    from django.apps import apps
+    from django.conf import settings
+
+    digest = hashlib.sha256(f"{django.__version__} {settings.MIGRATION_MODULES!r}".encode())
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        folder = Path(config.path) / "migrations"
+        for path in sorted(folder.rglob("*.py")):
+            digest.update(f"{config.label}/{path.relative_to(folder)}\0".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def template_prefix(test_name: str) -> str:
+    """`test_x_gw1` → `test_x_tpl_`: one template for every xdist worker of a run."""
+    return re.sub(r"_gw\d+$", "", test_name) + "_tpl_"
+
+
+def _install_template_clone() -> None:
+    from django.core.management import call_command
+    from django.core.management.sql import emit_post_migrate_signal
+    from django.db import DatabaseError
+    from django.db.backends.postgresql.creation import DatabaseCreation
+
+    migrate_fresh = DatabaseCreation.create_test_db
+
+    def create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=False):
+        if keepdb or self.connection.settings_dict["TEST"].get("MIGRATE") is False:
+            return migrate_fresh(self, verbosity, autoclobber, serialize, keepdb)
+        name = self._get_test_db_name()
+        prefix = template_prefix(name)
+        template = prefix + migrations_digest()
+        quote = self.connection.ops.quote_name
+        with self._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+            found = cursor.fetchone() is not None
+            if found:
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+                cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+        if not found:
+            name = migrate_fresh(self, verbosity, autoclobber, serialize, keepdb)
+            self.connection.close()  # a template must have no connection while it is copied
+            with self._nodb_cursor() as cursor:
+                # DatabaseError: another xdist worker made it first.
+                with contextlib.suppress(DatabaseError):
+                    cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
+                cursor.execute(
+                    "SELECT datname FROM pg_database WHERE starts_with(datname, %s) "
+                    "AND datname <> %s",
+                    [prefix, template],
+                )
+                for (stale,) in cursor.fetchall():
+                    # DatabaseError: in use by a run that started before; left for later.
+                    with contextlib.suppress(DatabaseError):
+                        cursor.execute(f"DROP DATABASE {quote(stale)}")
+            self.connection.ensure_connection()
+            return name
+        if verbosity >= 1:
+            self.log(f"Cloned test database {name} from {template} (tests/fast_db.py).")
+        self.connection.close()
+        from django.conf import settings
+
+        settings.DATABASES[self.connection.alias]["NAME"] = name
+        self.connection.settings_dict["NAME"] = name
+        # What `migrate` does after its last migration, with nothing left to apply.
+        emit_post_migrate_signal(max(verbosity - 1, 0), False, self.connection.alias)
+        if serialize:
+            self.connection._test_serialized_contents = self.serialize_db_to_string()
+        call_command("createcachetable", database=self.connection.alias)
+        self.connection.ensure_connection()
+        return name
+
+    DatabaseCreation.create_test_db = create_test_db  # type: ignore[method-assign]
+
+
+def install() -> None:
+    _install_delete_flush()
+    _install_template_clone()
