@@ -23,17 +23,15 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 # Idempotent: every demo command updates in place, so running it twice changes nothing.
+# load_demo_all runs the six load_demo* commands (load_demo, load_demo_surveys,
+# load_demo_ratings, load_demo_suggestions, load_demo_inspections, load_demo_reform) in
+# one process: Django starts once instead of six times.
 demo: migrate
-	$(PY) manage.py load_demo
-	$(PY) manage.py load_demo_surveys --no-link
-	$(PY) manage.py load_demo_ratings $(DEMO_RATINGS_ARGS)
-	$(PY) manage.py load_demo_suggestions
-	$(PY) manage.py load_demo_inspections
-	$(PY) manage.py load_demo_reform
+	$(PY) manage.py load_demo_all $(DEMO_RATINGS_ARGS)
 
-run: demo
-	$(PY) manage.py demo_info --base-url http://$(HOST):$(PORT)
-	$(PY) manage.py load_demo_surveys --link-only --base-url http://$(HOST):$(PORT)
+# The same demo, then the addresses, the logins and a kiosk enrolment link.
+run: migrate
+	$(PY) manage.py load_demo_all $(DEMO_RATINGS_ARGS) --base-url http://$(HOST):$(PORT)
 	$(PY) manage.py devserver $(HOST):$(PORT)  # the server and the job worker (qcluster)
 
 # pytest's last line gives the duration ("… passed in 142.31s"); the load average is printed
