@@ -24,7 +24,8 @@ clone it (`CREATE DATABASE … TEMPLATE …`, ~1 s) and then send post_migrate a
 would, so what post_migrate writes (content types, permissions, schedules) is as
 current as after a real migrate. A changed, added or removed migration changes the hash:
 the next run migrates again and drops the older templates. `--reuse-db` and
-`--no-migrations` runs do as before.
+`--no-migrations` runs do as before, and so would a run where an app's tables did not all
+come from its migration files.
 """
 
 from __future__ import annotations
@@ -86,14 +87,26 @@ def _install_delete_flush() -> None:
     DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
 
 
-def migrations_digest() -> str:
-    """A hash of every installed app's migration files (names and contents), the
-    MIGRATION_MODULES setting and Django's version: what the migrated schema depends on."""
-    import django
+def template_applies() -> bool:
+    """The migration files decide the whole schema: no app's tables come from its models
+    (run_syncdb, for an app without migrations) or from migrations elsewhere."""
     from django.apps import apps
     from django.conf import settings
 
-    digest = hashlib.sha256(f"{django.__version__} {settings.MIGRATION_MODULES!r}".encode())
+    return not settings.MIGRATION_MODULES and all(
+        (Path(config.path) / "migrations").is_dir()
+        for config in apps.get_app_configs()
+        if any(True for _model in config.get_models())
+    )
+
+
+def migrations_digest() -> str:
+    """A hash of every installed app's migration files (names and contents) and Django's
+    version: what the migrated database depends on."""
+    import django
+    from django.apps import apps
+
+    digest = hashlib.sha256(django.__version__.encode())
     for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
         folder = Path(config.path) / "migrations"
         for path in sorted(folder.rglob("*.py")):
@@ -116,7 +129,8 @@ def _install_template_clone() -> None:
     migrate_fresh = DatabaseCreation.create_test_db
 
     def create_test_db(self, verbosity=1, autoclobber=False, serialize=True, keepdb=False):
-        if keepdb or self.connection.settings_dict["TEST"].get("MIGRATE") is False:
+        test_settings = self.connection.settings_dict["TEST"]
+        if keepdb or test_settings.get("MIGRATE") is False or not template_applies():
             return migrate_fresh(self, verbosity, autoclobber, serialize, keepdb)
         name = self._get_test_db_name()
         prefix = template_prefix(name)

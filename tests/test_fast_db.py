@@ -62,6 +62,7 @@ def test_the_test_database_has_every_migration_applied():
 
 
 def test_the_template_is_named_after_the_migrations_and_shared_by_the_workers():
+    assert fast_db.template_applies()  # every app's tables come from its migration files
     digest = fast_db.migrations_digest()
     assert len(digest) == 12 and digest == fast_db.migrations_digest()
     assert fast_db.template_prefix("test_wt_x_gw0") == "test_wt_x_tpl_"
