@@ -135,6 +135,9 @@ def _install_template_clone() -> None:
         name = self._get_test_db_name()
         prefix = template_prefix(name)
         template = prefix + migrations_digest()
+        if len(template.encode()) > self.connection.ops.max_name_length():
+            # PostgreSQL would cut the name short, and no later run would find it.
+            return migrate_fresh(self, verbosity, autoclobber, serialize, keepdb)
         quote = self.connection.ops.quote_name
         with self._nodb_cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
