@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
@@ -133,9 +134,34 @@ class AdministrativeUnitQuerySet(MP_NodeQuerySet):
         return self if condition is None else self.filter(condition)
 
 
+# Sent (inside the move's transaction) when offices changed units above them, because
+# a unit or an office moved in the tree: `units` are the ids of the units whose subtree
+# gained or lost offices. Apps that keep per-unit figures (the ratings' unit grain)
+# recompute those units; offices knows none of them.
+units_regrouped = Signal()
+
+
+def unit_and_ancestor_ids(path: str) -> set[int]:
+    """Ids of the unit at `path` and of every unit above it (one indexed query)."""
+    step = AdministrativeUnit.steplen
+    prefixes = [path[:end] for end in range(step, len(path) + 1, step)]
+    return set(AdministrativeUnit.objects.filter(path__in=prefixes).values_list("pk", flat=True))
+
+
 class AdministrativeUnitManager(MP_NodeManager):
     def get_queryset(self):
         return AdministrativeUnitQuerySet(self.model, using=self._db).order_by("path")
+
+    def move(self, node, target, pos=None):
+        """Treebeard's move, and `units_regrouped` for the units above the moved subtree
+        before and not after (or after and not before), in one transaction."""
+        with transaction.atomic():
+            before = unit_and_ancestor_ids(node.path) - {node.pk}
+            result = super().move(node, target, pos)
+            after = unit_and_ancestor_ids(self.get(pk=node.pk).path) - {node.pk}
+            if before != after:
+                units_regrouped.send(sender=self.model, units=before ^ after)
+        return result
 
     def visible_to(self, user, min_role: str = Role.VIEWER):
         return self.get_queryset().visible_to(user, min_role)
@@ -273,6 +299,20 @@ class Office(models.Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def save(self, *args, **kwargs):
+        """Save; an office moved to another unit sends `units_regrouped` for the units
+        it left and joined (same transaction)."""
+        fields = kwargs.get("update_fields")
+        if self._state.adding or self.pk is None or (fields is not None and "unit" not in fields):
+            return super().save(*args, **kwargs)
+        with transaction.atomic():
+            before = Office.objects.filter(pk=self.pk).values_list("unit__path", flat=True).first()
+            super().save(*args, **kwargs)
+            after = AdministrativeUnit.objects.get(pk=self.unit_id).path
+            if before is not None and before != after:
+                regrouped = unit_and_ancestor_ids(before) ^ unit_and_ancestor_ids(after)
+                units_regrouped.send(sender=Office, units=regrouped)
 
     def clean(self):
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:

@@ -1218,6 +1218,184 @@ class MonthlyPartialRollup(MonthlyDeskGrain):
         return f"{self.month:%Y-%m} {self.office_id} {self.desk_id}/{self.staff_id}: {self.partial}"
 
 
+# The unit grain: what a unit's own report reads (headline, trend, previous month and
+# last year, its sub-units ranked), kept for every ancestor unit of the rated office,
+# its own unit included. A unit-month has at most one row per shard, question and value
+# whatever the number of offices below it or of ratings, so the national report reads
+# the same few hundred rows at 100 k ratings as at 10 M. Rows are split into UNIT_SHARDS
+# shards by office id, so concurrent kiosks under one province (or the national root)
+# do not all wait on the same row; readers sum the shards.
+
+UNIT_SHARDS = 8
+
+
+class UnitMonthlyGrain(models.Model):
+    """The key of the unit grains: local calendar month, unit and shard (office id
+    modulo UNIT_SHARDS)."""
+
+    month = models.DateField()
+    unit = models.ForeignKey(
+        AdministrativeUnit, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    shard = models.SmallIntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class UnitMonthlyAnswerRollup(UnitMonthlyGrain):
+    """Valid answer counts per local calendar month, unit (its whole subtree), shard and
+    value: MonthlyAnswerRollup summed over the offices under the unit."""
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    score = models.SmallIntegerField(null=True)
+    choice = models.ForeignKey(
+        Choice, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "shard", "question", "score", "choice"],
+                name="unit_monthly_answer_rollup_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} unit {self.unit_id}/{self.shard} {self.question_id}"
+
+
+class UnitMonthlyResponseRollup(UnitMonthlyGrain):
+    """Ratings per local calendar month, unit (its whole subtree) and shard: valid,
+    flagged as misuse, and valid ones left before the last question (`partial`)."""
+
+    valid = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+    partial = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "shard"], name="unit_monthly_response_rollup_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} unit {self.unit_id}/{self.shard}: {self.valid}+{self.flagged}"
+
+
+# The SQL below is literal (no string building): it spells UNIT_SHARDS (8) and the
+# tree's step (AdministrativeUnit.steplen, 4 characters; tests check both). Every
+# ancestor unit of an office, its own unit included, is a unit whose path is a prefix of
+# the office's unit path, one per tree step: found through the unique index on path.
+# Rows are grouped (one statement may carry several offices) and sorted by key, so
+# concurrent ratings lock the rows they share in the same order.
+UNIT_RESPONSE_UPSERT = (
+    """INSERT INTO surveys_unitmonthlyresponserollup AS r
+ (month, unit_id, shard, valid, flagged, partial)
+ SELECT v.month::date, u.id, (v.office % 8)::smallint,
+ sum(v.valid)::integer, sum(v.flagged)::integer, sum(v.partial)::integer
+ FROM (VALUES {}) AS v(month, office, valid, flagged, partial)
+ JOIN offices_office o ON o.id = v.office
+ JOIN offices_administrativeunit ou ON ou.id = o.unit_id
+ CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
+ JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
+ ON CONFLICT (unit_id, month, shard) DO UPDATE SET valid = r.valid + EXCLUDED.valid,
+ flagged = r.flagged + EXCLUDED.flagged, partial = r.partial + EXCLUDED.partial""",
+    "(%s, %s, %s, %s, %s)",
+)
+UNIT_ANSWER_UPSERT = (
+    """INSERT INTO surveys_unitmonthlyanswerrollup AS r
+ (month, unit_id, shard, question_id, score, choice_id, count)
+ SELECT v.month::date, u.id, (v.office % 8)::smallint, v.question::integer,
+ v.score::smallint, v.choice::integer, sum(v.n)::integer
+ FROM (VALUES {}) AS v(month, office, question, score, choice, n)
+ JOIN offices_office o ON o.id = v.office
+ JOIN offices_administrativeunit ou ON ou.id = o.unit_id
+ CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
+ JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 2, 1, 3, 4, 5, 6
+ ON CONFLICT (unit_id, month, shard, question_id, score, choice_id)
+ DO UPDATE SET count = r.count + EXCLUDED.count""",
+    "(%s, %s, %s, %s, %s, %s)",
+)
+# One lifted rating of an office: `flagged` less one on each of its units' rows (the
+# valid increment comes with the lifted rating's upserts). Parameters: month, office.
+UNIT_FLAG_LIFTED_SQL = """UPDATE surveys_unitmonthlyresponserollup
+ SET flagged = flagged - 1
+ WHERE month = %(month)s AND shard = %(office)s %% 8 AND flagged > 0 AND unit_id IN
+ (SELECT u.id FROM (VALUES (%(office)s)) AS v(office)
+ JOIN offices_office o ON o.id = v.office
+ JOIN offices_administrativeunit ou ON ou.id = o.unit_id
+ CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
+ JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len))"""
+
+
+def unit_rows(monthly_responses: list[tuple], monthly_answers: list[tuple], partial: list[tuple]):
+    """The unit-grain increments (before the ancestors are joined in SQL): per (month,
+    office) valid, flagged and partial ratings, and the office-month answer rows."""
+    partial_by: Counter = Counter()
+    for month, office, _desk, _staff, count in partial:
+        partial_by[(month, office)] += count
+    responses = {(m, o): [v, f, 0] for m, o, v, f in monthly_responses}
+    for key, count in partial_by.items():
+        responses.setdefault(key, [0, 0, 0])[2] += count
+    response_rows = [(*key, *counts) for key, counts in sorted(responses.items())]
+    return response_rows, list(monthly_answers)
+
+
+# The rebuild: every unit when %(all)s, else only the unit ids in %(units)s.
+REBUILD_UNIT_SQL = """
+CREATE TEMPORARY TABLE unit_grain_offices ON COMMIT DROP AS
+    SELECT o.id AS office_id, u.id AS unit_id
+    FROM offices_office o
+    JOIN offices_administrativeunit ou ON ou.id = o.unit_id
+    CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
+    JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+    WHERE %(all)s OR u.id = ANY(%(units)s);
+DELETE FROM surveys_unitmonthlyresponserollup WHERE %(all)s OR unit_id = ANY(%(units)s);
+DELETE FROM surveys_unitmonthlyanswerrollup WHERE %(all)s OR unit_id = ANY(%(units)s);
+INSERT INTO surveys_unitmonthlyresponserollup (month, unit_id, shard, valid, flagged, partial)
+    SELECT m.month, a.unit_id, (m.office_id %% 8)::smallint,
+           sum(m.valid), sum(m.flagged), coalesce(sum(p.partial), 0)
+    FROM surveys_monthlyresponserollup m
+    JOIN unit_grain_offices a ON a.office_id = m.office_id
+    LEFT JOIN (SELECT month, office_id, sum(partial) AS partial
+               FROM surveys_monthlypartialrollup GROUP BY 1, 2) p
+        ON p.month = m.month AND p.office_id = m.office_id
+    GROUP BY 1, 2, 3;
+INSERT INTO surveys_unitmonthlyanswerrollup
+    (month, unit_id, shard, question_id, score, choice_id, count)
+    SELECT m.month, a.unit_id, (m.office_id %% 8)::smallint,
+           m.question_id, m.score, m.choice_id, sum(m.count)
+    FROM surveys_monthlyanswerrollup m
+    JOIN unit_grain_offices a ON a.office_id = m.office_id
+    WHERE m.count > 0
+    GROUP BY 1, 2, 3, 4, 5, 6;
+DROP TABLE unit_grain_offices;
+"""
+
+
+def rebuild_unit_grain(units: list[int] | None = None) -> None:
+    """Recompute the unit grain from the office-month grain: every unit, or only `units`
+    (those whose subtree gained or lost offices when an office or a unit moved).
+
+    The unit tables are locked first (EXCLUSIVE): a rating in flight that has already
+    added to them is waited for (and is then in the office grain read here); one that
+    has not waits, and then adds to the units of the tree as it is after the move."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "LOCK TABLE surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup"
+            " IN EXCLUSIVE MODE"
+        )
+        cursor.execute(REBUILD_UNIT_SQL, {"all": units is None, "units": list(units or [])})
+
+
 def partial_rows(response: Response) -> list[tuple]:
     """The MonthlyPartialRollup increment of one response: none unless valid and partial."""
     if response.is_misuse or response.completed:
@@ -1242,6 +1420,8 @@ def move_to_valid(response: Response, answers: list[Answer]) -> None:
     MonthlyDeskResponseRollup.objects.filter(
         month=month, office=office, desk=desk, staff=staff, flagged__gt=0
     ).update(**less)
+    with connection.cursor() as cursor:
+        cursor.execute(UNIT_FLAG_LIFTED_SQL, {"month": month, "office": office})
 
 
 def rollup_rows(response: Response, answers: list[Answer]) -> tuple[tuple, list[tuple]]:
@@ -1389,16 +1569,19 @@ def rollup_statements(
     """The INSERT … ON CONFLICT DO UPDATE statements that add these daily rows and the
     monthly increments they imply, and the partial ratings' (`partial_rows`); `cursor`
     is psycopg2's own (for mogrify)."""
+    monthly = monthly_rows(response_rows, answer_rows)
     tables = (
         response_rows,
         answer_rows,
-        *monthly_rows(response_rows, answer_rows),
+        *monthly,
         *monthly_desk_rows(response_rows, answer_rows),
         list(partial),
+        *unit_rows(*monthly, list(partial)),
     )
+    upserts = (*_UPSERTS, PARTIAL_UPSERT, UNIT_RESPONSE_UPSERT, UNIT_ANSWER_UPSERT)
     return [
         statement.format(b",".join(cursor.mogrify(row_sql, row) for row in rows).decode())
-        for (statement, row_sql), rows in zip((*_UPSERTS, PARTIAL_UPSERT), tables, strict=True)
+        for (statement, row_sql), rows in zip(upserts, tables, strict=True)
         if rows
     ]
 

@@ -84,6 +84,27 @@ def test_appending_earlier_months_adds_to_the_rollups_exactly():
     assert stored_rollups() == rollups_recomputed_with_record_rules()
     assert stored_monthly_grain() == monthly_grain_from_daily()
     assert stored_desk_grain() == desk_grain_from_daily()
+    assert stored_unit_grain() == unit_grain_rebuilt()
+
+
+def stored_unit_grain() -> tuple[list, list]:
+    from surveys.models import UnitMonthlyAnswerRollup, UnitMonthlyResponseRollup
+
+    responses = UnitMonthlyResponseRollup.objects.values_list(
+        "month", "unit_id", "shard", "valid", "flagged", "partial"
+    )
+    answers = UnitMonthlyAnswerRollup.objects.values_list(
+        "month", "unit_id", "shard", "question_id", "score", "choice_id", "count"
+    )
+    assert responses and answers
+    return sorted(responses, key=repr), sorted(answers, key=repr)
+
+
+def unit_grain_rebuilt() -> tuple[list, list]:
+    from surveys.management.commands.rebuild_rollups import rebuild_rollups
+
+    rebuild_rollups()
+    return stored_unit_grain()
 
 
 def stored_monthly_grain() -> tuple[list, list]:

@@ -19,6 +19,8 @@ from surveys.models import (
     MonthlyResponseRollup,
     Response,
     ResponseRollup,
+    UnitMonthlyAnswerRollup,
+    UnitMonthlyResponseRollup,
 )
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +98,18 @@ def snapshot():
         ),
         key=repr,
     )
+    unit_answers = sorted(
+        UnitMonthlyAnswerRollup.objects.values_list(
+            "month", "unit_id", "shard", "question_id", "score", "choice_id", "count"
+        ),
+        key=repr,
+    )
+    unit_responses = sorted(
+        UnitMonthlyResponseRollup.objects.values_list(
+            "month", "unit_id", "shard", "valid", "flagged", "partial"
+        ),
+        key=repr,
+    )
     return (
         answers,
         responses,
@@ -105,6 +119,8 @@ def snapshot():
         desk_responses,
         hours,
         partial,
+        unit_answers,
+        unit_responses,
     )
 
 
@@ -117,6 +133,8 @@ ROLLUP_MODELS = (
     MonthlyDeskResponseRollup,
     MonthlyHourRollup,
     MonthlyPartialRollup,
+    UnitMonthlyAnswerRollup,
+    UnitMonthlyResponseRollup,
 )
 
 
@@ -155,6 +173,7 @@ def test_incremental_rollups_equal_rebuilt_ones(tree, rate, drawn, alice):
             rating.review_flag("lifted", by=alice, reason="a real citizen")
     incremental = snapshot()
     assert bool(incremental[5]) == bool(incremental[1])  # the desk grain is written too
+    assert bool(incremental[9]) == bool(incremental[1])  # and the unit grain
     rebuild_rollups()
     assert snapshot() == incremental
 
@@ -168,9 +187,86 @@ def test_rebuild_repairs_damaged_rollups_and_reports(tree, rate):
     MonthlyAnswerRollup.objects.update(count=7)
     MonthlyDeskAnswerRollup.objects.all().delete()
     MonthlyHourRollup.objects.update(valid=3)
+    UnitMonthlyAnswerRollup.objects.update(count=5)
+    UnitMonthlyResponseRollup.objects.all().delete()
     from io import StringIO
 
     out = StringIO()
     call_command("rebuild_rollups", stdout=out)
     assert snapshot() == before
     assert "Roll-ups rebuilt" in out.getvalue()
+
+
+def unit_grain(unit) -> dict:
+    """{month: (valid, flagged, partial, {(question, score, choice): count})} of one unit,
+    its shards summed."""
+    figures: dict = {}
+    for month, valid, flagged, partial in UnitMonthlyResponseRollup.objects.filter(
+        unit=unit
+    ).values_list("month", "valid", "flagged", "partial"):
+        v, f, p, answers = figures.get(month, (0, 0, 0, {}))
+        figures[month] = (v + valid, f + flagged, p + partial, answers)
+    for month, question, score, choice, count in UnitMonthlyAnswerRollup.objects.filter(
+        unit=unit
+    ).values_list("month", "question_id", "score", "choice_id", "count"):
+        answers = figures[month][3]
+        answers[(question, score, choice)] = answers.get((question, score, choice), 0) + count
+    return figures
+
+
+def test_a_rating_counts_in_its_unit_and_every_unit_above_it(tree, rate):
+    rate(tree.office_a, access=5, officials=4)
+    rate(tree.office_a, access=2, misuse=True)
+    rate(tree.office_b, access=4, completed=False)
+    march = START.date().replace(month=3, day=1)
+    for unit, expected in (
+        (tree.ward_a, (1, 1, 0)),
+        (tree.district_a, (1, 1, 0)),
+        (tree.ward_b, (1, 0, 1)),
+        (tree.city, (2, 1, 1)),
+    ):
+        assert unit_grain(unit)[march][:3] == expected, unit
+    assert unit_grain(tree.ward_c) == {}
+    access = {k: n for k, n in unit_grain(tree.city)[march][3].items() if k[1] is not None}
+    assert sorted(access.values()) == [1, 1, 1]  # 5 and 4 at A, 4 at B; the flagged 2 not
+
+
+def test_moving_an_office_or_a_unit_moves_its_ratings_between_units(tree, rate, alice):
+    from offices.models import AdministrativeUnit
+
+    rate(tree.office_a, access=5, officials=4)
+    flagged = rate(tree.office_a, access=1, misuse=True)
+    rate(tree.office_b, access=3)
+    march = START.date().replace(month=3, day=1)
+    tree.office_a.unit = tree.ward_b
+    tree.office_a.save()
+    assert tree.district_a.pk not in {
+        u for u in UnitMonthlyResponseRollup.objects.values_list("unit_id", flat=True)
+    }
+    assert unit_grain(tree.ward_b)[march][:2] == (2, 1)
+    assert unit_grain(tree.district_b)[march][:2] == (2, 1)
+    assert unit_grain(tree.city)[march][:2] == (2, 1)
+    flagged.review_flag("lifted", by=alice, reason="a real citizen")  # now under ward B
+    assert unit_grain(tree.district_b)[march][:2] == (3, 0)
+    moved = snapshot()
+    rebuild_rollups()
+    assert snapshot() == moved
+    # A unit moves, its offices with it: ward B (both offices now) under district A.
+    AdministrativeUnit.objects.move(
+        AdministrativeUnit.objects.get(pk=tree.ward_b.pk),
+        AdministrativeUnit.objects.get(pk=tree.district_a.pk),
+        pos="last-child",
+    )
+    assert unit_grain(tree.district_a)[march][:2] == (3, 0)
+    assert unit_grain(tree.district_b) == {}
+    assert unit_grain(tree.city)[march][:2] == (3, 0)
+    moved = snapshot()
+    rebuild_rollups()
+    assert snapshot() == moved
+
+
+def test_the_unit_grain_sql_spells_the_tree_step_and_the_shards():
+    from offices.models import AdministrativeUnit
+    from surveys.models import UNIT_SHARDS
+
+    assert AdministrativeUnit.steplen == 4 and UNIT_SHARDS == 8

@@ -1,4 +1,5 @@
-"""Recompute the roll-up tables (daily, then the monthly grain) from the raw responses.
+"""Recompute the roll-up tables (daily, then the monthly grains, then the unit grain)
+from the raw responses.
 
 The roll-ups are normally kept by `Response.objects.record()` (same transaction as
 each rating). Run this after repairing raw data, changing an office's time zone,
@@ -15,7 +16,7 @@ twice. Days and hours are the office's local ones; misuse counts only as `flagge
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from surveys.models import REBUILD_MONTHLY_SQL
+from surveys.models import REBUILD_MONTHLY_SQL, REBUILD_UNIT_SQL
 
 # Table names are literal (as in surveys.models.add_to_rollups): no string building.
 RESPONSE_ROLLUPS_SQL = """
@@ -59,7 +60,9 @@ def rebuild_rollups() -> tuple[int, int]:
             "LOCK TABLE surveys_responserollup, surveys_answerrollup,"
             " surveys_monthlyresponserollup, surveys_monthlyanswerrollup,"
             " surveys_monthlydeskresponserollup, surveys_monthlydeskanswerrollup,"
-            " surveys_monthlyhourrollup, surveys_monthlypartialrollup IN EXCLUSIVE MODE"
+            " surveys_monthlyhourrollup, surveys_monthlypartialrollup,"
+            " surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup"
+            " IN EXCLUSIVE MODE"
         )
         cursor.execute("DELETE FROM surveys_responserollup")
         cursor.execute("DELETE FROM surveys_answerrollup")
@@ -70,6 +73,8 @@ def rebuild_rollups() -> tuple[int, int]:
         cursor.execute(REBUILD_MONTHLY_SQL)
         cursor.execute("DELETE FROM surveys_monthlypartialrollup")
         cursor.execute(PARTIAL_ROLLUPS_SQL)
+        # Last: the unit grain sums the office-month grain (and its partial ratings).
+        cursor.execute(REBUILD_UNIT_SQL, {"all": True, "units": []})
     return response_rows, answer_rows
 
 
