@@ -48,6 +48,8 @@ from surveys.models import (
     Question,
     QuestionKind,
     ResponseRollup,
+    UnitMonthlyAnswerRollup,
+    UnitMonthlyResponseRollup,
 )
 
 Z_95 = 1.959963984540054  # two-sided 95 % normal quantile
@@ -303,8 +305,12 @@ def summarise(tallies: dict[int, QuestionTally], n: int, excluded: int) -> Satis
 Group = dict[str, Any]  # alias → expression (F, TruncMonth…)
 
 
-# Three grains answer the same questions. The monthly ones do not grow with the number
+# Four grains answer the same questions. The monthly ones do not grow with the number
 # of ratings once every question and value of an office-month has been seen:
+# * unit-month (a unit's whole subtree, in a few shards): the figures of a unit itself
+#   and of its sub-units (`units=` given: the caller's offices are those units' whole
+#   subtrees), so a province or the nation reads rows bounded by questions and values,
+#   not by offices;
 # * office-month (no desk, staff, day or hour): unit and office figures, trends,
 #   rankings of sub-units and offices, response rates;
 # * desk-month (desk and staff kept): desk, staff and procedure-field tables, and the
@@ -313,10 +319,12 @@ Group = dict[str, Any]  # alias → expression (F, TruncMonth…)
 # See docs/index-method.md. A filter or grouping the chosen grain cannot answer falls
 # back to the next finer one, never to a wrong answer.
 GRAINS: dict[str, dict[type[models.Model], type[models.Model]]] = {
+    "unit": {AnswerRollup: UnitMonthlyAnswerRollup, ResponseRollup: UnitMonthlyResponseRollup},
     "office": {AnswerRollup: MonthlyAnswerRollup, ResponseRollup: MonthlyResponseRollup},
     "desk": {AnswerRollup: MonthlyDeskAnswerRollup, ResponseRollup: MonthlyDeskResponseRollup},
 }
 GRAIN_GROUPS = {
+    "unit": {"month", "unit"},
     "office": {"month", "office", "child"},
     "desk": {"month", "office", "child", "desk", "staff", "field"},
 }
@@ -347,10 +355,14 @@ def _where_fits(where: Q | None, fields: set[str]) -> bool:
     return True
 
 
-def _grain(start: date, end_exclusive: date, where: Q | None, group: Group | None) -> str:
-    """The coarsest grain that answers exactly: "office", "desk" or "daily"."""
+def _grain(
+    start: date, end_exclusive: date, where: Q | None, group: Group | None, units=None
+) -> str:
+    """The coarsest grain that answers exactly: "unit", "office", "desk" or "daily"."""
     if start.day != 1 or end_exclusive.day != 1:
         return "daily"
+    if units is not None and where is None and set(group or {}) <= GRAIN_GROUPS["unit"]:
+        return "unit"
     for grain in ("office", "desk"):
         if set(group or {}) <= GRAIN_GROUPS[grain] and _where_fits(where, GRAIN_FIELDS[grain]):
             return grain
@@ -358,9 +370,17 @@ def _grain(start: date, end_exclusive: date, where: Q | None, group: Group | Non
 
 
 def _rollup_filter(
-    model, offices, start: date, end_exclusive: date, where: Q | None, *, grain: str = "daily"
+    model,
+    offices,
+    start: date,
+    end_exclusive: date,
+    where: Q | None,
+    *,
+    grain: str = "daily",
+    units=None,
 ):
-    """The roll-up rows of `offices` for local days in [start, end_exclusive).
+    """The roll-up rows of `offices` (on the unit grain: of `units`) for local days in
+    [start, end_exclusive).
 
     On a monthly grain its month is exposed as `day`, so callers group and filter the
     same way on every grain.
@@ -369,6 +389,9 @@ def _rollup_filter(
         base = model.objects
     else:
         base = GRAINS[grain][model]._default_manager.annotate(day=F("month"))
+    if grain == "unit":
+        queryset = base.filter(unit__in=units, day__gte=start, day__lt=end_exclusive)
+        return queryset  # no `where` on this grain (see _grain)
     queryset = base.filter(office__in=offices, day__gte=start, day__lt=end_exclusive)
     return queryset.filter(where) if where is not None else queryset
 
@@ -384,11 +407,21 @@ def _key(row: dict, names: list[str]) -> tuple:
 
 
 def answer_tallies(
-    offices, start: date, end_exclusive: date, *, where: Q | None = None, group: Group | None = None
+    offices,
+    start: date,
+    end_exclusive: date,
+    *,
+    where: Q | None = None,
+    group: Group | None = None,
+    units=None,
 ) -> dict[tuple, dict[int, QuestionTally]]:
-    """One query: valid scored answers per group key and question, by score."""
-    grain = _grain(start, end_exclusive, where, group)
-    queryset = _rollup_filter(AnswerRollup, offices, start, end_exclusive, where, grain=grain)
+    """One query: valid scored answers per group key and question, by score. `units`
+    (ids or a queryset of units whose whole subtrees are `offices`) lets whole months
+    be read from the unit grain."""
+    grain = _grain(start, end_exclusive, where, group, units)
+    queryset = _rollup_filter(
+        AnswerRollup, offices, start, end_exclusive, where, grain=grain, units=units
+    )
     queryset, names = _grouped(queryset.filter(score__isnull=False), group or {})
     # Aggregate on the narrow key (group, question id, score) first and join the question's
     # code, kind and texts to the few grouped rows after: grouping the joined rows by the
@@ -437,11 +470,19 @@ def answer_tallies(
 
 
 def rating_counts(
-    offices, start: date, end_exclusive: date, *, where: Q | None = None, group: Group | None = None
+    offices,
+    start: date,
+    end_exclusive: date,
+    *,
+    where: Q | None = None,
+    group: Group | None = None,
+    units=None,
 ) -> dict[tuple, tuple[int, int]]:
-    """One query: (valid, flagged) ratings per group key."""
-    grain = _grain(start, end_exclusive, where, group)
-    queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where, grain=grain)
+    """One query: (valid, flagged) ratings per group key (`units` as in answer_tallies)."""
+    grain = _grain(start, end_exclusive, where, group, units)
+    queryset = _rollup_filter(
+        ResponseRollup, offices, start, end_exclusive, where, grain=grain, units=units
+    )
     if not group:
         # `.values()` with no field would group by every column: aggregate instead.
         totals = queryset.aggregate(valid=Sum("valid"), flagged=Sum("flagged"))
@@ -454,11 +495,18 @@ def rating_counts(
 
 
 def grouped_summaries(
-    offices, start: date, end_exclusive: date, *, where: Q | None = None, group: Group | None = None
+    offices,
+    start: date,
+    end_exclusive: date,
+    *,
+    where: Q | None = None,
+    group: Group | None = None,
+    units=None,
 ) -> dict[tuple, SatisfactionSummary]:
-    """Two queries: the index per group key (a key with only flagged ratings is kept)."""
-    tallies = answer_tallies(offices, start, end_exclusive, where=where, group=group)
-    counts = rating_counts(offices, start, end_exclusive, where=where, group=group)
+    """Two queries: the index per group key (a key with only flagged ratings is kept);
+    `units` as in answer_tallies."""
+    tallies = answer_tallies(offices, start, end_exclusive, where=where, group=group, units=units)
+    counts = rating_counts(offices, start, end_exclusive, where=where, group=group, units=units)
     return {
         key: summarise(tallies.get(key, {}), *counts.get(key, (0, 0)))
         for key in set(tallies) | set(counts)
@@ -474,17 +522,30 @@ def satisfaction_summary(
     return summaries.get((), empty_summary())
 
 
-def monthly_summaries(offices, months: list, *, where: Q | None = None) -> list:
-    """[(month, summary)] for consecutive `months` (common.months.Month), two queries."""
+def monthly_summaries(offices, months: list, *, where: Q | None = None, units=None) -> list:
+    """[(month, summary)] for consecutive `months` (common.months.Month), two queries;
+    `units` as in answer_tallies."""
     by_month = grouped_summaries(
-        offices, months[0].start, months[-1].end, where=where, group={"month": TruncMonth("day")}
+        offices,
+        months[0].start,
+        months[-1].end,
+        where=where,
+        group={"month": TruncMonth("day")},
+        units=units,
     )
     return [(m, by_month.get((m.start,), empty_summary())) for m in months]
 
 
-def partial_count(offices, start: date, end_exclusive: date, *, where: Q | None = None) -> int:
+def partial_count(
+    offices, start: date, end_exclusive: date, *, where: Q | None = None, units=None
+) -> int:
     """Valid ratings left before the last question, over whole months (one query); the
-    rest of the valid ratings were completed in full."""
+    rest of the valid ratings were completed in full. `units` as in answer_tallies."""
+    if _grain(start, end_exclusive, where, None, units) == "unit":
+        unit_rows = UnitMonthlyResponseRollup.objects.filter(
+            unit__in=units, month__gte=start, month__lt=end_exclusive
+        )
+        return unit_rows.aggregate(partial=Sum("partial"))["partial"] or 0
     queryset = MonthlyPartialRollup.objects.annotate(day=F("month")).filter(
         office__in=offices, day__gte=start, day__lt=end_exclusive
     )
@@ -504,13 +565,20 @@ class ReasonRow:
 
 
 def top_reasons(
-    offices, start: date, end_exclusive: date, *, where: Q | None = None, limit: int = 5
+    offices,
+    start: date,
+    end_exclusive: date,
+    *,
+    where: Q | None = None,
+    limit: int = 5,
+    units=None,
 ) -> list[ReasonRow]:
-    """The reasons citizens chose most often after a low score (one query)."""
+    """The reasons citizens chose most often after a low score (one query); `units` as
+    in answer_tallies."""
     reasons_questions = Question.objects.exclude(reasons=None).values("reasons_id")
-    grain = _grain(start, end_exclusive, where, None)
+    grain = _grain(start, end_exclusive, where, None, units)
     queryset = _rollup_filter(
-        AnswerRollup, offices, start, end_exclusive, where, grain=grain
+        AnswerRollup, offices, start, end_exclusive, where, grain=grain, units=units
     ).filter(choice__isnull=False, question_id__in=reasons_questions)
     rows = list(
         queryset.values(

@@ -215,11 +215,49 @@ class MonthlyReport:
 
 
 def child_rows(subject: Subject, start, end) -> list[RankedRow]:
-    """The unit's sub-units (each summing its subtree) and the offices attached to it
-    directly: four queries (offices, sub-unit names, two roll-up queries)."""
+    """The unit's sub-units (each its whole subtree, read from the unit grain) and the
+    offices attached to it directly (the office grain): two queries to list them and two
+    per grain read, so a province or the nation reads one row per sub-unit, shard,
+    question and value, whatever the number of offices below."""
     unit = subject.obj
     prefix_len = len(unit.path) + AdministrativeUnit.steplen
     own = len(unit.path)
+    offices = list(subject.offices.values("pk", "name", "unit__path"))
+    child_paths = {o["unit__path"][:prefix_len] for o in offices if len(o["unit__path"]) > own}
+    children = list(AdministrativeUnit.objects.filter(path__in=child_paths))
+    direct = [o for o in offices if len(o["unit__path"]) == own]
+    if subject.units is None:  # a unit's offices given otherwise: sum them
+        by_unit, by_office = _child_summaries_from_offices(subject, start, end)
+    else:
+        by_unit = by_office = {}
+        if children:
+            by_unit = grouped_summaries(
+                subject.offices, start, end, group={"unit": F("unit_id")}, units=children
+            )
+        if direct:
+            by_office = grouped_summaries(
+                [o["pk"] for o in direct], start, end, group={"office": F("office_id")}
+            )
+    rows = [
+        RankedRow(key=("unit", u.pk), label=u.name, summary=by_unit.get((u.pk,), empty_summary()))
+        for u in children
+    ]
+    rows += [
+        RankedRow(
+            key=("office", o["pk"]),
+            label=o["name"],
+            summary=by_office.get((o["pk"],), empty_summary()),
+        )
+        for o in direct
+    ]
+    return rank_rows(rows)
+
+
+def _child_summaries_from_offices(subject: Subject, start, end) -> tuple[dict, dict]:
+    """({(sub-unit id,): summary}, {(office id,): summary}) summed from the office grain
+    of `subject.offices`: two queries."""
+    unit = subject.obj
+    prefix_len = len(unit.path) + AdministrativeUnit.steplen
     summaries = grouped_summaries(
         subject.offices,
         start,
@@ -237,26 +275,11 @@ def child_rows(subject: Subject, start, end) -> list[RankedRow]:
             ),
         },
     )
-    offices = list(subject.offices.values("pk", "name", "unit__path"))
-    child_paths = {o["unit__path"][:prefix_len] for o in offices if len(o["unit__path"]) > own}
-    rows = [
-        RankedRow(
-            key=("unit", u.pk),
-            label=u.name,
-            summary=summaries.get((u.path, None), empty_summary()),
-        )
-        for u in AdministrativeUnit.objects.filter(path__in=child_paths)
-    ]
-    rows += [
-        RankedRow(
-            key=("office", o["pk"]),
-            label=o["name"],
-            summary=summaries.get(("", o["pk"]), empty_summary()),
-        )
-        for o in offices
-        if len(o["unit__path"]) == own
-    ]
-    return rank_rows(rows)
+    paths = [path for path, _office in summaries if path]
+    ids = dict(AdministrativeUnit.objects.filter(path__in=paths).values_list("path", "pk"))
+    by_unit = {(ids[path],): s for (path, office), s in summaries.items() if path in ids}
+    by_office = {(office,): s for (path, office), s in summaries.items() if not path}
+    return by_unit, by_office
 
 
 def desk_rows(subject: Subject, start, end) -> list[RankedRow]:
@@ -409,7 +432,10 @@ def _desk_months_withheld(subject: Subject, first: Month, last: Month) -> set:
 def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
     start, end = month.start, month.end
     trend = _withhold_trend(
-        subject, monthly_summaries(subject.offices, month.last(TREND_MONTHS), where=subject.where)
+        subject,
+        monthly_summaries(
+            subject.offices, month.last(TREND_MONTHS), where=subject.where, units=subject.units
+        ),
     )
     if trend[-1][1].withheld:
         return MonthlyReport(
@@ -420,9 +446,11 @@ def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
         month=month,
         trend=trend,
         rate=response_rate(subject.offices, start, end) if subject.where is None else None,
-        reasons=top_reasons(subject.offices, start, end, where=subject.where),
+        reasons=top_reasons(subject.offices, start, end, where=subject.where, units=subject.units),
         heat=weekday_hour_counts(subject.offices, start, end, where=subject.where),
-        partial=partial_count(subject.offices, start, end, where=subject.where),
+        partial=partial_count(
+            subject.offices, start, end, where=subject.where, units=subject.units
+        ),
         excluded_reasons=excluded_by_kind(subject.offices, start, end, where=subject.where),
     )
     if subject.kind == "unit":
@@ -449,7 +477,7 @@ def build_dashboard(subject: Subject) -> MonthlyReport:
     report = MonthlyReport(
         subject=subject,
         month=month,
-        trend=monthly_summaries(subject.offices, month.last(TREND_MONTHS)),
+        trend=monthly_summaries(subject.offices, month.last(TREND_MONTHS), units=subject.units),
         rate=response_rate(subject.offices, month.start, month.end),
         reasons=[],
         heat={},

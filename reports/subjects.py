@@ -68,6 +68,13 @@ class Subject:
     def pk(self) -> int:
         return self.obj.pk
 
+    @property
+    def units(self) -> list[int] | None:
+        """For a unit: [its id], so whole months are read from the unit grain. Its
+        `offices` are its whole subtree (scope is granted by subtree: a unit the user may
+        see has every office below it visible too), which the unit grain sums."""
+        return [self.obj.pk] if self.kind == "unit" else None
+
     def current_month(self) -> Month:
         return Month.current(ZoneInfo(self.time_zone))
 
