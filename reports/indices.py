@@ -49,6 +49,7 @@ from surveys.models import (
     QuestionKind,
     ResponseRollup,
     UnitMonthlyAnswerRollup,
+    UnitMonthlyHourRollup,
     UnitMonthlyResponseRollup,
 )
 
@@ -601,11 +602,15 @@ def top_reasons(
 
 
 def weekday_hour_counts(
-    offices, start: date, end_exclusive: date, *, where: Q | None = None
+    offices, start: date, end_exclusive: date, *, where: Q | None = None, units=None
 ) -> dict[tuple[int, int], int]:
     """Valid ratings per (ISO weekday 1–7, local hour 0–23) — one query, on the monthly
-    hour table for whole months."""
-    if _grain(start, end_exclusive, where, {"desk": F("desk_id")}) == "daily":
+    hour table for whole months (the unit one with `units`, as in answer_tallies)."""
+    if _grain(start, end_exclusive, where, None, units) == "unit":
+        queryset = UnitMonthlyHourRollup.objects.filter(
+            unit__in=units, month__gte=start, month__lt=end_exclusive
+        )
+    elif _grain(start, end_exclusive, where, {"desk": F("desk_id")}) == "daily":
         queryset = _rollup_filter(ResponseRollup, offices, start, end_exclusive, where)
         queryset = queryset.annotate(weekday=ExtractIsoWeekDay("day"))
     else:

@@ -447,7 +447,9 @@ def build_monthly_report(subject: Subject, month: Month) -> MonthlyReport:
         trend=trend,
         rate=response_rate(subject.offices, start, end) if subject.where is None else None,
         reasons=top_reasons(subject.offices, start, end, where=subject.where, units=subject.units),
-        heat=weekday_hour_counts(subject.offices, start, end, where=subject.where),
+        heat=weekday_hour_counts(
+            subject.offices, start, end, where=subject.where, units=subject.units
+        ),
         partial=partial_count(
             subject.offices, start, end, where=subject.where, units=subject.units
         ),

@@ -1288,6 +1288,26 @@ class UnitMonthlyResponseRollup(UnitMonthlyGrain):
         return f"{self.month:%Y-%m} unit {self.unit_id}/{self.shard}: {self.valid}+{self.flagged}"
 
 
+class UnitMonthlyHourRollup(UnitMonthlyGrain):
+    """Valid ratings per local calendar month, unit (its whole subtree), shard, ISO
+    weekday and local hour: the hour × weekday map of a unit, at most 168 cells a shard."""
+
+    weekday = models.SmallIntegerField()
+    hour = models.SmallIntegerField()
+    valid = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "shard", "weekday", "hour"],
+                name="unit_monthly_hour_rollup_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} unit {self.unit_id}/{self.shard} {self.weekday}/{self.hour}h"
+
+
 # The SQL below is literal (no string building): it spells UNIT_SHARDS (8) and the
 # tree's step (AdministrativeUnit.steplen, 4 characters; tests check both). Every
 # ancestor unit of an office, its own unit included, is a unit whose path is a prefix of
@@ -1324,6 +1344,21 @@ UNIT_ANSWER_UPSERT = (
  DO UPDATE SET count = r.count + EXCLUDED.count""",
     "(%s, %s, %s, %s, %s, %s)",
 )
+UNIT_HOUR_UPSERT = (
+    """INSERT INTO surveys_unitmonthlyhourrollup AS r
+ (month, unit_id, shard, weekday, hour, valid)
+ SELECT v.month::date, u.id, (v.office % 8)::smallint, v.weekday::smallint,
+ v.hour::smallint, sum(v.n)::integer
+ FROM (VALUES {}) AS v(month, office, weekday, hour, n)
+ JOIN offices_office o ON o.id = v.office
+ JOIN offices_administrativeunit ou ON ou.id = o.unit_id
+ CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
+ JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ GROUP BY 1, 2, 3, 4, 5 ORDER BY 2, 1, 3, 4, 5
+ ON CONFLICT (unit_id, month, shard, weekday, hour)
+ DO UPDATE SET valid = r.valid + EXCLUDED.valid""",
+    "(%s, %s, %s, %s, %s)",
+)
 # One lifted rating of an office: `flagged` less one on each of its units' rows (the
 # valid increment comes with the lifted rating's upserts). Parameters: month, office.
 UNIT_FLAG_LIFTED_SQL = """UPDATE surveys_unitmonthlyresponserollup
@@ -1336,9 +1371,15 @@ UNIT_FLAG_LIFTED_SQL = """UPDATE surveys_unitmonthlyresponserollup
  JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len))"""
 
 
-def unit_rows(monthly_responses: list[tuple], monthly_answers: list[tuple], partial: list[tuple]):
+def unit_rows(
+    monthly_responses: list[tuple],
+    monthly_answers: list[tuple],
+    partial: list[tuple],
+    hour_rows: list[tuple],
+):
     """The unit-grain increments (before the ancestors are joined in SQL): per (month,
-    office) valid, flagged and partial ratings, and the office-month answer rows."""
+    office) valid, flagged and partial ratings, the office-month answer rows, and the
+    hour cells per (month, office, weekday, hour)."""
     partial_by: Counter = Counter()
     for month, office, _desk, _staff, count in partial:
         partial_by[(month, office)] += count
@@ -1346,7 +1387,10 @@ def unit_rows(monthly_responses: list[tuple], monthly_answers: list[tuple], part
     for key, count in partial_by.items():
         responses.setdefault(key, [0, 0, 0])[2] += count
     response_rows = [(*key, *counts) for key, counts in sorted(responses.items())]
-    return response_rows, list(monthly_answers)
+    hours: Counter = Counter()
+    for month, office, _desk, _staff, weekday, hour, valid in hour_rows:
+        hours[(month, office, weekday, hour)] += valid
+    return response_rows, list(monthly_answers), [(*k, n) for k, n in sorted(hours.items())]
 
 
 # The rebuild: every unit when %(all)s, else only the unit ids in %(units)s.
@@ -1360,6 +1404,7 @@ CREATE TEMPORARY TABLE unit_grain_offices ON COMMIT DROP AS
     WHERE %(all)s OR u.id = ANY(%(units)s);
 DELETE FROM surveys_unitmonthlyresponserollup WHERE %(all)s OR unit_id = ANY(%(units)s);
 DELETE FROM surveys_unitmonthlyanswerrollup WHERE %(all)s OR unit_id = ANY(%(units)s);
+DELETE FROM surveys_unitmonthlyhourrollup WHERE %(all)s OR unit_id = ANY(%(units)s);
 INSERT INTO surveys_unitmonthlyresponserollup (month, unit_id, shard, valid, flagged, partial)
     SELECT m.month, a.unit_id, (m.office_id %% 8)::smallint,
            sum(m.valid), sum(m.flagged), coalesce(sum(p.partial), 0)
@@ -1377,6 +1422,12 @@ INSERT INTO surveys_unitmonthlyanswerrollup
     JOIN unit_grain_offices a ON a.office_id = m.office_id
     WHERE m.count > 0
     GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO surveys_unitmonthlyhourrollup (month, unit_id, shard, weekday, hour, valid)
+    SELECT m.month, a.unit_id, (m.office_id %% 8)::smallint, m.weekday, m.hour, sum(m.valid)
+    FROM surveys_monthlyhourrollup m
+    JOIN unit_grain_offices a ON a.office_id = m.office_id
+    WHERE m.valid > 0
+    GROUP BY 1, 2, 3, 4, 5;
 DROP TABLE unit_grain_offices;
 """
 
@@ -1390,8 +1441,8 @@ def rebuild_unit_grain(units: list[int] | None = None) -> None:
     has not waits, and then adds to the units of the tree as it is after the move."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "LOCK TABLE surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup"
-            " IN EXCLUSIVE MODE"
+            "LOCK TABLE surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup,"
+            " surveys_unitmonthlyhourrollup IN EXCLUSIVE MODE"
         )
         cursor.execute(REBUILD_UNIT_SQL, {"all": units is None, "units": list(units or [])})
 
@@ -1570,15 +1621,22 @@ def rollup_statements(
     monthly increments they imply, and the partial ratings' (`partial_rows`); `cursor`
     is psycopg2's own (for mogrify)."""
     monthly = monthly_rows(response_rows, answer_rows)
+    desk = monthly_desk_rows(response_rows, answer_rows)
     tables = (
         response_rows,
         answer_rows,
         *monthly,
-        *monthly_desk_rows(response_rows, answer_rows),
+        *desk,
         list(partial),
-        *unit_rows(*monthly, list(partial)),
+        *unit_rows(*monthly, list(partial), desk[2]),
     )
-    upserts = (*_UPSERTS, PARTIAL_UPSERT, UNIT_RESPONSE_UPSERT, UNIT_ANSWER_UPSERT)
+    upserts = (
+        *_UPSERTS,
+        PARTIAL_UPSERT,
+        UNIT_RESPONSE_UPSERT,
+        UNIT_ANSWER_UPSERT,
+        UNIT_HOUR_UPSERT,
+    )
     return [
         statement.format(b",".join(cursor.mogrify(row_sql, row) for row in rows).decode())
         for (statement, row_sql), rows in zip(upserts, tables, strict=True)

@@ -31,6 +31,12 @@ INSERT INTO surveys_unitmonthlyanswerrollup
     JOIN ({OFFICE_UNITS}) a ON a.office_id = m.office_id
     WHERE m.count > 0
     GROUP BY 1, 2, 3, 4, 5, 6;
+INSERT INTO surveys_unitmonthlyhourrollup (month, unit_id, shard, weekday, hour, valid)
+    SELECT m.month, a.unit_id, (m.office_id % 8)::smallint, m.weekday, m.hour, sum(m.valid)
+    FROM surveys_monthlyhourrollup m
+    JOIN ({OFFICE_UNITS}) a ON a.office_id = m.office_id
+    WHERE m.valid > 0
+    GROUP BY 1, 2, 3, 4, 5;
 """
 
 
@@ -71,6 +77,21 @@ class Migration(migrations.Migration):
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('unit', 'month', 'shard'), name='unit_monthly_response_rollup_key')],
+            },
+        ),
+        migrations.CreateModel(
+            name='UnitMonthlyHourRollup',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField()),
+                ('shard', models.SmallIntegerField()),
+                ('weekday', models.SmallIntegerField()),
+                ('hour', models.SmallIntegerField()),
+                ('valid', models.PositiveIntegerField(default=0)),
+                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='offices.administrativeunit')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('unit', 'month', 'shard', 'weekday', 'hour'), name='unit_monthly_hour_rollup_key')],
             },
         ),
         migrations.RunSQL(FILL_UNIT_GRAIN, migrations.RunSQL.noop),

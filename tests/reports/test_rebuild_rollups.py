@@ -20,6 +20,7 @@ from surveys.models import (
     Response,
     ResponseRollup,
     UnitMonthlyAnswerRollup,
+    UnitMonthlyHourRollup,
     UnitMonthlyResponseRollup,
 )
 
@@ -110,6 +111,12 @@ def snapshot():
         ),
         key=repr,
     )
+    unit_hours = sorted(
+        UnitMonthlyHourRollup.objects.values_list(
+            "month", "unit_id", "shard", "weekday", "hour", "valid"
+        ),
+        key=repr,
+    )
     return (
         answers,
         responses,
@@ -121,6 +128,7 @@ def snapshot():
         partial,
         unit_answers,
         unit_responses,
+        unit_hours,
     )
 
 
@@ -135,6 +143,7 @@ ROLLUP_MODELS = (
     MonthlyPartialRollup,
     UnitMonthlyAnswerRollup,
     UnitMonthlyResponseRollup,
+    UnitMonthlyHourRollup,
 )
 
 
@@ -189,6 +198,7 @@ def test_rebuild_repairs_damaged_rollups_and_reports(tree, rate):
     MonthlyHourRollup.objects.update(valid=3)
     UnitMonthlyAnswerRollup.objects.update(count=5)
     UnitMonthlyResponseRollup.objects.all().delete()
+    UnitMonthlyHourRollup.objects.update(valid=9)
     from io import StringIO
 
     out = StringIO()

@@ -61,12 +61,14 @@ def test_a_unit_report_from_the_unit_grain_equals_the_sum_of_its_offices(spread,
     assert from_units.trend == from_offices.trend
     assert from_units.reasons == from_offices.reasons
     assert from_units.partial == from_offices.partial
+    assert from_units.heat == from_offices.heat
     assert from_units.rate == from_offices.rate
     assert child_figures(from_units.children) == child_figures(from_offices.children)
     assert child_figures(from_units.staff) == child_figures(from_offices.staff)
     if unit == "city":
         assert (from_units.summary.n, from_units.summary.excluded) == (4, 1)
         assert from_units.partial == 1
+        assert sum(from_units.heat.values()) == 4
         assert [m.n for _m, m in from_units.trend[-2:]] == [2, 4]
         assert {r.label for r in from_units.children} == {
             "Quận Cầu Giấy",

@@ -61,8 +61,8 @@ def rebuild_rollups() -> tuple[int, int]:
             " surveys_monthlyresponserollup, surveys_monthlyanswerrollup,"
             " surveys_monthlydeskresponserollup, surveys_monthlydeskanswerrollup,"
             " surveys_monthlyhourrollup, surveys_monthlypartialrollup,"
-            " surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup"
-            " IN EXCLUSIVE MODE"
+            " surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup,"
+            " surveys_unitmonthlyhourrollup IN EXCLUSIVE MODE"
         )
         cursor.execute("DELETE FROM surveys_responserollup")
         cursor.execute("DELETE FROM surveys_answerrollup")
