@@ -49,6 +49,8 @@ from surveys.models import (
     QuestionKind,
     ResponseRollup,
     UnitMonthlyAnswerRollup,
+    UnitMonthlyFieldAnswerRollup,
+    UnitMonthlyFieldResponseRollup,
     UnitMonthlyHourRollup,
     UnitMonthlyResponseRollup,
 )
@@ -311,7 +313,7 @@ Group = dict[str, Any]  # alias → expression (F, TruncMonth…)
 # * unit-month (a unit's whole subtree, in a few shards): the figures of a unit itself
 #   and of its sub-units (`units=` given: the caller's offices are those units' whole
 #   subtrees), so a province or the nation reads rows bounded by questions and values,
-#   not by offices;
+#   not by offices; its procedure-field twin ("unitfield") for the field table;
 # * office-month (no desk, staff, day or hour): unit and office figures, trends,
 #   rankings of sub-units and offices, response rates;
 # * desk-month (desk and staff kept): desk, staff and procedure-field tables, and the
@@ -321,11 +323,16 @@ Group = dict[str, Any]  # alias → expression (F, TruncMonth…)
 # back to the next finer one, never to a wrong answer.
 GRAINS: dict[str, dict[type[models.Model], type[models.Model]]] = {
     "unit": {AnswerRollup: UnitMonthlyAnswerRollup, ResponseRollup: UnitMonthlyResponseRollup},
+    "unitfield": {
+        AnswerRollup: UnitMonthlyFieldAnswerRollup,
+        ResponseRollup: UnitMonthlyFieldResponseRollup,
+    },
     "office": {AnswerRollup: MonthlyAnswerRollup, ResponseRollup: MonthlyResponseRollup},
     "desk": {AnswerRollup: MonthlyDeskAnswerRollup, ResponseRollup: MonthlyDeskResponseRollup},
 }
 GRAIN_GROUPS = {
     "unit": {"month", "unit"},
+    "unitfield": {"month", "unit", "field"},  # field: F("field_id") on this grain
     "office": {"month", "office", "child"},
     "desk": {"month", "office", "child", "desk", "staff", "field"},
 }
@@ -362,8 +369,10 @@ def _grain(
     """The coarsest grain that answers exactly: "unit", "office", "desk" or "daily"."""
     if start.day != 1 or end_exclusive.day != 1:
         return "daily"
-    if units is not None and where is None and set(group or {}) <= GRAIN_GROUPS["unit"]:
-        return "unit"
+    if units is not None and where is None:
+        for grain in ("unit", "unitfield"):
+            if set(group or {}) <= GRAIN_GROUPS[grain]:
+                return grain
     for grain in ("office", "desk"):
         if set(group or {}) <= GRAIN_GROUPS[grain] and _where_fits(where, GRAIN_FIELDS[grain]):
             return grain
@@ -390,7 +399,7 @@ def _rollup_filter(
         base = model.objects
     else:
         base = GRAINS[grain][model]._default_manager.annotate(day=F("month"))
-    if grain == "unit":
+    if grain in ("unit", "unitfield"):
         queryset = base.filter(unit__in=units, day__gte=start, day__lt=end_exclusive)
         return queryset  # no `where` on this grain (see _grain)
     queryset = base.filter(office__in=offices, day__gte=start, day__lt=end_exclusive)

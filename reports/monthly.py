@@ -329,12 +329,15 @@ def staff_rows(subject: Subject, start, end) -> list[RankedRow]:
 
 def field_rows(subject: Subject, start, end) -> list[RankedRow]:
     """By procedure field of the desk rated; a desk with two fields counts in both."""
+    # A unit's fields come from the unit field grain (the same desks' fields, summed).
+    field = F("field_id") if subject.units is not None else F("desk__procedure_fields")
     summaries = grouped_summaries(
         subject.offices,
         start,
         end,
         where=subject.where,
-        group={"field": F("desk__procedure_fields")},
+        group={"field": field},
+        units=subject.units,
     )
     ids = [key[0] for key in summaries if key[0] is not None]
     return rank_rows(

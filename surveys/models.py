@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from common.choices import Channel
-from offices.models import AdministrativeUnit, Desk, Kiosk, Office, StaffMember
+from offices.models import AdministrativeUnit, Desk, Kiosk, Office, ProcedureField, StaffMember
 
 
 class Factor(models.TextChoices):
@@ -1308,6 +1308,57 @@ class UnitMonthlyHourRollup(UnitMonthlyGrain):
         return f"{self.month:%Y-%m} unit {self.unit_id}/{self.shard} {self.weekday}/{self.hour}h"
 
 
+class UnitMonthlyFieldAnswerRollup(UnitMonthlyGrain):
+    """Valid answer counts per local calendar month, unit (its whole subtree), shard,
+    procedure field of the desk rated (its fields now: kept right when a desk's fields
+    change) and value; a desk with two fields counts in both."""
+
+    field = models.ForeignKey(
+        ProcedureField, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    score = models.SmallIntegerField(null=True)
+    choice = models.ForeignKey(
+        Choice, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "shard", "field", "question", "score", "choice"],
+                name="unit_monthly_field_answer_key",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} unit {self.unit_id}/{self.shard} field {self.field_id}"
+
+
+class UnitMonthlyFieldResponseRollup(UnitMonthlyGrain):
+    """Ratings per local calendar month, unit, shard and procedure field of the desk
+    rated: valid and flagged."""
+
+    field = models.ForeignKey(
+        ProcedureField, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    valid = models.PositiveIntegerField(default=0)
+    flagged = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "month", "shard", "field"], name="unit_monthly_field_response_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} unit {self.unit_id}/{self.shard} field {self.field_id}"
+
+
 # The SQL below is literal (no string building): it spells UNIT_SHARDS (8) and the
 # tree's step (AdministrativeUnit.steplen, 4 characters; tests check both). Every
 # ancestor unit of an office, its own unit included, is a unit whose path is a prefix of
@@ -1359,9 +1410,51 @@ UNIT_HOUR_UPSERT = (
  DO UPDATE SET valid = r.valid + EXCLUDED.valid""",
     "(%s, %s, %s, %s, %s)",
 )
+UNIT_FIELD_RESPONSE_UPSERT = (
+    """INSERT INTO surveys_unitmonthlyfieldresponserollup AS r
+ (month, unit_id, shard, field_id, valid, flagged)
+ SELECT v.month::date, u.id, (v.office % 8)::smallint, df.procedurefield_id,
+ sum(v.valid)::integer, sum(v.flagged)::integer
+ FROM (VALUES {}) AS v(month, office, desk, valid, flagged)
+ JOIN offices_desk_procedure_fields df ON df.desk_id = v.desk
+ JOIN offices_office o ON o.id = v.office
+ JOIN offices_administrativeunit ou ON ou.id = o.unit_id
+ CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
+ JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ GROUP BY 1, 2, 3, 4 ORDER BY 2, 1, 3, 4
+ ON CONFLICT (unit_id, month, shard, field_id) DO UPDATE
+ SET valid = r.valid + EXCLUDED.valid, flagged = r.flagged + EXCLUDED.flagged""",
+    "(%s, %s, %s, %s, %s)",
+)
+UNIT_FIELD_ANSWER_UPSERT = (
+    """INSERT INTO surveys_unitmonthlyfieldanswerrollup AS r
+ (month, unit_id, shard, field_id, question_id, score, choice_id, count)
+ SELECT v.month::date, u.id, (v.office % 8)::smallint, df.procedurefield_id,
+ v.question::integer, v.score::smallint, v.choice::integer, sum(v.n)::integer
+ FROM (VALUES {}) AS v(month, office, desk, question, score, choice, n)
+ JOIN offices_desk_procedure_fields df ON df.desk_id = v.desk
+ JOIN offices_office o ON o.id = v.office
+ JOIN offices_administrativeunit ou ON ou.id = o.unit_id
+ CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
+ JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 2, 1, 3, 4, 5, 6, 7
+ ON CONFLICT (unit_id, month, shard, field_id, question_id, score, choice_id)
+ DO UPDATE SET count = r.count + EXCLUDED.count""",
+    "(%s, %s, %s, %s, %s, %s, %s)",
+)
 # One lifted rating of an office: `flagged` less one on each of its units' rows (the
 # valid increment comes with the lifted rating's upserts). Parameters: month, office.
-UNIT_FLAG_LIFTED_SQL = """UPDATE surveys_unitmonthlyresponserollup
+UNIT_FLAG_LIFTED_SQL = """UPDATE surveys_unitmonthlyfieldresponserollup
+ SET flagged = flagged - 1
+ WHERE month = %(month)s AND shard = %(office)s %% 8 AND flagged > 0
+ AND field_id IN (SELECT procedurefield_id FROM offices_desk_procedure_fields
+ WHERE desk_id = %(desk)s) AND unit_id IN
+ (SELECT u.id FROM (VALUES (%(office)s)) AS v(office)
+ JOIN offices_office o ON o.id = v.office
+ JOIN offices_administrativeunit ou ON ou.id = o.unit_id
+ CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
+ JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len));
+UPDATE surveys_unitmonthlyresponserollup
  SET flagged = flagged - 1
  WHERE month = %(month)s AND shard = %(office)s %% 8 AND flagged > 0 AND unit_id IN
  (SELECT u.id FROM (VALUES (%(office)s)) AS v(office)
@@ -1376,6 +1469,8 @@ def unit_rows(
     monthly_answers: list[tuple],
     partial: list[tuple],
     hour_rows: list[tuple],
+    desk_responses: list[tuple] = (),  # type: ignore[assignment]
+    desk_answers: list[tuple] = (),  # type: ignore[assignment]
 ):
     """The unit-grain increments (before the ancestors are joined in SQL): per (month,
     office) valid, flagged and partial ratings, the office-month answer rows, and the
@@ -1390,7 +1485,24 @@ def unit_rows(
     hours: Counter = Counter()
     for month, office, _desk, _staff, weekday, hour, valid in hour_rows:
         hours[(month, office, weekday, hour)] += valid
-    return response_rows, list(monthly_answers), [(*k, n) for k, n in sorted(hours.items())]
+    field_responses: Counter = Counter()
+    for month, office, desk, _staff, valid, flagged in desk_responses:
+        if desk is not None:
+            field_responses[(month, office, desk, "v")] += valid
+            field_responses[(month, office, desk, "f")] += flagged
+    keys = sorted({k[:3] for k in field_responses})
+    field_rows = [(*k, field_responses[(*k, "v")], field_responses[(*k, "f")]) for k in keys]
+    field_answers: Counter = Counter()
+    for month, office, desk, _staff, question, score, choice, count in desk_answers:
+        if desk is not None:
+            field_answers[(month, office, desk, question, score, choice)] += count
+    return (
+        response_rows,
+        list(monthly_answers),
+        [(*k, n) for k, n in sorted(hours.items())],
+        field_rows,
+        [(*k, n) for k, n in sorted(field_answers.items(), key=lambda kv: _nulls_first(kv[0]))],
+    )
 
 
 # The rebuild: every unit when %(all)s, else only the unit ids in %(units)s.
@@ -1405,6 +1517,8 @@ CREATE TEMPORARY TABLE unit_grain_offices ON COMMIT DROP AS
 DELETE FROM surveys_unitmonthlyresponserollup WHERE %(all)s OR unit_id = ANY(%(units)s);
 DELETE FROM surveys_unitmonthlyanswerrollup WHERE %(all)s OR unit_id = ANY(%(units)s);
 DELETE FROM surveys_unitmonthlyhourrollup WHERE %(all)s OR unit_id = ANY(%(units)s);
+DELETE FROM surveys_unitmonthlyfieldresponserollup WHERE %(all)s OR unit_id = ANY(%(units)s);
+DELETE FROM surveys_unitmonthlyfieldanswerrollup WHERE %(all)s OR unit_id = ANY(%(units)s);
 INSERT INTO surveys_unitmonthlyresponserollup (month, unit_id, shard, valid, flagged, partial)
     SELECT m.month, a.unit_id, (m.office_id %% 8)::smallint,
            sum(m.valid), sum(m.flagged), coalesce(sum(p.partial), 0)
@@ -1428,8 +1542,119 @@ INSERT INTO surveys_unitmonthlyhourrollup (month, unit_id, shard, weekday, hour,
     JOIN unit_grain_offices a ON a.office_id = m.office_id
     WHERE m.valid > 0
     GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO surveys_unitmonthlyfieldresponserollup
+    (month, unit_id, shard, field_id, valid, flagged)
+    SELECT m.month, a.unit_id, (m.office_id %% 8)::smallint, df.procedurefield_id,
+           sum(m.valid), sum(m.flagged)
+    FROM surveys_monthlydeskresponserollup m
+    JOIN offices_desk_procedure_fields df ON df.desk_id = m.desk_id
+    JOIN unit_grain_offices a ON a.office_id = m.office_id
+    GROUP BY 1, 2, 3, 4;
+INSERT INTO surveys_unitmonthlyfieldanswerrollup
+    (month, unit_id, shard, field_id, question_id, score, choice_id, count)
+    SELECT m.month, a.unit_id, (m.office_id %% 8)::smallint, df.procedurefield_id,
+           m.question_id, m.score, m.choice_id, sum(m.count)
+    FROM surveys_monthlydeskanswerrollup m
+    JOIN offices_desk_procedure_fields df ON df.desk_id = m.desk_id
+    JOIN unit_grain_offices a ON a.office_id = m.office_id
+    WHERE m.count > 0
+    GROUP BY 1, 2, 3, 4, 5, 6, 7;
 DROP TABLE unit_grain_offices;
 """
+
+
+# A desk's procedure fields changed: the (desk, field) pairs in %(desks)s / %(fields)s
+# (two arrays of equal length) gain (ADD) or lose (SUBTRACT) the desk's whole desk grain
+# on the field grain of every unit above the office rated.
+_FIELD_DELTA = """
+    WITH pairs AS (
+        SELECT unnest(%(desks)s::bigint[]) AS desk, unnest(%(fields)s::bigint[]) AS field
+    ), units AS (
+        SELECT o.id AS office_id, u.id AS unit_id
+        FROM offices_office o
+        JOIN offices_administrativeunit ou ON ou.id = o.unit_id
+        CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
+        JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+    )"""
+_FIELD_RESPONSES = """
+    SELECT m.month, a.unit_id, (m.office_id %% 8)::smallint AS shard, p.field,
+           sum(m.valid)::integer AS valid, sum(m.flagged)::integer AS flagged
+    FROM surveys_monthlydeskresponserollup m
+    JOIN pairs p ON p.desk = m.desk_id
+    JOIN units a ON a.office_id = m.office_id
+    GROUP BY 1, 2, 3, 4"""
+_FIELD_ANSWERS = """
+    SELECT m.month, a.unit_id, (m.office_id %% 8)::smallint AS shard, p.field,
+           m.question_id, m.score, m.choice_id, sum(m.count)::integer AS count
+    FROM surveys_monthlydeskanswerrollup m
+    JOIN pairs p ON p.desk = m.desk_id
+    JOIN units a ON a.office_id = m.office_id
+    WHERE m.count > 0
+    GROUP BY 1, 2, 3, 4, 5, 6, 7"""
+ADD_DESK_FIELDS_SQL = (
+    _FIELD_DELTA
+    + """
+INSERT INTO surveys_unitmonthlyfieldresponserollup AS r
+    (month, unit_id, shard, field_id, valid, flagged)"""
+    + _FIELD_RESPONSES
+    + """
+    ON CONFLICT (unit_id, month, shard, field_id) DO UPDATE
+    SET valid = r.valid + EXCLUDED.valid, flagged = r.flagged + EXCLUDED.flagged;
+"""
+    + _FIELD_DELTA
+    + """
+INSERT INTO surveys_unitmonthlyfieldanswerrollup AS r
+    (month, unit_id, shard, field_id, question_id, score, choice_id, count)"""
+    + _FIELD_ANSWERS
+    + """
+    ON CONFLICT (unit_id, month, shard, field_id, question_id, score, choice_id)
+    DO UPDATE SET count = r.count + EXCLUDED.count;
+"""
+)
+SUBTRACT_DESK_FIELDS_SQL = (
+    _FIELD_DELTA
+    + """
+UPDATE surveys_unitmonthlyfieldresponserollup r
+    SET valid = r.valid - d.valid, flagged = r.flagged - d.flagged
+    FROM ("""
+    + _FIELD_RESPONSES
+    + """) d
+    WHERE r.unit_id = d.unit_id AND r.month = d.month AND r.shard = d.shard
+        AND r.field_id = d.field;
+"""
+    + _FIELD_DELTA
+    + """
+UPDATE surveys_unitmonthlyfieldanswerrollup r SET count = r.count - d.count
+    FROM ("""
+    + _FIELD_ANSWERS
+    + """) d
+    WHERE r.unit_id = d.unit_id AND r.month = d.month AND r.shard = d.shard
+        AND r.field_id = d.field AND r.question_id = d.question_id
+        AND r.score IS NOT DISTINCT FROM d.score AND r.choice_id IS NOT DISTINCT FROM d.choice_id;
+DELETE FROM surveys_unitmonthlyfieldresponserollup
+    WHERE valid = 0 AND flagged = 0 AND field_id = ANY(%(fields)s);
+DELETE FROM surveys_unitmonthlyfieldanswerrollup
+    WHERE count = 0 AND field_id = ANY(%(fields)s);
+"""
+)
+
+
+def regroup_desk_fields(pairs: list[tuple[int, int]], *, added: bool) -> None:
+    """Desks gained (`added`) or lost procedure fields, as (desk id, field id) pairs: each
+    desk's ratings join or leave those fields on the unit field grain. Same transaction
+    as the change; the unit field tables are locked first (see rebuild_unit_grain)."""
+    if not pairs:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "LOCK TABLE surveys_unitmonthlyfieldresponserollup,"
+            " surveys_unitmonthlyfieldanswerrollup IN EXCLUSIVE MODE"
+        )
+        desks, fields = zip(*sorted(set(pairs)), strict=True)
+        cursor.execute(
+            ADD_DESK_FIELDS_SQL if added else SUBTRACT_DESK_FIELDS_SQL,
+            {"desks": list(desks), "fields": list(fields)},
+        )
 
 
 def rebuild_unit_grain(units: list[int] | None = None) -> None:
@@ -1442,7 +1667,8 @@ def rebuild_unit_grain(units: list[int] | None = None) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "LOCK TABLE surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup,"
-            " surveys_unitmonthlyhourrollup IN EXCLUSIVE MODE"
+            " surveys_unitmonthlyhourrollup, surveys_unitmonthlyfieldresponserollup,"
+            " surveys_unitmonthlyfieldanswerrollup IN EXCLUSIVE MODE"
         )
         cursor.execute(REBUILD_UNIT_SQL, {"all": units is None, "units": list(units or [])})
 
@@ -1472,7 +1698,7 @@ def move_to_valid(response: Response, answers: list[Answer]) -> None:
         month=month, office=office, desk=desk, staff=staff, flagged__gt=0
     ).update(**less)
     with connection.cursor() as cursor:
-        cursor.execute(UNIT_FLAG_LIFTED_SQL, {"month": month, "office": office})
+        cursor.execute(UNIT_FLAG_LIFTED_SQL, {"month": month, "office": office, "desk": desk})
 
 
 def rollup_rows(response: Response, answers: list[Answer]) -> tuple[tuple, list[tuple]]:
@@ -1628,7 +1854,7 @@ def rollup_statements(
         *monthly,
         *desk,
         list(partial),
-        *unit_rows(*monthly, list(partial), desk[2]),
+        *unit_rows(*monthly, list(partial), desk[2], desk[0], desk[1]),
     )
     upserts = (
         *_UPSERTS,
@@ -1636,6 +1862,8 @@ def rollup_statements(
         UNIT_RESPONSE_UPSERT,
         UNIT_ANSWER_UPSERT,
         UNIT_HOUR_UPSERT,
+        UNIT_FIELD_RESPONSE_UPSERT,
+        UNIT_FIELD_ANSWER_UPSERT,
     )
     return [
         statement.format(b",".join(cursor.mogrify(row_sql, row) for row in rows).decode())

@@ -7,12 +7,13 @@ needed for rate limiting and abuse investigations, so it goes after retention.
 
 from datetime import timedelta
 
+from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils import timezone
 
-from offices.models import units_regrouped
+from offices.models import Desk, units_regrouped
 from offices.signals import personal_data_purge
-from surveys.models import PhoneSource, Response, rebuild_unit_grain
+from surveys.models import PhoneSource, Response, rebuild_unit_grain, regroup_desk_fields
 
 
 @receiver(personal_data_purge)
@@ -32,3 +33,20 @@ def regroup_unit_grain(sender, units, **kwargs) -> None:
     from the office grain (the move's transaction; ratings meanwhile wait, see
     rebuild_unit_grain)."""
     rebuild_unit_grain(sorted(units))
+
+
+@receiver(m2m_changed, sender=Desk.procedure_fields.through)
+def regroup_desk_fields_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    """A desk's procedure fields changed (from either side): its ratings join or leave
+    those fields on the unit field grain. Removals are taken before they happen, from
+    the pairs that exist (a remove may name fields the desk does not have)."""
+    mine, theirs = ("procedurefield", "desk_id") if reverse else ("desk", "procedurefield_id")
+    if action in ("pre_remove", "pre_clear"):
+        through = sender.objects.filter(**{mine: instance})
+        if action == "pre_remove":
+            through = through.filter(**{f"{theirs}__in": pk_set or ()})
+        pairs = list(through.values_list("desk_id", "procedurefield_id"))
+        regroup_desk_fields(pairs, added=False)
+    elif action == "post_add" and pk_set:
+        pairs = [(pk, instance.pk) if reverse else (instance.pk, pk) for pk in pk_set]
+        regroup_desk_fields(pairs, added=True)

@@ -5,7 +5,8 @@ from django.db import migrations, models
 
 
 # The unit grain of the ratings already stored, as surveys.models.REBUILD_UNIT_SQL
-# computes it (frozen here: 4-character tree steps, 8 shards).
+# computes it (frozen here: 4-character tree steps, 8 shards). Hours and procedure
+# fields too.
 OFFICE_UNITS = """
     SELECT o.id AS office_id, u.id AS unit_id
     FROM offices_office o
@@ -37,6 +38,23 @@ INSERT INTO surveys_unitmonthlyhourrollup (month, unit_id, shard, weekday, hour,
     JOIN ({OFFICE_UNITS}) a ON a.office_id = m.office_id
     WHERE m.valid > 0
     GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO surveys_unitmonthlyfieldresponserollup
+    (month, unit_id, shard, field_id, valid, flagged)
+    SELECT m.month, a.unit_id, (m.office_id % 8)::smallint, df.procedurefield_id,
+           sum(m.valid), sum(m.flagged)
+    FROM surveys_monthlydeskresponserollup m
+    JOIN offices_desk_procedure_fields df ON df.desk_id = m.desk_id
+    JOIN ({OFFICE_UNITS}) a ON a.office_id = m.office_id
+    GROUP BY 1, 2, 3, 4;
+INSERT INTO surveys_unitmonthlyfieldanswerrollup
+    (month, unit_id, shard, field_id, question_id, score, choice_id, count)
+    SELECT m.month, a.unit_id, (m.office_id % 8)::smallint, df.procedurefield_id,
+           m.question_id, m.score, m.choice_id, sum(m.count)
+    FROM surveys_monthlydeskanswerrollup m
+    JOIN offices_desk_procedure_fields df ON df.desk_id = m.desk_id
+    JOIN ({OFFICE_UNITS}) a ON a.office_id = m.office_id
+    WHERE m.count > 0
+    GROUP BY 1, 2, 3, 4, 5, 6, 7;
 """
 
 
@@ -92,6 +110,38 @@ class Migration(migrations.Migration):
             ],
             options={
                 'constraints': [models.UniqueConstraint(fields=('unit', 'month', 'shard', 'weekday', 'hour'), name='unit_monthly_hour_rollup_key')],
+            },
+        ),
+        migrations.CreateModel(
+            name='UnitMonthlyFieldAnswerRollup',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField()),
+                ('shard', models.SmallIntegerField()),
+                ('score', models.SmallIntegerField(null=True)),
+                ('count', models.PositiveIntegerField(default=0)),
+                ('choice', models.ForeignKey(db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.choice')),
+                ('field', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='offices.procedurefield')),
+                ('question', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='surveys.question')),
+                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='offices.administrativeunit')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('unit', 'month', 'shard', 'field', 'question', 'score', 'choice'), name='unit_monthly_field_answer_key', nulls_distinct=False)],
+            },
+        ),
+        migrations.CreateModel(
+            name='UnitMonthlyFieldResponseRollup',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('month', models.DateField()),
+                ('shard', models.SmallIntegerField()),
+                ('valid', models.PositiveIntegerField(default=0)),
+                ('flagged', models.PositiveIntegerField(default=0)),
+                ('field', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='offices.procedurefield')),
+                ('unit', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='offices.administrativeunit')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('unit', 'month', 'shard', 'field'), name='unit_monthly_field_response_key')],
             },
         ),
         migrations.RunSQL(FILL_UNIT_GRAIN, migrations.RunSQL.noop),

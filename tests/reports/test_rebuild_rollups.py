@@ -20,6 +20,8 @@ from surveys.models import (
     Response,
     ResponseRollup,
     UnitMonthlyAnswerRollup,
+    UnitMonthlyFieldAnswerRollup,
+    UnitMonthlyFieldResponseRollup,
     UnitMonthlyHourRollup,
     UnitMonthlyResponseRollup,
 )
@@ -117,6 +119,17 @@ def snapshot():
         ),
         key=repr,
     )
+    unit_fields = sorted(
+        UnitMonthlyFieldResponseRollup.objects.values_list(
+            "month", "unit_id", "shard", "field_id", "valid", "flagged"
+        ),
+        key=repr,
+    ) + sorted(
+        UnitMonthlyFieldAnswerRollup.objects.values_list(
+            "month", "unit_id", "shard", "field_id", "question_id", "score", "choice_id", "count"
+        ),
+        key=repr,
+    )
     return (
         answers,
         responses,
@@ -129,6 +142,7 @@ def snapshot():
         unit_answers,
         unit_responses,
         unit_hours,
+        unit_fields,
     )
 
 
@@ -144,6 +158,8 @@ ROLLUP_MODELS = (
     UnitMonthlyAnswerRollup,
     UnitMonthlyResponseRollup,
     UnitMonthlyHourRollup,
+    UnitMonthlyFieldAnswerRollup,
+    UnitMonthlyFieldResponseRollup,
 )
 
 
@@ -152,12 +168,17 @@ ROLLUP_MODELS = (
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(drawn=ratings)
-def test_incremental_rollups_equal_rebuilt_ones(tree, rate, drawn, alice):
+@given(drawn=ratings, refield=st.sampled_from(["", "add", "remove", "clear", "reverse"]))
+def test_incremental_rollups_equal_rebuilt_ones(tree, rate, drawn, alice, refield):
+    from offices.models import ProcedureField
+
     FlagReview.objects.all().delete()
     Response.objects.all().delete()
     for model in ROLLUP_MODELS:
         model.objects.all().delete()
+    civil, _ = ProcedureField.objects.get_or_create(code="civil", defaults={"name": "Hộ tịch"})
+    land, _ = ProcedureField.objects.get_or_create(code="land", defaults={"name": "Đất đai"})
+    tree.desk_a.procedure_fields.set([civil])
     # Office B in a zone with a half-hour offset, so local days and hours really differ.
     tree.office_b.time_zone = "Asia/Tehran"
     tree.office_b.save()
@@ -180,9 +201,23 @@ def test_incremental_rollups_equal_rebuilt_ones(tree, rate, drawn, alice):
         )
         if item["misuse"] and item["lift"]:
             rating.review_flag("lifted", by=alice, reason="a real citizen")
+    # The desk's fields change after its ratings: they follow its fields of now.
+    fields = tree.desk_a.procedure_fields
+    if refield == "add":
+        fields.add(land, civil)  # civil is there already: only land is added
+    elif refield == "remove":
+        fields.remove(civil, land)  # land is not there: only civil leaves
+    elif refield == "clear":
+        fields.clear()
+    elif refield == "reverse":
+        land.desks.add(tree.desk_a)
+        civil.desks.remove(tree.desk_a)
     incremental = snapshot()
     assert bool(incremental[5]) == bool(incremental[1])  # the desk grain is written too
     assert bool(incremental[9]) == bool(incremental[1])  # and the unit grain
+    rated_at_desk = any(item["with_desk"] for item in drawn)
+    still_fielded = refield in ("", "add", "reverse")
+    assert bool(incremental[11]) == (rated_at_desk and still_fielded)  # and fields
     rebuild_rollups()
     assert snapshot() == incremental
 

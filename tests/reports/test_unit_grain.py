@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from common.months import Month
+from offices.models import ProcedureField
 from reports import monthly
 from reports.deliveries import unit_subject
 from reports.subjects import Subject
@@ -27,6 +28,8 @@ def spread(tree, rate, settings):
         datetime(2026, 2, 3, 10, 0, tzinfo=HANOI),
     )
     lan = {"desk": tree.desk_a, "staff": tree.staff_a}
+    civil = ProcedureField.objects.create(code="civil", name="Hộ tịch")
+    civil.desks.add(tree.desk_a)  # before the ratings: they add to it as they come
     rate(tree.office_a, when=march, access=5, officials=4, greet=1, **lan)
     rate(tree.office_a, when=march, access=2, officials=1, reasons=["slow"], **lan)
     rate(tree.office_a, when=march, access=1, misuse=True)
@@ -65,10 +68,12 @@ def test_a_unit_report_from_the_unit_grain_equals_the_sum_of_its_offices(spread,
     assert from_units.rate == from_offices.rate
     assert child_figures(from_units.children) == child_figures(from_offices.children)
     assert child_figures(from_units.staff) == child_figures(from_offices.staff)
+    assert child_figures(from_units.fields) == child_figures(from_offices.fields)
     if unit == "city":
         assert (from_units.summary.n, from_units.summary.excluded) == (4, 1)
         assert from_units.partial == 1
         assert sum(from_units.heat.values()) == 4
+        assert [(r.label, r.summary.n) for r in from_units.fields] == [("Hộ tịch", 2)]
         assert [m.n for _m, m in from_units.trend[-2:]] == [2, 4]
         assert {r.label for r in from_units.children} == {
             "Quận Cầu Giấy",

@@ -62,7 +62,8 @@ def rebuild_rollups() -> tuple[int, int]:
             " surveys_monthlydeskresponserollup, surveys_monthlydeskanswerrollup,"
             " surveys_monthlyhourrollup, surveys_monthlypartialrollup,"
             " surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup,"
-            " surveys_unitmonthlyhourrollup IN EXCLUSIVE MODE"
+            " surveys_unitmonthlyhourrollup, surveys_unitmonthlyfieldresponserollup,"
+            " surveys_unitmonthlyfieldanswerrollup IN EXCLUSIVE MODE"
         )
         cursor.execute("DELETE FROM surveys_responserollup")
         cursor.execute("DELETE FROM surveys_answerrollup")
