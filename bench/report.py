@@ -153,9 +153,10 @@ def scopes_section(small: dict, large: dict) -> list[str]:
         )
         if ratio > 1.5:
             verdict += (
-                "; the monthly grains stop growing only once every (office, desk, officer, "
-                "question, value) of a month has been seen: at the small size most office-months "
-                "hold one or two ratings, so the large database still reads more rows"
+                "; a unit's trend, headline, reasons, map, fields and sub-units read the unit "
+                "grain (shards × questions × values, whatever the offices); what still grows "
+                "is read per office or per rating: the response rate's office-months, the "
+                "flagged ratings counted by reason, and a ward's desk and officer tables"
             )
         verdicts.append(verdict + ").")
         if name == "nation":
@@ -165,9 +166,8 @@ def scopes_section(small: dict, large: dict) -> list[str]:
                 + (
                     ""
                     if b["page_ms"] < 1000
-                    else "; 3,321 offices × 13 months of office-month rows for the trend, and "
-                    "every office ranked under its province: a per-unit monthly grain would "
-                    "make it independent of the number of offices"
+                    else "; the unit grain answers the trend and the ranking; the page still "
+                    "lists every office (sub-units, response rate) and renders the tables"
                 )
                 + ")."
             )

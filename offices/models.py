@@ -135,9 +135,10 @@ class AdministrativeUnitQuerySet(MP_NodeQuerySet):
 
 
 # Sent (inside the move's transaction) when offices changed units above them, because
-# a unit or an office moved in the tree: `units` are the ids of the units whose subtree
-# gained or lost offices. Apps that keep per-unit figures (the ratings' unit grain)
-# recompute those units; offices knows none of them.
+# a unit or an office moved in the tree: `gained` and `lost` are the ids of the units
+# whose subtree gained or lost offices; `unit` is the moved unit (its own subtree
+# unchanged), or None when an office moved. Apps that keep per-unit figures (the
+# ratings' unit grain) bring those units up to date; offices knows none of them.
 units_regrouped = Signal()
 
 
@@ -160,7 +161,9 @@ class AdministrativeUnitManager(MP_NodeManager):
             result = super().move(node, target, pos)
             after = unit_and_ancestor_ids(self.get(pk=node.pk).path) - {node.pk}
             if before != after:
-                units_regrouped.send(sender=self.model, units=before ^ after)
+                units_regrouped.send(
+                    sender=self.model, unit=node.pk, gained=after - before, lost=before - after
+                )
         return result
 
     def visible_to(self, user, min_role: str = Role.VIEWER):
@@ -296,23 +299,24 @@ class Office(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
-
     def save(self, *args, **kwargs):
         """Save; an office moved to another unit sends `units_regrouped` for the units
         it left and joined (same transaction)."""
         fields = kwargs.get("update_fields")
         if self._state.adding or self.pk is None or (fields is not None and "unit" not in fields):
             return super().save(*args, **kwargs)
+        before = Office.objects.filter(pk=self.pk).values_list("unit__path", "unit_id").first()
+        if before is None or before[1] == self.unit_id:
+            return super().save(*args, **kwargs)
         with transaction.atomic():
-            before = Office.objects.filter(pk=self.pk).values_list("unit__path", flat=True).first()
             super().save(*args, **kwargs)
             after = AdministrativeUnit.objects.get(pk=self.unit_id).path
-            if before is not None and before != after:
-                regrouped = unit_and_ancestor_ids(before) ^ unit_and_ancestor_ids(after)
-                units_regrouped.send(sender=Office, units=regrouped)
+            left, joined = unit_and_ancestor_ids(before[0]), unit_and_ancestor_ids(after)
+            units_regrouped.send(sender=Office, unit=None, gained=joined - left, lost=left - joined)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
     def clean(self):
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:

@@ -1514,6 +1514,7 @@ CREATE TEMPORARY TABLE unit_grain_offices ON COMMIT DROP AS
     CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
     JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
     WHERE %(all)s OR u.id = ANY(%(units)s);
+ANALYZE unit_grain_offices;
 DELETE FROM surveys_unitmonthlyresponserollup WHERE %(all)s OR unit_id = ANY(%(units)s);
 DELETE FROM surveys_unitmonthlyanswerrollup WHERE %(all)s OR unit_id = ANY(%(units)s);
 DELETE FROM surveys_unitmonthlyhourrollup WHERE %(all)s OR unit_id = ANY(%(units)s);
@@ -1657,6 +1658,71 @@ def regroup_desk_fields(pairs: list[tuple[int, int]], *, added: bool) -> None:
         )
 
 
+# The unit tables: (table, key columns besides unit_id, count columns). Constants only.
+_UNIT_TABLES = (
+    ("surveys_unitmonthlyresponserollup", "month, shard", "valid, flagged, partial"),
+    (
+        "surveys_unitmonthlyanswerrollup",
+        "month, shard, question_id, score, choice_id",
+        "count",
+    ),
+    ("surveys_unitmonthlyhourrollup", "month, shard, weekday, hour", "valid"),
+    ("surveys_unitmonthlyfieldresponserollup", "month, shard, field_id", "valid, flagged"),
+    (
+        "surveys_unitmonthlyfieldanswerrollup",
+        "month, shard, field_id, question_id, score, choice_id",
+        "count",
+    ),
+)
+
+
+def _shift_sql(table: str, key: str, counts: str) -> str:
+    """Add the rows of unit %(moved)s to every unit in %(gained)s and take them from
+    every unit in %(lost)s (rows left at zero go), for one unit table."""
+    keys, values = key.split(", "), counts.split(", ")
+    added = ", ".join(f"{c} = r.{c} + EXCLUDED.{c}" for c in values)
+    less = ", ".join(f"{c} = r.{c} - d.{c}" for c in values)
+    same = " AND ".join(
+        f"r.{k} IS NOT DISTINCT FROM d.{k}" if k in ("score", "choice_id") else f"r.{k} = d.{k}"
+        for k in keys
+    )
+    zero = " AND ".join(f"{c} = 0" for c in values)
+    # Table and column names are the constants above; the values are parameters.
+    return (
+        f"INSERT INTO {table} AS r (unit_id, {key}, {counts})"  # noqa: S608
+        f" SELECT g.unit, {key}, {counts} FROM {table}"
+        " CROSS JOIN unnest(%(gained)s::bigint[]) AS g(unit) WHERE unit_id = %(moved)s"
+        f" ORDER BY 1 ON CONFLICT (unit_id, {key}) DO UPDATE SET {added};"
+        f" UPDATE {table} r SET {less}"
+        f" FROM (SELECT l.unit, {key}, {counts} FROM {table}"
+        " CROSS JOIN unnest(%(lost)s::bigint[]) AS l(unit) WHERE unit_id = %(moved)s) d"
+        f" WHERE r.unit_id = d.unit AND {same};"
+        f" DELETE FROM {table} WHERE unit_id = ANY(%(lost)s::bigint[]) AND {zero};"
+    )
+
+
+SHIFT_UNIT_SQL = "\n".join(_shift_sql(*table) for table in _UNIT_TABLES)
+
+
+def shift_unit_grain(moved: int, gained: set[int], lost: set[int]) -> None:
+    """A unit moved in the tree: its own grain (its whole subtree, which the move leaves
+    as it was) is added to the units now above it that were not before (`gained`) and
+    taken from those no longer above it (`lost`). Cost: the moved unit's rows, whatever
+    the size of the units above. Locks as rebuild_unit_grain does."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_LOCK_UNIT_TABLES)
+        cursor.execute(
+            SHIFT_UNIT_SQL, {"moved": moved, "gained": sorted(gained), "lost": sorted(lost)}
+        )
+
+
+_LOCK_UNIT_TABLES = (
+    "LOCK TABLE surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup,"
+    " surveys_unitmonthlyhourrollup, surveys_unitmonthlyfieldresponserollup,"
+    " surveys_unitmonthlyfieldanswerrollup IN EXCLUSIVE MODE"
+)
+
+
 def rebuild_unit_grain(units: list[int] | None = None) -> None:
     """Recompute the unit grain from the office-month grain: every unit, or only `units`
     (those whose subtree gained or lost offices when an office or a unit moved).
@@ -1665,11 +1731,7 @@ def rebuild_unit_grain(units: list[int] | None = None) -> None:
     added to them is waited for (and is then in the office grain read here); one that
     has not waits, and then adds to the units of the tree as it is after the move."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "LOCK TABLE surveys_unitmonthlyresponserollup, surveys_unitmonthlyanswerrollup,"
-            " surveys_unitmonthlyhourrollup, surveys_unitmonthlyfieldresponserollup,"
-            " surveys_unitmonthlyfieldanswerrollup IN EXCLUSIVE MODE"
-        )
+        cursor.execute(_LOCK_UNIT_TABLES)
         cursor.execute(REBUILD_UNIT_SQL, {"all": units is None, "units": list(units or [])})
 
 

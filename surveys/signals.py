@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from offices.models import Desk, units_regrouped
 from offices.signals import personal_data_purge
-from surveys.models import PhoneSource, Response, rebuild_unit_grain, regroup_desk_fields
+from surveys.models import (
+    PhoneSource,
+    Response,
+    rebuild_unit_grain,
+    regroup_desk_fields,
+    shift_unit_grain,
+)
 
 
 @receiver(personal_data_purge)
@@ -28,11 +34,14 @@ def purge_rating_addresses(sender, before, **kwargs) -> dict[str, int]:
 
 
 @receiver(units_regrouped)
-def regroup_unit_grain(sender, units, **kwargs) -> None:
-    """An office or a unit moved: the units that gained or lost offices are summed again
-    from the office grain (the move's transaction; ratings meanwhile wait, see
-    rebuild_unit_grain)."""
-    rebuild_unit_grain(sorted(units))
+def regroup_unit_grain(sender, unit, gained, lost, **kwargs) -> None:
+    """A unit moved: its grain moves from the units it left to those it joined. An office
+    moved: the units that gained or lost it are summed again from the office grain. In
+    the move's transaction; ratings meanwhile wait (see rebuild_unit_grain)."""
+    if unit is not None:
+        shift_unit_grain(unit, gained, lost)
+    else:
+        rebuild_unit_grain(sorted(gained | lost))
 
 
 @receiver(m2m_changed, sender=Desk.procedure_fields.through)

@@ -277,10 +277,11 @@ def test_a_rating_counts_in_its_unit_and_every_unit_above_it(tree, rate):
 
 
 def test_moving_an_office_or_a_unit_moves_its_ratings_between_units(tree, rate, alice):
-    from offices.models import AdministrativeUnit
+    from offices.models import AdministrativeUnit, ProcedureField
 
-    rate(tree.office_a, access=5, officials=4)
-    flagged = rate(tree.office_a, access=1, misuse=True)
+    ProcedureField.objects.create(code="civil", name="Hộ tịch").desks.add(tree.desk_a)
+    rate(tree.office_a, access=5, officials=4, desk=tree.desk_a, completed=False)
+    flagged = rate(tree.office_a, access=1, misuse=True, desk=tree.desk_a)
     rate(tree.office_b, access=3)
     march = START.date().replace(month=3, day=1)
     tree.office_a.unit = tree.ward_b
@@ -294,6 +295,7 @@ def test_moving_an_office_or_a_unit_moves_its_ratings_between_units(tree, rate, 
     flagged.review_flag("lifted", by=alice, reason="a real citizen")  # now under ward B
     assert unit_grain(tree.district_b)[march][:2] == (3, 0)
     moved = snapshot()
+    assert moved[11]  # the field grain moved too
     rebuild_rollups()
     assert snapshot() == moved
     # A unit moves, its offices with it: ward B (both offices now) under district A.
