@@ -615,6 +615,7 @@ def weekday_hour_counts(
 ) -> dict[tuple[int, int], int]:
     """Valid ratings per (ISO weekday 1–7, local hour 0–23) — one query, on the monthly
     hour table for whole months (the unit one with `units`, as in answer_tallies)."""
+    queryset: models.QuerySet
     if _grain(start, end_exclusive, where, None, units) == "unit":
         queryset = UnitMonthlyHourRollup.objects.filter(
             unit__in=units, month__gte=start, month__lt=end_exclusive

@@ -1916,7 +1916,7 @@ def rollup_statements(
         *monthly,
         *desk,
         list(partial),
-        *unit_rows(*monthly, list(partial), desk[2], desk[0], desk[1]),
+        *unit_rows(monthly[0], monthly[1], list(partial), desk[2], desk[0], desk[1]),
     )
     upserts = (
         *_UPSERTS,
