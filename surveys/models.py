@@ -1373,8 +1373,8 @@ UNIT_RESPONSE_UPSERT = (
  FROM (VALUES {}) AS v(month, office, valid, flagged, partial)
  JOIN offices_office o ON o.id = v.office
  JOIN offices_administrativeunit ou ON ou.id = o.unit_id
- CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
- JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ JOIN offices_administrativeunit u ON u.path = ANY(ARRAY(
+ SELECT substr(ou.path, 1, n) FROM generate_series(4, length(ou.path), 4) AS n))
  GROUP BY 1, 2, 3 ORDER BY 2, 1, 3
  ON CONFLICT (unit_id, month, shard) DO UPDATE SET valid = r.valid + EXCLUDED.valid,
  flagged = r.flagged + EXCLUDED.flagged, partial = r.partial + EXCLUDED.partial""",
@@ -1388,8 +1388,8 @@ UNIT_ANSWER_UPSERT = (
  FROM (VALUES {}) AS v(month, office, question, score, choice, n)
  JOIN offices_office o ON o.id = v.office
  JOIN offices_administrativeunit ou ON ou.id = o.unit_id
- CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
- JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ JOIN offices_administrativeunit u ON u.path = ANY(ARRAY(
+ SELECT substr(ou.path, 1, n) FROM generate_series(4, length(ou.path), 4) AS n))
  GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 2, 1, 3, 4, 5, 6
  ON CONFLICT (unit_id, month, shard, question_id, score, choice_id)
  DO UPDATE SET count = r.count + EXCLUDED.count""",
@@ -1403,8 +1403,8 @@ UNIT_HOUR_UPSERT = (
  FROM (VALUES {}) AS v(month, office, weekday, hour, n)
  JOIN offices_office o ON o.id = v.office
  JOIN offices_administrativeunit ou ON ou.id = o.unit_id
- CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
- JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ JOIN offices_administrativeunit u ON u.path = ANY(ARRAY(
+ SELECT substr(ou.path, 1, n) FROM generate_series(4, length(ou.path), 4) AS n))
  GROUP BY 1, 2, 3, 4, 5 ORDER BY 2, 1, 3, 4, 5
  ON CONFLICT (unit_id, month, shard, weekday, hour)
  DO UPDATE SET valid = r.valid + EXCLUDED.valid""",
@@ -1419,8 +1419,8 @@ UNIT_FIELD_RESPONSE_UPSERT = (
  JOIN offices_desk_procedure_fields df ON df.desk_id = v.desk
  JOIN offices_office o ON o.id = v.office
  JOIN offices_administrativeunit ou ON ou.id = o.unit_id
- CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
- JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ JOIN offices_administrativeunit u ON u.path = ANY(ARRAY(
+ SELECT substr(ou.path, 1, n) FROM generate_series(4, length(ou.path), 4) AS n))
  GROUP BY 1, 2, 3, 4 ORDER BY 2, 1, 3, 4
  ON CONFLICT (unit_id, month, shard, field_id) DO UPDATE
  SET valid = r.valid + EXCLUDED.valid, flagged = r.flagged + EXCLUDED.flagged""",
@@ -1435,8 +1435,8 @@ UNIT_FIELD_ANSWER_UPSERT = (
  JOIN offices_desk_procedure_fields df ON df.desk_id = v.desk
  JOIN offices_office o ON o.id = v.office
  JOIN offices_administrativeunit ou ON ou.id = o.unit_id
- CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
- JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len)
+ JOIN offices_administrativeunit u ON u.path = ANY(ARRAY(
+ SELECT substr(ou.path, 1, n) FROM generate_series(4, length(ou.path), 4) AS n))
  GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 2, 1, 3, 4, 5, 6, 7
  ON CONFLICT (unit_id, month, shard, field_id, question_id, score, choice_id)
  DO UPDATE SET count = r.count + EXCLUDED.count""",
@@ -1452,16 +1452,16 @@ UNIT_FLAG_LIFTED_SQL = """UPDATE surveys_unitmonthlyfieldresponserollup
  (SELECT u.id FROM (VALUES (%(office)s)) AS v(office)
  JOIN offices_office o ON o.id = v.office
  JOIN offices_administrativeunit ou ON ou.id = o.unit_id
- CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
- JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len));
+ JOIN offices_administrativeunit u ON u.path = ANY(ARRAY(
+ SELECT substr(ou.path, 1, n) FROM generate_series(4, length(ou.path), 4) AS n)));
 UPDATE surveys_unitmonthlyresponserollup
  SET flagged = flagged - 1
  WHERE month = %(month)s AND shard = %(office)s %% 8 AND flagged > 0 AND unit_id IN
  (SELECT u.id FROM (VALUES (%(office)s)) AS v(office)
  JOIN offices_office o ON o.id = v.office
  JOIN offices_administrativeunit ou ON ou.id = o.unit_id
- CROSS JOIN LATERAL generate_series(4, length(ou.path), 4) AS n(len)
- JOIN offices_administrativeunit u ON u.path = substr(ou.path, 1, n.len))"""
+ JOIN offices_administrativeunit u ON u.path = ANY(ARRAY(
+ SELECT substr(ou.path, 1, n) FROM generate_series(4, length(ou.path), 4) AS n)))"""
 
 
 def unit_rows(
