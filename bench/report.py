@@ -178,7 +178,7 @@ def report_section(small: dict, large: dict) -> list[str]:
     rows = [
         ("report page (HTML, all tables)", "page_ms"),
         ("report data (build_monthly_report)", "report_data_ms"),
-        ("13-month trend, as the reports read it (monthly roll-ups)", "trend_rollup_ms"),
+        ("13-month trend, as the reports read it (unit grain)", "trend_rollup_ms"),
         ("same numbers from the daily roll-ups", "trend_daily_rollup_ms"),
         ("same numbers, plain GROUP BY over raw rows", "trend_raw_ms"),
     ]
@@ -201,8 +201,16 @@ def report_section(small: dict, large: dict) -> list[str]:
         f"{large['ratings_in_window']:,} | {_ratio(large['ratings_in_window'], small['ratings_in_window'])} |",
         f"| daily roll-up rows read | {small['rollup_rows_in_window']:,} | "
         f"{large['rollup_rows_in_window']:,} | {_ratio(large['rollup_rows_in_window'], small['rollup_rows_in_window'])} |",
-        f"| monthly roll-up rows read | {small['monthly_rows_in_window']:,} | "
+        f"| monthly roll-up rows (office grain) in the window | {small['monthly_rows_in_window']:,} | "
         f"{large['monthly_rows_in_window']:,} | {_ratio(large['monthly_rows_in_window'], small['monthly_rows_in_window'])} |",
+        *(
+            [
+                f"| unit grain rows read | {small['unit_rows_in_window']:,} | "
+                f"{large['unit_rows_in_window']:,} | {_ratio(large['unit_rows_in_window'], small['unit_rows_in_window'])} |"
+            ]
+            if "unit_rows_in_window" in small and "unit_rows_in_window" in large
+            else []
+        ),
         "",
         f"* **Report page at {large['ratings']:,} / at {small['ratings']:,}: {page_ratio:.2f}** "
         f"(target ≤ 1.5: {_met(page_ratio <= 1.5)}); the trend alone: {trend_ratio:.2f}.",
@@ -210,8 +218,8 @@ def report_section(small: dict, large: dict) -> list[str]:
         f"{small['ratings']:,}, {raw_large:.0f}× at {large['ratings']:,}** "
         f"(target ≥ 50× at national scale: {_met(raw_large >= 50)}; at 100 k the raw rows of a "
         "city are too few for any index to matter).",
-        f"* All three ways give identical numbers: raw = monthly roll-ups "
-        f"{small['raw_equals_rollup'] and large['raw_equals_rollup']}, daily = monthly roll-ups "
+        f"* All three ways give identical numbers: raw = unit grain "
+        f"{small['raw_equals_rollup'] and large['raw_equals_rollup']}, daily = unit grain "
         f"{small['daily_equals_rollup'] and large['daily_equals_rollup']} "
         "(the reports' own `summarise()` turns each set of counts into the summaries compared).",
         "",

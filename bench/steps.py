@@ -134,7 +134,10 @@ def reports(out: Path) -> None:
     page_ms, page_bytes = timed(page)
     data_ms, _ = timed(lambda: build_monthly_report(subject, month))
     scopes = {name: scope_timings(client, user, unit, month) for name, unit in scope_units()}
-    rollup_ms, from_rollups = timed(lambda: monthly_summaries(subject.offices, months))
+    # As the report reads it: a unit's trend comes from the unit grain.
+    rollup_ms, from_rollups = timed(
+        lambda: monthly_summaries(subject.offices, months, units=subject.units)
+    )
     raw_ms, from_raw = timed(lambda: summaries_from_sql(RAW_ANSWERS, RAW_RATINGS, params, months))
     # Only where django-survey-and-report is given the same answers (the small database).
     all_ms, national_n = every_answer(month) if os.environ.get("BENCH_EVERY_ANSWER") else (0, 0)
@@ -158,6 +161,7 @@ def reports(out: Path) -> None:
         "ratings_in_window": sum(s.n + s.excluded for _, s in from_rollups),
         "ratings_in_month": from_rollups[-1][1].n + from_rollups[-1][1].excluded,
         **table_sizes(office_ids, start, end),
+        "unit_rows_in_window": unit_rows(city.pk, start, end),
     }
     out.write_text(json.dumps(result, indent=2, default=str))
 
@@ -259,6 +263,17 @@ def all_answers(out: Path) -> None:
     month = Month.parse(os.environ["BENCH_REPORT_MONTH"], latest=Month(2100, 1))
     ms, n = every_answer(month)
     out.write_text(json.dumps({"all_answers_rollup_ms": ms, "all_answers_valid_ratings": n}))
+
+
+def unit_rows(unit_id: int, start, end) -> int:
+    """Rows of the unit grain (answers) that the unit's trend reads."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM surveys_unitmonthlyanswerrollup WHERE unit_id = %s "
+            "AND month >= %s AND month < %s",
+            [unit_id, start, end],
+        )
+        return cursor.fetchone()[0]
 
 
 def table_sizes(office_ids: list[int], start, end) -> dict:
