@@ -137,7 +137,7 @@ class AdministrativeUnitQuerySet(MP_NodeQuerySet):
 # Sent (inside the move's transaction) when offices changed units above them, because
 # a unit or an office moved in the tree: `gained` and `lost` are the ids of the units
 # whose subtree gained or lost offices; `unit` is the moved unit (its own subtree
-# unchanged), or None when an office moved. Apps that keep per-unit figures (the
+# unchanged) or `office` the moved office (the other one None). Apps that keep per-unit figures (the
 # ratings' unit grain) bring those units up to date; offices knows none of them.
 units_regrouped = Signal()
 
@@ -162,7 +162,11 @@ class AdministrativeUnitManager(MP_NodeManager):
             after = unit_and_ancestor_ids(self.get(pk=node.pk).path) - {node.pk}
             if before != after:
                 units_regrouped.send(
-                    sender=self.model, unit=node.pk, gained=after - before, lost=before - after
+                    sender=self.model,
+                    unit=node.pk,
+                    office=None,
+                    gained=after - before,
+                    lost=before - after,
                 )
         return result
 
@@ -312,7 +316,9 @@ class Office(models.Model):
             super().save(*args, **kwargs)
             after = AdministrativeUnit.objects.get(pk=self.unit_id).path
             left, joined = unit_and_ancestor_ids(before[0]), unit_and_ancestor_ids(after)
-            units_regrouped.send(sender=Office, unit=None, gained=joined - left, lost=left - joined)
+            units_regrouped.send(
+                sender=Office, unit=None, office=self.pk, gained=joined - left, lost=left - joined
+            )
 
     @property
     def tz(self) -> ZoneInfo:

@@ -1658,27 +1658,60 @@ def regroup_desk_fields(pairs: list[tuple[int, int]], *, added: bool) -> None:
         )
 
 
-# The unit tables: (table, key columns besides unit_id, count columns). Constants only.
+# The unit tables: (table, key columns besides unit_id, count columns, the same rows for
+# one office from its own grains). Constants only; %(office)s is a parameter.
 _UNIT_TABLES = (
-    ("surveys_unitmonthlyresponserollup", "month, shard", "valid, flagged, partial"),
+    (
+        "surveys_unitmonthlyresponserollup",
+        "month, shard",
+        "valid, flagged, partial",
+        "SELECT m.month, (m.office_id %% 8)::smallint, m.valid, m.flagged,"
+        " coalesce(p.partial, 0) FROM surveys_monthlyresponserollup m"
+        " LEFT JOIN (SELECT month, sum(partial)::integer AS partial"
+        " FROM surveys_monthlypartialrollup WHERE office_id = %(office)s GROUP BY 1) p"
+        " ON p.month = m.month WHERE m.office_id = %(office)s",
+    ),
     (
         "surveys_unitmonthlyanswerrollup",
         "month, shard, question_id, score, choice_id",
         "count",
+        "SELECT month, (office_id %% 8)::smallint, question_id, score, choice_id, count"
+        " FROM surveys_monthlyanswerrollup WHERE office_id = %(office)s AND count > 0",
     ),
-    ("surveys_unitmonthlyhourrollup", "month, shard, weekday, hour", "valid"),
-    ("surveys_unitmonthlyfieldresponserollup", "month, shard, field_id", "valid, flagged"),
+    (
+        "surveys_unitmonthlyhourrollup",
+        "month, shard, weekday, hour",
+        "valid",
+        "SELECT month, (office_id %% 8)::smallint, weekday, hour, sum(valid)::integer"
+        " FROM surveys_monthlyhourrollup WHERE office_id = %(office)s AND valid > 0"
+        " GROUP BY 1, 2, 3, 4",
+    ),
+    (
+        "surveys_unitmonthlyfieldresponserollup",
+        "month, shard, field_id",
+        "valid, flagged",
+        "SELECT m.month, (m.office_id %% 8)::smallint, df.procedurefield_id,"
+        " sum(m.valid)::integer, sum(m.flagged)::integer"
+        " FROM surveys_monthlydeskresponserollup m"
+        " JOIN offices_desk_procedure_fields df ON df.desk_id = m.desk_id"
+        " WHERE m.office_id = %(office)s GROUP BY 1, 2, 3",
+    ),
     (
         "surveys_unitmonthlyfieldanswerrollup",
         "month, shard, field_id, question_id, score, choice_id",
         "count",
+        "SELECT m.month, (m.office_id %% 8)::smallint, df.procedurefield_id, m.question_id,"
+        " m.score, m.choice_id, sum(m.count)::integer"
+        " FROM surveys_monthlydeskanswerrollup m"
+        " JOIN offices_desk_procedure_fields df ON df.desk_id = m.desk_id"
+        " WHERE m.office_id = %(office)s AND m.count > 0 GROUP BY 1, 2, 3, 4, 5, 6",
     ),
 )
 
 
-def _shift_sql(table: str, key: str, counts: str) -> str:
-    """Add the rows of unit %(moved)s to every unit in %(gained)s and take them from
-    every unit in %(lost)s (rows left at zero go), for one unit table."""
+def _shift_sql(table: str, key: str, counts: str, rows: str) -> str:
+    """Add `rows` (columns: key then counts) to every unit in %(gained)s and take them
+    from every unit in %(lost)s (rows left at zero go), for one unit table."""
     keys, values = key.split(", "), counts.split(", ")
     added = ", ".join(f"{c} = r.{c} + EXCLUDED.{c}" for c in values)
     less = ", ".join(f"{c} = r.{c} - d.{c}" for c in values)
@@ -1687,21 +1720,27 @@ def _shift_sql(table: str, key: str, counts: str) -> str:
         for k in keys
     )
     zero = " AND ".join(f"{c} = 0" for c in values)
+    names = f"unit, {key}, {counts}"
     # Table and column names are the constants above; the values are parameters.
     return (
         f"INSERT INTO {table} AS r (unit_id, {key}, {counts})"  # noqa: S608
-        f" SELECT g.unit, {key}, {counts} FROM {table}"
-        " CROSS JOIN unnest(%(gained)s::bigint[]) AS g(unit) WHERE unit_id = %(moved)s"
+        f" SELECT g.unit, s.* FROM ({rows}) AS s"
+        " CROSS JOIN unnest(%(gained)s::bigint[]) AS g(unit)"
         f" ORDER BY 1 ON CONFLICT (unit_id, {key}) DO UPDATE SET {added};"
         f" UPDATE {table} r SET {less}"
-        f" FROM (SELECT l.unit, {key}, {counts} FROM {table}"
-        " CROSS JOIN unnest(%(lost)s::bigint[]) AS l(unit) WHERE unit_id = %(moved)s) d"
+        f" FROM (SELECT l.unit, s.* FROM ({rows}) AS s"
+        f" CROSS JOIN unnest(%(lost)s::bigint[]) AS l(unit)) AS d({names})"
         f" WHERE r.unit_id = d.unit AND {same};"
         f" DELETE FROM {table} WHERE unit_id = ANY(%(lost)s::bigint[]) AND {zero};"
     )
 
 
-SHIFT_UNIT_SQL = "\n".join(_shift_sql(*table) for table in _UNIT_TABLES)
+# A unit's own rows (its whole subtree): %(office)s stands for the moved unit here.
+SHIFT_UNIT_SQL = "\n".join(
+    _shift_sql(t, k, c, f"SELECT {k}, {c} FROM {t} WHERE unit_id = %(office)s")  # noqa: S608
+    for t, k, c, _office in _UNIT_TABLES
+)
+SHIFT_OFFICE_SQL = "\n".join(_shift_sql(t, k, c, rows) for t, k, c, rows in _UNIT_TABLES)
 
 
 def shift_unit_grain(moved: int, gained: set[int], lost: set[int]) -> None:
@@ -1712,7 +1751,18 @@ def shift_unit_grain(moved: int, gained: set[int], lost: set[int]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_LOCK_UNIT_TABLES)
         cursor.execute(
-            SHIFT_UNIT_SQL, {"moved": moved, "gained": sorted(gained), "lost": sorted(lost)}
+            SHIFT_UNIT_SQL, {"office": moved, "gained": sorted(gained), "lost": sorted(lost)}
+        )
+
+
+def shift_office_grain(office: int, gained: set[int], lost: set[int]) -> None:
+    """An office moved to another unit: its own grains (office-month, hours, its desks'
+    fields) are added to the units it joined and taken from those it left. Cost: the
+    office's rows. Locks as rebuild_unit_grain does."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_LOCK_UNIT_TABLES)
+        cursor.execute(
+            SHIFT_OFFICE_SQL, {"office": office, "gained": sorted(gained), "lost": sorted(lost)}
         )
 
 

@@ -16,8 +16,8 @@ from offices.signals import personal_data_purge
 from surveys.models import (
     PhoneSource,
     Response,
-    rebuild_unit_grain,
     regroup_desk_fields,
+    shift_office_grain,
     shift_unit_grain,
 )
 
@@ -34,14 +34,14 @@ def purge_rating_addresses(sender, before, **kwargs) -> dict[str, int]:
 
 
 @receiver(units_regrouped)
-def regroup_unit_grain(sender, unit, gained, lost, **kwargs) -> None:
+def regroup_unit_grain(sender, unit, office, gained, lost, **kwargs) -> None:
     """A unit moved: its grain moves from the units it left to those it joined. An office
     moved: the units that gained or lost it are summed again from the office grain. In
     the move's transaction; ratings meanwhile wait (see rebuild_unit_grain)."""
     if unit is not None:
         shift_unit_grain(unit, gained, lost)
     else:
-        rebuild_unit_grain(sorted(gained | lost))
+        shift_office_grain(office, gained, lost)
 
 
 @receiver(m2m_changed, sender=Desk.procedure_fields.through)
