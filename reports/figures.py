@@ -138,28 +138,70 @@ def office_figures(offices, months: list[Month]) -> dict[int, list[MonthFigures]
 def unit_figures(
     units: list[AdministrativeUnit], offices, months: list[Month]
 ) -> dict[int, list[MonthFigures]]:
-    """Figures per unit id, each summing the offices of its subtree among `offices`.
+    """Figures per unit id, each over the offices of its whole subtree (`offices` are the
+    reader's visible ones: a unit they may see has its whole subtree visible).
 
-    Three queries for all the units together: the offices' tallies are added up into
-    every unit of the page whose path is a prefix of the office's unit path.
+    The index and the counts come from the unit grain (two queries for the whole page);
+    late ratings and dossier figures, which only offices have, are added up into every
+    unit of the page whose path is a prefix of the office's unit path (four queries).
     """
     if not units:
         return {}
+    start, end = months[0].start, months[-1].end
+    ids = [u.pk for u in units]
+    group = {"unit": F("unit_id"), **MONTH_GROUP}
+    totals: dict[tuple[int, Month], Tallies] = defaultdict(Tallies)
+    for (unit_id, day), questions in answer_tallies(
+        offices, start, end, group=group, units=ids
+    ).items():
+        totals[(unit_id, _month_of(day))].questions = questions
+    for (unit_id, day), (valid, flagged) in rating_counts(
+        offices, start, end, group=group, units=ids
+    ).items():
+        tallies = totals[(unit_id, _month_of(day))]
+        tallies.valid, tallies.flagged = valid, flagged
+    for (office_path, month), office in _office_extras(units, offices, start, end).items():
+        for unit in units:
+            if office_path.startswith(unit.path):
+                tallies = totals[(unit.pk, month)]
+                tallies.late += office.late
+                if office.dossiers is not None:
+                    tallies.dossiers = (tallies.dossiers or 0) + office.dossiers
+                    tallies.rated_with_figure += office.rated_with_figure
+    return {
+        unit.pk: [totals.get((unit.pk, m), Tallies()).figures(m) for m in months] for unit in units
+    }
+
+
+def _office_extras(units, offices, start: date, end: date) -> dict[tuple[str, Month], Tallies]:
+    """Per (office's unit path, month): late ratings, dossiers handled and the valid
+    ratings of the office-months that have a figure, summed over the offices of that unit
+    (four queries, over the late ratings and the dossier figures only)."""
     under_any = Q()
     for unit in units:
         under_any |= Q(unit__path__startswith=unit.path)
     in_units = offices.filter(under_any)
-    unit_paths = dict(in_units.values_list("pk", "unit__path"))
-    per_office = office_month_tallies(in_units, months)
-    totals: dict[tuple[int, Month], Tallies] = defaultdict(Tallies)
-    for (office_id, month), tallies in per_office.items():
-        office_path = unit_paths.get(office_id, "")
-        for unit in units:
-            if office_path.startswith(unit.path):
-                totals[(unit.pk, month)].add(tallies)
-    return {
-        unit.pk: [totals.get((unit.pk, m), Tallies()).figures(m) for m in months] for unit in units
+    paths = dict(in_units.values_list("pk", "unit__path"))
+    extras: dict[tuple[str, Month], Tallies] = defaultdict(Tallies)
+    for (office_id, month_start), late in late_counts(in_units, start, end).items():
+        extras[(paths.get(office_id, ""), _month_of(month_start))].late += late
+    figures = {
+        (row["office_id"], _month_of(row["month"])): row["dossiers_handled"]
+        for row in DossierCount.objects.filter(
+            office__in=in_units, month__gte=start, month__lt=end
+        ).values("office_id", "month", "dossiers_handled")
     }
+    rated = rating_counts(
+        list({office_id for office_id, _m in figures}),
+        start,
+        end,
+        group={"office": F("office_id"), **MONTH_GROUP},
+    )
+    for (office_id, month), dossiers in figures.items():
+        tallies = extras[(paths.get(office_id, ""), month)]
+        tallies.dossiers = (tallies.dossiers or 0) + dossiers
+        tallies.rated_with_figure += rated.get((office_id, month.start), (0, 0))[0]
+    return extras
 
 
 def part_figures(offices, months: list[Month], part: str) -> dict[int | None, list[MonthFigures]]:

@@ -113,3 +113,23 @@ def test_office_desk_and_officer_reports_never_read_the_unit_grain(spread, carol
             report = monthly.build_monthly_report(subject, MARCH)
         assert not any("surveys_unitmonthly" in q["sql"] for q in queries), kind
         assert (report.summary.n, report.summary.excluded) == (2, 1 if kind == "office" else 0)
+
+
+def test_api_unit_figures_from_the_unit_grain_equal_the_sum_of_their_offices(spread):
+    from offices.models import DossierCount, Office
+    from reports.figures import Tallies, office_month_tallies, unit_figures
+
+    DossierCount.objects.create(office=spread.office_a, month=MARCH.start, dossiers_handled=40)
+    DossierCount.objects.create(office=spread.office_c, month=MARCH.start, dossiers_handled=9)
+    months = [Month(2026, 2), MARCH]
+    units = [spread.city, spread.district_a, spread.ward_b]
+    figures = unit_figures(units, Office.objects.all(), months)
+    per_office = office_month_tallies(Office.objects.all(), months)
+    for unit in units:
+        for month, entry in zip(months, figures[unit.pk], strict=True):
+            summed = Tallies()
+            for office in Office.objects.in_subtree(unit):
+                summed.add(per_office.get((office.pk, month), Tallies()))
+            assert entry == summed.figures(month), (unit, month)
+    city_march = figures[spread.city.pk][1]
+    assert (city_march.summary.n, city_march.dossiers, city_march.rated_with_figure) == (4, 49, 3)
