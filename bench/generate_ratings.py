@@ -899,9 +899,10 @@ WHERE NOT r.is_misuse AND (
     """
 INSERT INTO surveys_response (id, survey_version_id, extension_version_id, office_id, desk_id,
     staff_id, kiosk_id, channel, language, started_at, submitted_at, received_at, is_misuse,
-    misuse_reason, dossier_code, ip_address)
+    misuse_reason, dossier_code, ip_address, has_comment)
 SELECT id, version_id, NULL, office_id, desk_id, staff_id, kiosk_id, channel, language,
-    started_at, submitted_at, received_at, is_misuse, misuse_reason, '', NULL
+    started_at, submitted_at, received_at, is_misuse, misuse_reason, '', NULL,
+    id IN (SELECT response_id FROM gen_ans WHERE text <> '')
 FROM gen_resp ORDER BY submitted_at
 """,
     """

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from common.months import Month
 from offices.models import AdministrativeUnit, AuditEvent, Membership, Office, Role
-from reports.comments import comments_for
+from reports.comments import newest_comments
 from reports.models import DeliveryStatus, ReportDelivery
 from reports.monthly import build_monthly_report, late_count
 from reports.subjects import Crumb, Subject
@@ -236,7 +236,7 @@ def _report_message(due: Due) -> tuple[EmailMessage, dict]:
 
     subject = due.subject()
     report = build_monthly_report(subject, due.month)
-    comments = list(comments_for(subject, due.month, include_hidden=False)[:PDF_COMMENTS])
+    comments = newest_comments(subject, due.month, include_hidden=False, limit=PDF_COMMENTS)
     pdf = render_pdf(report, comments=comments)
     summary = report.summary
     names = {"month": due.month.label, "name": subject.name}

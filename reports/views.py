@@ -28,7 +28,7 @@ from offices.models import (
 )
 from offices.scope import get_in_scope
 from reports.before_after import WINDOW_MONTHS, before_after_rows
-from reports.comments import can_moderate, comments_for
+from reports.comments import can_moderate, comments_for, newest_comments
 from reports.dossiers import save_dossier_rows
 from reports.exports import RawResponsesExporter, ReportTablesExporter
 from reports.forms import (
@@ -93,10 +93,9 @@ def report(request, kind: str, pk: int, month: str):
     subject = resolve_subject(request.user, kind, pk)
     report_month = _month_or_404(month, subject)
     moderator = can_moderate(request.user, subject)
-    comments = comments_for(subject, report_month, include_hidden=moderator)
     context = {
         "report": build_monthly_report(subject, report_month),
-        "comments": list(comments[:10]),
+        "comments": newest_comments(subject, report_month, include_hidden=moderator, limit=10),
         "can_moderate": moderator,
         "pick_form": ReportPickForm(
             initial={"subject": f"{kind}:{pk}", "month": report_month}, user=request.user
@@ -176,7 +175,7 @@ def export_pdf(request, kind: str, pk: int, month: str):
 
     subject = resolve_subject(request.user, kind, pk)
     report_month = _month_or_404(month, subject)
-    comments = list(comments_for(subject, report_month, include_hidden=False)[:PDF_COMMENTS])
+    comments = newest_comments(subject, report_month, include_hidden=False, limit=PDF_COMMENTS)
     pdf = render_pdf(build_monthly_report(subject, report_month), comments=comments)
     _audit_export(request, subject, report_month, "report", "pdf")
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -530,6 +530,7 @@ class ResponseQuerySet(models.QuerySet):
         lets its whole transaction roll back instead, which costs no extra round trip
         when nothing goes wrong."""
         mark_if_late(response)  # no query for a rating of the current month
+        response.has_comment = any(answer.text for answer in answers)
         for answer in answers:
             answer.response = response
         with connection.cursor() as wrapper:
@@ -616,6 +617,13 @@ class Response(models.Model):
     )
     dossier_code = models.CharField(_("dossier code"), max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    has_comment = models.BooleanField(
+        _("has a comment"),
+        default=False,
+        db_default=False,  # bulk loaders (generate_ratings, bench) write rows with COPY
+        editable=False,
+        help_text=_("One of its answers is a written comment (set when it is stored)."),
+    )
     # A rating that arrived dated into a month already closed (its report sent, or the
     # closing day passed): stored and counted in the month it was given, marked late.
     arrived_late = models.BooleanField(
@@ -655,6 +663,13 @@ class Response(models.Model):
                 fields=["late_after"],
                 name="response_late_idx",
                 condition=Q(late_after__isnull=False),
+            ),
+            # A report's newest comments: the few ratings that carry one, in time order, so
+            # a province's or the country's ten newest do not sort a month of its ratings.
+            models.Index(
+                fields=["submitted_at"],
+                name="response_comment_time_idx",
+                condition=Q(has_comment=True),
             ),
             # The flag review list and the report's "excluded by reason": flagged ratings
             # are few, so this index stays small whatever the number of ratings.

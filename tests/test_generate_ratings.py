@@ -75,6 +75,10 @@ def test_generates_offices_from_the_national_file_with_desks_staff_and_ratings()
 def test_rollups_equal_what_record_would_have_written():
     generate()
     assert stored_rollups() == rollups_recomputed_with_record_rules()
+    # And each rating is marked as record() marks it: carrying a written comment or not.
+    commented = set(Answer.objects.exclude(text="").values_list("response_id", flat=True))
+    assert commented  # a few citizens leave one
+    assert set(Response.objects.filter(has_comment=True).values_list("pk", flat=True)) == commented
 
 
 def test_appending_earlier_months_adds_to_the_rollups_exactly():
