@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from common import compiled
 from common.choices import Channel
 from offices.models import AdministrativeUnit, Desk, Kiosk, Office, ProcedureField, StaffMember
 
@@ -2001,30 +2002,22 @@ def rollup_statements(
 
 def _insert_sql(raw_cursor, model, objs: list) -> str:
     """The INSERT Django's own compiler writes for `objs` (every concrete field but an
-    unset auto id, with pre_save and database conversions applied), bound with mogrify."""
+    unset auto id, with pre_save and database conversions applied), bound with mogrify;
+    its text compiled once per process (common.compiled)."""
     from django.db.models import AutoField
-    from django.db.models.sql import InsertQuery
 
     fields = [
         f
         for f in model._meta.local_concrete_fields
         if not (isinstance(f, AutoField) and getattr(objs[0], f.attname) is None)
     ]
-    query = InsertQuery(model)
-    query.insert_values(fields, objs)
-    sql_params = query.get_compiler(connection=connection).as_sql()
-    return ";\n".join(raw_cursor.mogrify(sql, params).decode() for sql, params in sql_params)
+    return compiled.insert_sql(raw_cursor, model, fields, objs)
 
 
 def update_sql(raw_cursor, model, pk, values: dict) -> str:
-    """An `UPDATE … WHERE pk = …` of `values`, bound with mogrify (to send with others)."""
-    from django.db.models.sql import UpdateQuery
-
-    query = UpdateQuery(model)
-    query.add_update_values(values)
-    query.add_q(Q(pk=pk))
-    sql, params = query.get_compiler(connection=connection).as_sql()
-    return raw_cursor.mogrify(sql, params).decode()
+    """An `UPDATE … WHERE pk = …` of `values`, bound with mogrify (to send with others);
+    its text compiled once per process and set of fields (common.compiled)."""
+    return compiled.update_sql(raw_cursor, model, pk, values)
 
 
 def add_to_rollups(

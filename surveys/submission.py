@@ -28,6 +28,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from common.compiled import CompiledSelect
 from offices.models import AdministrativeUnit, Desk, Kiosk, Office, StaffMember
 from surveys.models import (
     NO,
@@ -716,40 +717,55 @@ class Prefetched:
         )
 
 
+def _locking_read(kiosk_id, desk_id, staff_id, given):
+    """The kiosk's locking read as a QuerySet (see `lock_kiosk`); None leaves a check out."""
+    from django.db.models import Exists, OuterRef
+    from django.db.models.expressions import RawSQL
+
+    from surveys.publication import CANDIDATES_JSON_SQL
+
+    step = AdministrativeUnit.steplen
+    annotations: dict = {"candidates_json": RawSQL(CANDIDATES_JSON_SQL, (step, step))}  # noqa: S611 — a constant
+    if desk_id is not None:
+        annotations["desk_ok"] = Exists(
+            Desk.objects.filter(pk=desk_id, office_id=OuterRef("office_id"))
+        )
+    if staff_id is not None:
+        annotations["staff_ok"] = Exists(
+            StaffMember.objects.filter(pk=staff_id, office_id=OuterRef("office_id"))
+        )
+    if given is not None:
+        desk = desk_id if desk_id is not None else OuterRef("desk_id")
+        annotations["armed"] = Exists(
+            DossierArming.objects.filter(
+                desk_id=desk, used_at=None, armed_at__lte=given, expires_at__gt=given
+            )
+        )
+    return (
+        Kiosk.objects.select_related("office__unit", "desk")
+        .select_for_update(of=("self",))
+        .annotate(**annotations)
+        .filter(pk=kiosk_id)
+        .order_by()[:1]  # no ORDER BY: one row by its key
+    )
+
+
+# Compiled once per process (for each combination of the checks the body allows), and
+# planned once per server connection where prepared statements are safe: on every
+# rating's path, compiling this query cost more Python than the rest of the view.
+LOCKING_READ = CompiledSelect(_locking_read, prepare="kiosk_lock")
+
+
 def lock_kiosk(kiosk_id: int, hints: Hints) -> tuple[Kiosk | None, Prefetched | None]:
     """The kiosk (office, unit and desk joined), its row locked for the rest of the
     transaction (SELECT … FOR UPDATE OF the kiosk) so its misuse state is read and
     written one rating at a time; in the same query, for its current office: whether the
     rating's desk and officer are the office's, whether the desk is armed for a dossier
     at the rating's time, and the surveys that may apply (surveys.publication)."""
-    from django.db.models import Exists, OuterRef
-    from django.db.models.expressions import RawSQL
+    from surveys.publication import candidates_from_json
 
-    from surveys.publication import CANDIDATES_JSON_SQL, candidates_from_json
-
-    step = AdministrativeUnit.steplen
-    annotations: dict = {"candidates_json": RawSQL(CANDIDATES_JSON_SQL, (step, step))}  # noqa: S611 — a constant
-    if hints.desk_id is not None:
-        annotations["desk_ok"] = Exists(
-            Desk.objects.filter(pk=hints.desk_id, office_id=OuterRef("office_id"))
-        )
-    if hints.staff_id is not None:
-        annotations["staff_ok"] = Exists(
-            StaffMember.objects.filter(pk=hints.staff_id, office_id=OuterRef("office_id"))
-        )
-    if hints.given is not None:
-        desk = hints.desk_id if hints.desk_id is not None else OuterRef("desk_id")
-        annotations["armed"] = Exists(
-            DossierArming.objects.filter(
-                desk_id=desk, used_at=None, armed_at__lte=hints.given, expires_at__gt=hints.given
-            )
-        )
-    rows = (
-        Kiosk.objects.select_related("office__unit", "desk")
-        .select_for_update(of=("self",))
-        .annotate(**annotations)
-        .filter(pk=kiosk_id)
-        .order_by()[:1]  # no ORDER BY: one row by its key
+    rows = LOCKING_READ.models(
+        kiosk_id=kiosk_id, desk_id=hints.desk_id, staff_id=hints.staff_id, given=hints.given
     )
     kiosk = next(iter(rows), None)
     if kiosk is None:
@@ -763,7 +779,7 @@ def lock_kiosk(kiosk_id: int, hints: Hints) -> tuple[Kiosk | None, Prefetched | 
         staff_ok=getattr(kiosk, "staff_ok", None),
         # No desk: nothing to arm (armed_for looks nothing up either).
         armed=getattr(kiosk, "armed", None) if desk_id is not None else False,
-        candidates=candidates_from_json(kiosk.candidates_json),  # type: ignore[attr-defined]
+        candidates=candidates_from_json(kiosk.candidates_json),
     )
 
 
