@@ -41,9 +41,12 @@ OUT = ROOT / "bench" / "out"
 PY = str(ROOT / ".venv" / "bin" / "python")
 PORT = 8150
 # gthread workers: a connection that is open but not yet sending (a kiosk between two
-# ratings, or wrk pacing) waits in the poller instead of holding a whole worker.
+# ratings, or wrk pacing) waits in the poller instead of holding a whole worker; the
+# project's subclass (config/gunicorn_worker.py) makes that true of a new connection too,
+# as in production (docs/deployment.md).
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
-GUNICORN_THREADS = ["--worker-class", "gthread", "--threads", str(THREADS)]
+WORKER_CLASS = "config.gunicorn_worker.PromptThreadWorker"
+GUNICORN_THREADS = ["--worker-class", WORKER_CLASS, "--threads", str(THREADS)]
 
 
 def env_int(name: str, default: int) -> int:
