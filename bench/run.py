@@ -240,6 +240,15 @@ class Gunicorn:
             self.process.kill()
 
 
+def kiosk_post_timeout_s() -> float:
+    """How long a kiosk waits for the answer to a rating before abandoning it and retrying
+    later (POST_TIMEOUT_MS in static/surveys/kiosk.js): wrk's timeout, so a request wrk
+    counts as an error is one a kiosk would also have given up on, and a slow but
+    successful one is counted as the latency it had."""
+    script = (ROOT / "static" / "surveys" / "kiosk.js").read_text()
+    return int(re.search(r"POST_TIMEOUT_MS = (\d+);", script).group(1)) / 1000
+
+
 def wrk(
     path: str, seconds: int, think_ms: int = 0, connections: int = CONNECTIONS, port: int = PORT
 ) -> dict:
@@ -251,7 +260,7 @@ def wrk(
             f"-c{connections}",
             f"-d{seconds}s",
             "--timeout",
-            "5s",
+            f"{kiosk_post_timeout_s():g}s",
             "-s",
             "bench/kiosk.lua",
             f"http://127.0.0.1:{port}{path}",
