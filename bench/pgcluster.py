@@ -212,9 +212,16 @@ class PgBouncer:
     passed through to the same server over its Unix socket.
     """
 
-    def __init__(self, cluster: Cluster, directory: Path, port: int = 6543, pool_size: int = 20):
+    def __init__(
+        self,
+        cluster: Cluster,
+        directory: Path,
+        port: int = 6543,
+        pool_size: int = 20,
+        max_client_conn: int = 1000,
+    ):
         self.cluster, self.directory = cluster, directory
-        self.port, self.pool_size = port, pool_size
+        self.port, self.pool_size, self.max_client_conn = port, pool_size, max_client_conn
         self.process: subprocess.Popen | None = None
 
     def url(self, database: str) -> str:
@@ -231,7 +238,7 @@ class PgBouncer:
             "[pgbouncer]\n"
             f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {self.directory / 'userlist.txt'}\n"
-            "pool_mode = transaction\nmax_client_conn = 5000\n"
+            f"pool_mode = transaction\nmax_client_conn = {self.max_client_conn}\n"
             f"default_pool_size = {self.pool_size}\nreserve_pool_size = 0\n"
             "ignore_startup_parameters = extra_float_digits,options\n"
             f"logfile = {self.directory / 'pgbouncer.log'}\n"

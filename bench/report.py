@@ -80,7 +80,7 @@ def _why_direct(ratio: float) -> str:
     return (
         " — the API also authenticates the kiosk, validates the payload against the survey "
         "version, checks desk and officer and the misuse window, and runs Django's request "
-        "cycle in 4 gthread workers that share the 2 cores with PostgreSQL and the load "
+        "cycle in 4 threaded workers that share the 2 cores with PostgreSQL and the load "
         "generator"
     )
 
@@ -300,16 +300,24 @@ def pgbouncer_section(p: dict) -> list[str]:
     errors = sum(v for c, v in at_500["statuses"].items() if not c.startswith("2"))
     errors += at_500["errors"] + at_500["timeouts"]
     throughput_ok = at_500["rps"] >= direct_100["rps"]
+    threads = p.get("threads", {"postgresql": 4, "pgbouncer": 4})
     reason = ""
     if errors or not throughput_ok:
         reason = (
-            "; with one gunicorn of 4 workers × 4 threads the application holds at most 16 "
-            "connections either way, so PgBouncer can only add a hop on this machine — it pays "
-            "off when many application servers would otherwise open hundreds of connections"
+            "; on one 2-core machine PgBouncer is one more process and hop on the same cores "
+            "(and the kiosk's locking read is not a prepared statement behind it), which the "
+            "extra threads it allows must win back; the figures move with the machine's load"
         )
     return [
         f"## 4. PgBouncer ({p['version']}, transaction pooling, pool of {p['pool_size']} server "
         "connections) between gunicorn and PostgreSQL, saturated kiosk API",
+        "",
+        f"gunicorn talking to PostgreSQL directly runs 4 workers × {threads['postgresql']} "
+        f"threads (one connection each); through PgBouncer 4 workers × {threads['pgbouncer']} "
+        f"threads share its {p['pool_size']} server connections (max_client_conn "
+        f"{p.get('max_client_conn', 5000)}): a thread in the part of a request outside its "
+        "transaction (parsing, middleware, the response) holds no server connection, so more "
+        "threads keep the pool busy (docs/scaling.md, section 2).",
         "",
         "| path | requests/s | p50 | p90 | p99 | non-2xx / errors | load avg |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -413,7 +421,9 @@ def sizing_section(results: dict) -> list[str]:
         lines.append(
             f"* PgBouncer at 500 kiosks: {bouncer['pgbouncer_500']['rps']:,.0f} ratings/s "
             f"(direct at 100: {bouncer['postgresql_100']['rps']:,.0f}), so a pool of "
-            f"{bouncer['pool_size']} server connections carries the whole write load."
+            f"{bouncer['pool_size']} server connections carries the whole write load of "
+            f"{bouncer.get('threads', {}).get('pgbouncer', 4) * results.get('workers', 4)} "
+            "application threads."
         )
     return [*lines, ""]
 
@@ -439,10 +449,12 @@ def write_markdown(results: dict, output: Path, command: str) -> None:
         "",
         f"* {m['cpu']}, {m['memory_gb']} GB memory, {m['os']}",
         f"* Python {m['python']}, Django {m['django']}, gunicorn {m['gunicorn']} "
-        f"({results.get('workers', 4)} gthread workers × {results.get('threads', 4)} threads), "
+        f"({results.get('workers', 4)} workers × {results.get('threads', 4)} threads, "
+        "config.gunicorn_worker.PromptThreadWorker), "
         f"PostgreSQL {m['postgresql']} "
         "(own server, Unix socket, fsync and synchronous_commit on), "
-        f"{m['wrk']} (2 threads, 100 connections, 127.0.0.1)",
+        f"{m['wrk']} (2 threads, 100 connections, 127.0.0.1, timeout "
+        f"{results.get('wrk_timeout_s', 15):g} s: the kiosk's own POST_TIMEOUT_MS)",
         "",
         "## Data (generate_ratings)",
         "",

@@ -46,7 +46,12 @@ PORT = 8150
 # as in production (docs/deployment.md).
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 WORKER_CLASS = "config.gunicorn_worker.PromptThreadWorker"
-GUNICORN_THREADS = ["--worker-class", WORKER_CLASS, "--threads", str(THREADS)]
+# Behind PgBouncer (docs/scaling.md, section 2): more threads than server connections. A
+# thread in the part of a request outside its transaction (parsing, middleware, the
+# response) holds no server connection, and PgBouncer queues the transactions that find
+# every one busy.
+PGBOUNCER_THREADS = int(os.environ.get("BENCH_PGBOUNCER_THREADS", "8"))
+PGBOUNCER_POOL = int(os.environ.get("BENCH_PGBOUNCER_POOL", "20"))
 
 
 def env_int(name: str, default: int) -> int:
@@ -199,8 +204,8 @@ def load_database(cluster: Cluster, name: str, ratings: int) -> dict:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, port: int = PORT, workers: int = WORKERS):
-        self.env, self.port, self.workers = env, port, workers
+    def __init__(self, env: dict, port: int = PORT, workers: int = WORKERS, threads: int = THREADS):
+        self.env, self.port, self.workers, self.threads = env, port, workers, threads
         self.process = None
 
     def __enter__(self):
@@ -214,7 +219,10 @@ class Gunicorn:
                 str(self.workers),
                 "--backlog",
                 "2048",
-                *GUNICORN_THREADS,
+                "--worker-class",
+                WORKER_CLASS,
+                "--threads",
+                str(self.threads),
                 "--log-level",
                 "warning",
             ],
@@ -321,16 +329,18 @@ def pgbouncer_load(cluster: Cluster, database: str) -> dict:
     if find_pgbouncer() is None and os.geteuid() != 0:
         return {"error": "pgbouncer is not installed (apt-get install pgbouncer)"}
     measures: dict = {}
-    bouncer = PgBouncer(cluster, OUT / "pgbouncer")
+    bouncer = PgBouncer(cluster, OUT / "pgbouncer", pool_size=PGBOUNCER_POOL)
     with bouncer:
         measures["version"] = bouncer.version()
         measures["pool_size"] = bouncer.pool_size
+        measures["max_client_conn"] = bouncer.max_client_conn
+        measures["threads"] = {"postgresql": THREADS, "pgbouncer": PGBOUNCER_THREADS}
         for via in ("postgresql", "pgbouncer"):
             env = django_env(cluster, database)
             if via == "pgbouncer":
                 env["DATABASE_URL"] = bouncer.url(database)
                 env["DB_DISABLE_SERVER_SIDE_CURSORS"] = "1"
-            with Gunicorn(env):
+            with Gunicorn(env, threads=measures["threads"][via]):
                 wrk("/kiosk/api/ratings/", 3)  # warm-up: connections, caches
                 for connections in (100, 500):
                     measures[f"{via}_{connections}"] = wrk(
@@ -527,6 +537,7 @@ def main() -> None:
         if os.environ.get("BENCH_KEEP") != "1":
             shutil.rmtree(cluster.data_dir, ignore_errors=True)
     results.update(workers=WORKERS, threads=THREADS, months=MONTHS, connections=CONNECTIONS)
+    results["wrk_timeout_s"] = kiosk_post_timeout_s()
     results["load_after"] = os.getloadavg()[0]
     results["total_s"] = time.monotonic() - started
     results["started_at"] = started_at.isoformat(timespec="seconds")
