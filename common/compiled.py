@@ -50,6 +50,7 @@ def _same(a, b) -> bool:
 
 @dataclass(frozen=True)
 class _Plan:
+    name: str  # of its prepared statement
     sql: str
     slots: tuple[tuple[str | None, Any], ...]  # (value name, or None and a constant)
     prepared_sql: str  # the PREPARE body: $n for the values, constants inlined
@@ -87,9 +88,8 @@ class CompiledSelect:
                 self._plans[key] = plan
         connection = connections[using]
         with connection.cursor() as cursor:
-            name = f"{self.prepare}_{list(self._plans).index(key)}" if self.prepare else ""
-            if name and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
-                _execute_prepared(connection, cursor, name, plan, values)
+            if self.prepare and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+                _execute_prepared(connection, cursor, plan, values)
             else:
                 cursor.execute(plan.sql, plan.params(values))
             rows = cursor.fetchall()
@@ -117,6 +117,7 @@ class CompiledSelect:
         start, end = fields[0], fields[-1] + 1
         converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
         return _Plan(
+            name=f"{self.prepare}_{len(self._plans)}",
             sql=sql,
             slots=tuple(slots),
             prepared_sql=_numbered(sql, slots, names, connections[using]),
@@ -165,12 +166,12 @@ def _numbered(sql: str, slots, names: tuple[str, ...], connection) -> str:
         return _PLACEHOLDER.sub(replace, sql)
 
 
-def _execute_prepared(connection, cursor, name: str, plan: _Plan, values: dict) -> None:
+def _execute_prepared(connection, cursor, plan: _Plan, values: dict) -> None:
     """EXECUTE the plan's prepared statement, PREPAREd in the same round trip the first
     time on this server connection. The names prepared are kept on Django's connection
     (one per thread) with the driver's connection they belong to; None when a failed
     call may have left one half-made: the next call then starts with DEALLOCATE ALL."""
-    raw = connection.connection
+    name, raw = plan.name, connection.connection
     held, names = getattr(connection, "_compiled_prepared", (None, set()))
     if held is not raw:  # a new server connection
         names = set()
