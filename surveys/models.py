@@ -1126,6 +1126,24 @@ class MonthlyResponseRollup(models.Model):
 # desk, officer or question (rare, admin only) scans them instead.
 
 
+class ValueCount(models.Model):
+    """How many valid answers gave one value (a score, or a choice) to one question: the
+    counted part of the monthly desk and unit answer grains, whose keys lead with their
+    own columns (the indexes they are read through), so no index of its own here."""
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    score = models.SmallIntegerField(null=True)
+    choice = models.ForeignKey(
+        Choice, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
 class MonthlyDeskGrain(models.Model):
     """The key of the monthly desk-level grains: local calendar month, office, desk and
     staff member (desk and staff empty when unknown, never guessed)."""
@@ -1143,22 +1161,13 @@ class MonthlyDeskGrain(models.Model):
         abstract = True
 
 
-class MonthlyDeskAnswerRollup(MonthlyDeskGrain):
+class MonthlyDeskAnswerRollup(MonthlyDeskGrain, ValueCount):
     """Answer counts per local calendar month, office, desk and staff member, and value.
 
     The desk, staff and procedure-field tables of a month, and the reports of one desk
     or one officer, read this grain: an office-month has at most one row per
     (desk, officer) pair seen, question and value, however many citizens rated.
     """
-
-    question = models.ForeignKey(
-        Question, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    score = models.SmallIntegerField(null=True)
-    choice = models.ForeignKey(
-        Choice, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
-    count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -1259,18 +1268,9 @@ class UnitMonthlyGrain(models.Model):
         abstract = True
 
 
-class UnitMonthlyAnswerRollup(UnitMonthlyGrain):
+class UnitMonthlyAnswerRollup(UnitMonthlyGrain, ValueCount):
     """Valid answer counts per local calendar month, unit (its whole subtree), shard and
     value: MonthlyAnswerRollup summed over the offices under the unit."""
-
-    question = models.ForeignKey(
-        Question, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    score = models.SmallIntegerField(null=True)
-    choice = models.ForeignKey(
-        Choice, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
-    count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -1324,7 +1324,7 @@ class UnitMonthlyHourRollup(UnitMonthlyGrain):
         return f"{self.month:%Y-%m} unit {self.unit_id}/{self.shard} {self.weekday}/{self.hour}h"
 
 
-class UnitMonthlyFieldAnswerRollup(UnitMonthlyGrain):
+class UnitMonthlyFieldAnswerRollup(UnitMonthlyGrain, ValueCount):
     """Valid answer counts per local calendar month, unit (its whole subtree), shard,
     procedure field of the desk rated (its fields now: kept right when a desk's fields
     change) and value; a desk with two fields counts in both."""
@@ -1332,14 +1332,6 @@ class UnitMonthlyFieldAnswerRollup(UnitMonthlyGrain):
     field = models.ForeignKey(
         ProcedureField, on_delete=models.CASCADE, related_name="+", db_index=False
     )
-    question = models.ForeignKey(
-        Question, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    score = models.SmallIntegerField(null=True)
-    choice = models.ForeignKey(
-        Choice, on_delete=models.CASCADE, null=True, related_name="+", db_index=False
-    )
-    count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
