@@ -21,7 +21,14 @@ def can_moderate(user, subject: Subject) -> bool:
 
 
 def _comment_answers(subject: Subject, month: Month, include_hidden: bool, search: str = ""):
-    answers = answers_in_month(subject, month).filter(response__is_misuse=False).exclude(text="")
+    answers = (
+        answers_in_month(subject, month)
+        .filter(
+            response__is_misuse=False,
+            response__has_comment=True,  # the same answers, through the small index of those
+        )
+        .exclude(text="")
+    )
     if subject_withheld(subject, month.start, month.end):
         return answers.none()  # about one officer below the minimum: not their comments
     if not include_hidden:
@@ -62,10 +69,8 @@ def newest_comments(subject: Subject, month: Month, *, include_hidden: bool, lim
     country has tens of thousands a month; its report shows ten): every comment outside such
     a span is older than every one in it. The withheld desks are looked up for the offices
     of those comments only, not for every desk of the country."""
-    answers = (
-        _comment_answers(subject, month, include_hidden)
-        .filter(response__has_comment=True)  # the same answers, found through a small index
-        .select_related("response__office", "response__desk", "question")
+    answers = _comment_answers(subject, month, include_hidden).select_related(
+        "response__office", "response__desk", "question"
     )
     answers = answers.order_by("-response__submitted_at", "-pk")
     end = min(instant_window(month.start, month.end)[1], timezone.now())
