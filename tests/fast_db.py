@@ -139,28 +139,32 @@ def _install_template_clone() -> None:
             # PostgreSQL would cut the name short, and no later run would find it.
             return migrate_fresh(self, verbosity, autoclobber, serialize, keepdb)
         quote = self.connection.ops.quote_name
-        with self._nodb_cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
-            found = cursor.fetchone() is not None
+        # One worker builds a missing template while the others wait for it and clone it,
+        # instead of every xdist worker running the migrations at once on the same cores.
+        # The lock is the guard connection's: it goes when that connection closes.
+        with self._nodb_cursor() as guard:
+            guard.execute("SELECT pg_advisory_lock(hashtext(%s))", [template])
+            guard.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+            found = guard.fetchone() is not None
             if found:
-                cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
-                cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
-        if not found:
-            name = migrate_fresh(self, verbosity, autoclobber, serialize, keepdb)
-            self.connection.close()  # a template must have no connection while it is copied
-            with self._nodb_cursor() as cursor:
-                # DatabaseError: another xdist worker made it first.
+                guard.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+                guard.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+            else:
+                name = migrate_fresh(self, verbosity, autoclobber, serialize, keepdb)
+                self.connection.close()  # a template must have no connection while copied
+                # DatabaseError: a run that did not take the lock (an older fast_db) made it.
                 with contextlib.suppress(DatabaseError):
-                    cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
-                cursor.execute(
+                    guard.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
+                guard.execute(
                     "SELECT datname FROM pg_database WHERE starts_with(datname, %s) "
                     "AND datname <> %s",
                     [prefix, template],
                 )
-                for (stale,) in cursor.fetchall():
+                for (stale,) in guard.fetchall():
                     # DatabaseError: in use by a run that started before; left for later.
                     with contextlib.suppress(DatabaseError):
-                        cursor.execute(f"DROP DATABASE {quote(stale)}")
+                        guard.execute(f"DROP DATABASE {quote(stale)}")
+        if not found:
             self.connection.ensure_connection()
             return name
         if verbosity >= 1:
