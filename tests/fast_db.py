@@ -1,5 +1,5 @@
-"""Two shortcuts in how the suite handles its PostgreSQL test databases; nothing a test sees
-changes (tests/conftest.py installs both).
+"""Shortcuts in how the suite handles its PostgreSQL test databases; nothing a test sees
+changes (tests/conftest.py installs them).
 
 **Emptying the tables after a transactional test.** Django's `flush` (which pytest-django
 runs after every `transaction=True` and live-server test) TRUNCATEs every table; on ~70
@@ -26,6 +26,10 @@ current as after a real migrate. A changed, added or removed migration changes t
 the next run migrates again and drops the older templates. `--reuse-db` and
 `--no-migrations` runs do as before, and so would a run where an app's tables did not all
 come from its migration files.
+
+**Dropping it at the end.** `DROP DATABASE … WITH (FORCE)`: an idle connection a test's
+helper thread left open would otherwise make PostgreSQL wait 5 s, then refuse (a warning
+at the end of the run, and 5 s of it).
 """
 
 from __future__ import annotations
@@ -185,6 +189,21 @@ def _install_template_clone() -> None:
     DatabaseCreation.create_test_db = create_test_db  # type: ignore[method-assign]
 
 
+def _install_forced_drop() -> None:
+    from django.db.backends.postgresql.creation import DatabaseCreation
+
+    def _destroy_test_db(self, test_database_name, verbosity):
+        # An idle connection still open at the end (a test's helper thread) makes
+        # PostgreSQL wait 5 s for it and then refuse; the database goes anyway (PG 13+).
+        self.connection.close_pool()
+        quoted = self.connection.ops.quote_name(test_database_name)
+        with self._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE {quoted} WITH (FORCE)")
+
+    DatabaseCreation._destroy_test_db = _destroy_test_db  # type: ignore[method-assign]
+
+
 def install() -> None:
     _install_delete_flush()
     _install_template_clone()
+    _install_forced_drop()
