@@ -74,8 +74,8 @@ def test_the_newest_comments_of_a_city_are_the_newest_of_its_whole_month(
     expected = ["Ghế ít", "Rất nhanh", "Quầy 07 chậm", "Góp ý ngày 5", "Góp ý ngày 3"]
     expected.append("Góp ý ngày 2")
     assert texts(newest) == expected[:limit]  # the flagged rating's comment is not there
-    lone = next((a for a in newest if a.text == "Quầy 07 chậm"), None)
-    if lone:  # the desk would name the officer below the minimum
+    if limit >= 3:  # the desk would name the officer below the minimum: no label
+        lone = next(a for a in newest if a.text == "Quầy 07 chậm")
         assert lone.desk_label == "" and lone.response.desk == month_of_comments["lone"]
 
 
