@@ -1161,6 +1161,14 @@ class MonthlyDeskGrain(models.Model):
         abstract = True
 
 
+def by_desk_index(name: str) -> models.Index:
+    """The desk grain's rows of one desk, whichever office they were rated at: what a
+    change of the desk's procedure fields re-sums (`regroup_desk_fields`, under a lock
+    that holds up ratings) and what deleting a desk cascades to. Without it both read
+    the whole table: ~80 ms a table at 1.6 M rows on this machine, against under 1 ms."""
+    return models.Index(fields=["desk"], name=name, condition=Q(desk__isnull=False))
+
+
 class MonthlyDeskAnswerRollup(MonthlyDeskGrain, ValueCount):
     """Answer counts per local calendar month, office, desk and staff member, and value.
 
@@ -1177,6 +1185,7 @@ class MonthlyDeskAnswerRollup(MonthlyDeskGrain, ValueCount):
                 nulls_distinct=False,
             )
         ]
+        indexes = [by_desk_index("monthly_desk_answer_by_desk")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.office_id} {self.desk_id}/{self.staff_id}"
@@ -1196,6 +1205,7 @@ class MonthlyDeskResponseRollup(MonthlyDeskGrain):
                 nulls_distinct=False,
             )
         ]
+        indexes = [by_desk_index("monthly_desk_response_by_desk")]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.office_id} {self.desk_id}/{self.staff_id}"
