@@ -152,17 +152,26 @@ def test_monthly_grains_give_the_numbers_of_the_daily_grain(rated, monkeypatch, 
     assert figures() == monthly
 
 
-# Filler rows for the planner: 4,000 desks of 400 offices over 6 months, a row each.
-# The test deletes them before it ends, when Django checks the deferred foreign keys.
+# Filler rows for the planner, as a large deployment looks to it: 400 offices, and 4,000
+# of their desks over 6 months in the desk grain, a row each (ids from F + 1 on, clear of
+# anything a factory makes). The test deletes them before it ends, when Django checks
+# the deferred foreign keys they break.
+F = 1_000_000
+_FILLER_OFFICES = """
+    INSERT INTO offices_office (id, name, address, time_zone, opens_at, closes_at, head_email,
+        public_board, is_active, unit_id, open_days, transparency_board)
+    SELECT 1000000 + n, 'filler', '', 'Asia/Ho_Chi_Minh', '07:30', '17:00', '', false, true,
+        1000000, '12345', false
+    FROM generate_series(1, 400) n"""
 _FILLER = {
     "response": """
         INSERT INTO surveys_monthlydeskresponserollup (month, office_id, desk_id, valid, flagged)
-        SELECT DATE '2026-01-01' + n / 4000 * 31, 1 + n % 400, 1 + n % 4000, 1, 0
+        SELECT DATE '2026-01-01' + n / 4000 * 31, 1000001 + n % 400, 1000001 + n % 4000, 1, 0
         FROM generate_series(0, 23999) n""",
     "answer": """
         INSERT INTO surveys_monthlydeskanswerrollup
             (month, office_id, desk_id, question_id, score, count)
-        SELECT DATE '2026-01-01' + n / 4000 * 31, 1 + n % 400, 1 + n % 4000, 1, 3, 1
+        SELECT DATE '2026-01-01' + n / 4000 * 31, 1000001 + n % 400, 1000001 + n % 4000, 1, 3, 1
         FROM generate_series(0, 23999) n""",
 }
 
@@ -171,19 +180,22 @@ _FILLER = {
 @pytest.mark.parametrize("rows", ["_FIELD_RESPONSES", "_FIELD_ANSWERS"])
 def test_a_desk_field_change_finds_the_desks_rows_by_index(rows):
     """What `regroup_desk_fields` sums, under a lock that holds up ratings, is found through
-    the desk grain's index on desk: with many desks' rows in the table and fresh statistics,
-    the planner reads two desks' rows by that index, not the whole table. (On an empty
-    table its choice between two indexes is a coin toss, so the test fills it first.)"""
+    the desk grain's index on desk: with many offices and desks in the tables and fresh
+    statistics, the planner reads two desks' rows by that index, not the whole table nor
+    every office's part of it. (On nearly empty tables its choice is a coin toss, so the
+    test fills them first.)"""
     from surveys import models as surveys_models
 
     kind = "response" if rows == "_FIELD_RESPONSES" else "answer"
     sql = surveys_models._FIELD_DELTA + getattr(surveys_models, rows)
     with connection.cursor() as cursor:
+        cursor.execute(_FILLER_OFFICES)
         cursor.execute(_FILLER[kind])
-        cursor.execute(f"ANALYZE surveys_monthlydesk{kind}rollup")
-        cursor.execute("EXPLAIN " + sql, {"desks": [1, 2], "fields": [3, 3]})
+        cursor.execute(f"ANALYZE offices_office, surveys_monthlydesk{kind}rollup")
+        cursor.execute("EXPLAIN " + sql, {"desks": [F + 1, F + 2], "fields": [3, 3]})
         plan = "\n".join(line for (line,) in cursor.fetchall())
-        cursor.execute(f"DELETE FROM surveys_monthlydesk{kind}rollup")  # noqa: S608
+        cursor.execute(f"DELETE FROM surveys_monthlydesk{kind}rollup WHERE office_id > %s", [F])  # noqa: S608
+        cursor.execute("DELETE FROM offices_office WHERE id > %s", [F])
     assert re.search(
         rf"(Bitmap )?Index (Only )?Scan (using|on) monthly_desk_{kind}_by_desk", plan
     ), plan
