@@ -23,6 +23,7 @@ switch the test's own code and its test client.
 import contextlib
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -47,6 +48,14 @@ from tests.factories import (
 from tests.hardening import tally
 
 fast_db.install()  # cheaper emptying after transactional tests, a cloned test database
+
+# Where PYTHONDONTWRITEBYTECODE is set (this project's machines and CI set it), every
+# Python process the suite starts (each xdist worker, and each `manage.py`, gunicorn and
+# pytest that a test starts) would compile the project's modules, and pytest rewrite ~170
+# test modules, from source again: collecting the suite costs ~8 s of CPU a worker instead
+# of ~3 s. So the suite writes bytecode (into `__pycache__/`, which git ignores).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 CHROMIUM = "/usr/bin/chromium"
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -314,15 +323,19 @@ def _named_files_only(config) -> bool:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config):
-    """`-n auto` (pyproject.toml): one worker per core this process may use for the suite or
-    a folder of it; named test files run in this one process (starting workers, each with
-    its own test database, costs more than it saves there). PYTEST_XDIST_AUTO_NUM_WORKERS
-    or an explicit `-n N` still decide."""
+    """`-n auto` (pyproject.toml): one worker more than the cores this process may use, for
+    the suite or a folder of it. A worker spends part of its time waiting, not computing: on
+    subprocesses it started (`make run`, gunicorn, a throwaway PostgreSQL), on Chromium, on
+    the database server; the extra worker fills that time. On the 2-core machine of
+    2026-12-02, the whole suite took 171 and 191 s with 3 workers, 202 and 217 s with 2,
+    and 255 s with 4 (contention outweighs the waiting). Named test files run in this one
+    process (starting workers, each with its own test database, costs more than it saves
+    there). PYTEST_XDIST_AUTO_NUM_WORKERS or an explicit `-n N` still decide."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # xdist's own implementation reads it
     if _named_files_only(config):
         return 0
-    return len(os.sched_getaffinity(0))
+    return len(os.sched_getaffinity(0)) + 1
 
 
 @pytest.hookimpl(trylast=True)

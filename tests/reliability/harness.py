@@ -60,6 +60,23 @@ class ThrowawayPostgres:
         )
         return time.monotonic() - started
 
+    @staticmethod
+    def bin(program: str) -> str:
+        """A client program of the same PostgreSQL as this server (pg_dump, pg_restore)."""
+        from pgserver._commands import POSTGRES_BIN_PATH
+
+        return str(POSTGRES_BIN_PATH / program)
+
+    def restore(self, dump: Path) -> None:
+        """Load a `pg_dump -Fc` file into the `postgres` database."""
+        subprocess.run(
+            [self.bin("pg_restore"), "--no-owner", "--exit-on-error", "--host", self.socket_dir]
+            + ["--username", "postgres", "--dbname", "postgres", str(dump)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
     def connect(self):
         import psycopg2
 
@@ -477,11 +494,17 @@ def fault_run(
     drop_rate: float,
     deadline_s: float,
     html_404_rate: float = 0.05,
+    migrated_dump: Path | None = None,
 ):
-    """The whole experiment; returns a dict of figures (printed by the test and `make chaos`)."""
+    """The whole experiment; returns a dict of figures (printed by the test and `make chaos`).
+    `migrated_dump`: a `pg_dump -Fc` of a freshly migrated database (the test suite's
+    template, tests/fast_db.py) to restore instead of running every migration."""
     pg = ThrowawayPostgres(work_dir / "pg")
     try:
-        manage(pg.url, "migrate", "--noinput")
+        if migrated_dump:
+            pg.restore(migrated_dump)
+        else:
+            manage(pg.url, "migrate", "--noinput")
         fleet = provision_fleet(pg.url, kiosks)
         per_kiosk = -(-ratings // kiosks)
         restarted = threading.Event()

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.harness import fault_run
+from tests import fast_db
+from tests.reliability.harness import ThrowawayPostgres, fault_run
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
 
@@ -25,9 +26,28 @@ def work_dir():
         yield Path(path)
 
 
-def test_every_rating_is_stored_exactly_once_despite_drops_and_a_restart(work_dir):
-    figures = fault_run(work_dir, ratings=1000, kiosks=50, drop_rate=0.10, deadline_s=120)
-    print("\nfault run:", json.dumps(figures, ensure_ascii=False))
+@pytest.fixture
+def migrated_dump(work_dir, django_db_setup, django_db_blocker):
+    """The suite's migrated template database as a dump, or None (then the run migrates)."""
+    from django.db import connection
+
+    dump = work_dir / "migrated.dump"
+    pg_dump = ThrowawayPostgres.bin("pg_dump")
+    with django_db_blocker.unblock():
+        return dump if fast_db.dump_template(connection, dump, pg_dump) else None
+
+
+def test_every_rating_is_stored_exactly_once_despite_drops_and_a_restart(work_dir, migrated_dump):
+    figures = fault_run(
+        work_dir,
+        ratings=1000,
+        kiosks=50,
+        drop_rate=0.10,
+        deadline_s=120,
+        migrated_dump=migrated_dump,
+    )
+    schema = "restored from the test template" if migrated_dump else "migrated"
+    print(f"\nfault run (schema {schema}):", json.dumps(figures, ensure_ascii=False))
     assert figures["ratings_sent"] == 1000
     assert figures["acknowledged"] == 1000
     assert figures["stored"] == figures["ratings_sent"]
