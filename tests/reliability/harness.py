@@ -67,15 +67,29 @@ class ThrowawayPostgres:
 
         return str(POSTGRES_BIN_PATH / program)
 
+    @staticmethod
+    def major_version() -> int:
+        """The PostgreSQL major version of pgserver's binaries (`postgres --version`)."""
+        version = subprocess.run(
+            [ThrowawayPostgres.bin("postgres"), "--version"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return int(version.split()[-1].split(".")[0])
+
     def restore(self, dump: Path) -> None:
         """Load a `pg_dump -Fc` file into the `postgres` database."""
-        subprocess.run(
+        restored = subprocess.run(
             [self.bin("pg_restore"), "--no-owner", "--exit-on-error", "--host", self.socket_dir]
             + ["--username", "postgres", "--dbname", "postgres", str(dump)],
-            check=True,
+            check=False,
             capture_output=True,
+            text=True,
             timeout=120,
         )
+        if restored.returncode != 0:
+            raise RuntimeError(f"pg_restore failed:\n{restored.stderr[-3000:]}")
 
     def connect(self):
         import psycopg2
