@@ -241,3 +241,21 @@ def test_receipts_are_minted_by_managers_not_viewers(client, tree, alice, dora):
     client.force_login(alice)
     assert client.get(f"{url}?dossier_code=HS-1").status_code == 200
     assert url in client.get(detail).text
+
+
+def test_the_index_and_app_pages_list_what_each_admin_may_configure(client, tree, admin_a):
+    """The app list is built only when a page reads it (`ScopedAdminSite.get_app_list`):
+    the index and an app's page still list exactly what the user may configure."""
+    desks = reverse("admin:offices_desk_changelist")
+    groups = reverse("admin:auth_group_changelist")  # superusers only
+    client.force_login(admin_a)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert desks in index and groups not in index
+    offices_app = client.get(reverse("admin:app_list", args=["offices"])).content.decode()
+    assert desks in offices_app
+    # An app with nothing this admin may configure has no page (Django's 404).
+    assert client.get(reverse("admin:app_list", args=["axes"])).status_code == 404
+
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    index = client.get(reverse("admin:index")).content.decode()
+    assert desks in index and groups in index
