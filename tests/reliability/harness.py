@@ -70,26 +70,16 @@ class ThrowawayPostgres:
     @staticmethod
     def major_version() -> int:
         """The PostgreSQL major version of pgserver's binaries (`postgres --version`)."""
-        version = subprocess.run(
-            [ThrowawayPostgres.bin("postgres"), "--version"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
+        version = run_or_fail([ThrowawayPostgres.bin("postgres"), "--version"])
         return int(version.split()[-1].split(".")[0])
 
     def restore(self, dump: Path) -> None:
         """Load a `pg_dump -Fc` file into the `postgres` database."""
-        restored = subprocess.run(
+        run_or_fail(
             [self.bin("pg_restore"), "--no-owner", "--exit-on-error", "--host", self.socket_dir]
             + ["--username", "postgres", "--dbname", "postgres", str(dump)],
-            check=False,
-            capture_output=True,
-            text=True,
             timeout=120,
         )
-        if restored.returncode != 0:
-            raise RuntimeError(f"pg_restore failed:\n{restored.stderr[-3000:]}")
 
     def connect(self):
         import psycopg2
@@ -106,19 +96,23 @@ def django_env(database_url: str) -> dict:
     return env
 
 
+def run_or_fail(command: list[str], **kwargs) -> str:
+    """Run a program to its end; its output, or a RuntimeError with the end of its errors."""
+    result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
+    if result.returncode != 0:
+        name = " ".join(Path(command[0]).name.split() + command[1:3])
+        raise RuntimeError(f"{name} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
 def manage(database_url: str, *args: str, stdin: str | None = None) -> str:
-    result = subprocess.run(
+    return run_or_fail(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=django_env(database_url),
         input=stdin,
-        capture_output=True,
-        text=True,
         timeout=300,
     )
-    if result.returncode != 0:
-        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
 
 
 @contextmanager
