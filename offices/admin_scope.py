@@ -94,8 +94,8 @@ class ScopedAdminSite(admin.AdminSite):
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> Any:
         """Django's list, built when a page first reads it. `each_context` asks for it on
         every admin page, for the navigation sidebar that is off here: built eagerly, it
-        cost every page a permission check per registered model (~10 ms), read only by
-        the index and the app pages."""
+        cost every page a permission check per registered model (~4 ms of a 12 ms
+        changelist), and only the index and the app pages read it."""
         build = super().get_app_list
         return SimpleLazyObject(lambda: build(request, app_label))
 

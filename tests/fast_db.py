@@ -150,7 +150,9 @@ def dump_template(connection, out_path: Path, pg_dump: str) -> bool:
         for flag, key in (("--host", "host"), ("--port", "port"), ("--username", "user")):
             if params.get(key):
                 command += [flag, str(params[key])]
-        subprocess.run(command, env=env, check=True, capture_output=True, timeout=120)
+        dumped = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        if dumped.returncode != 0:
+            raise RuntimeError(f"pg_dump of {template} failed:\n{dumped.stderr[-3000:]}")
     return True
 
 
