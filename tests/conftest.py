@@ -327,10 +327,11 @@ def pytest_xdist_auto_num_workers(config):
     the suite or a folder of it. A worker spends part of its time waiting, not computing: on
     subprocesses it started (`make run`, gunicorn, a throwaway PostgreSQL), on Chromium, on
     the database server; the extra worker fills that time. On the 2-core machine of
-    2026-12-02, the whole suite took 151–215 s with 3 workers (eleven runs, median 171 s), 202 and 217 s
-    with 2, and 255 s with 4 (contention outweighs the waiting). Named test files run in this one
-    process (starting workers, each with its own test database, costs more than it saves
-    there). PYTEST_XDIST_AUTO_NUM_WORKERS or an explicit `-n N` still decide."""
+    2026-12-02, the whole suite took 151–215 s with 3 workers (eleven runs, median 171 s),
+    202 and 217 s with 2, and 255 s with 4 (contention outweighs the waiting). Named test
+    files run in this one process (starting workers, each with its own test database,
+    costs more than it saves there). PYTEST_XDIST_AUTO_NUM_WORKERS or an explicit `-n N`
+    still decide."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # xdist's own implementation reads it
     if _named_files_only(config):
