@@ -100,7 +100,7 @@ def run_or_fail(command: list[str], **kwargs) -> str:
     """Run a program to its end; its output, or a RuntimeError with the end of its errors."""
     result = subprocess.run(command, capture_output=True, text=True, check=False, **kwargs)
     if result.returncode != 0:
-        name = " ".join(Path(command[0]).name.split() + command[1:3])
+        name = " ".join([Path(command[0]).name, *command[1:3]])
         raise RuntimeError(f"{name} failed:\n{result.stderr[-3000:]}")
     return result.stdout
 
