@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
 
 from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 F = TypeVar("F", bound=forms.Field)
 
@@ -22,3 +26,27 @@ def field_of(form: forms.BaseForm, name: str, kind: type[F]) -> F:
             f"{type(form).__name__}.{name} is a {type(field).__name__}, not a {kind.__name__}."
         )
     return field
+
+
+def bound_to_query(
+    form_class: Callable[..., forms.Form], template: str
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A view decorator for pages filtered by a GET form that knows its reader.
+
+    The form is bound to the query string with `user=request.user`. When it is not valid
+    the page's `template` answers 400 with the form and its errors (a link with a unit
+    outside the reader's scope, say), and the view never runs; when it is, the view gets
+    the bound form as its second argument.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            form = form_class(request.GET, user=request.user)
+            if not form.is_valid():
+                return render(request, template, {"form": form}, status=400)
+            return view(request, form, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.forms import bound_to_query
 from inspections.counts import LEVELS, build_counts
 from inspections.exports import COUNT_TABLES, CountsExporter, RegisterExporter
 from inspections.forms import CaseForm, InspectionForm, RegisterFilterForm, ReportForm
@@ -125,10 +126,8 @@ def case_delete(request, pk: int, case_pk: int):
 
 
 @login_required
-def report(request):
-    form = ReportForm(request.GET, user=request.user)
-    if not form.is_valid():
-        return render(request, "inspections/report.html", {"form": form}, status=400)
+@bound_to_query(ReportForm, "inspections/report.html")
+def report(request, form: ReportForm):
     data = form.cleaned_data
     counts = build_counts(request.user, data["unit"], *form.period, data["group"])
     drill = request.GET.copy()

@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from common.forms import bound_to_query
 from common.months import Month, MonthError
 from inspections.models import Inspection
 from offices.models import (
@@ -211,11 +212,9 @@ def method(request):
 
 
 @login_required
-def inspections(request):
+@bound_to_query(BeforeAfterForm, "reports/inspections.html")
+def inspections(request, form: BeforeAfterForm):
     """Satisfaction before and after each inspection in a unit and period the user may read."""
-    form = BeforeAfterForm(request.GET, user=request.user)
-    if not form.is_valid():
-        return render(request, "reports/inspections.html", {"form": form}, status=400)
     data = form.cleaned_data
     held = (
         Inspection.objects.visible_to(request.user)
