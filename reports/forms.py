@@ -42,7 +42,10 @@ def subject_choices(user) -> list[tuple[str, str]]:
     step = AdministrativeUnit.steplen
     prefixes = {path[:end] for _, _, path in offices for end in range(step, len(path) + 1, step)}
     units = AdministrativeUnit.objects.visible_to(user).filter(path__in=prefixes)
-    choices = [(f"unit:{u.pk}", f"{'— ' * (u.depth - 1)}{u.name}") for u in units]
+    choices = [
+        (f"unit:{pk}", f"{'— ' * (depth - 1)}{name}")
+        for pk, depth, name in units.values_list("pk", "depth", "name")
+    ]
     choices += [(f"office:{pk}", f"⌂ {name}") for pk, name, _ in offices]
     return choices
 

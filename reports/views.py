@@ -98,9 +98,6 @@ def report(request, kind: str, pk: int, month: str):
         "report": build_monthly_report(subject, report_month),
         "comments": newest_comments(subject, report_month, include_hidden=moderator, limit=10),
         "can_moderate": moderator,
-        "pick_form": ReportPickForm(
-            initial={"subject": f"{kind}:{pk}", "month": report_month}, user=request.user
-        ),
     }
     return render(request, "reports/report.html", context)
 
