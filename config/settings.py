@@ -229,9 +229,12 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # device secrets are never shown in the ad
 # Unknown usernames are counted together, under one name (offices/auth.py).
 AXES_USERNAME_CALLABLE = "offices.auth.axes_username"
 
-# Officials' sessions end after inactivity and after an absolute lifetime.
+# Officials' sessions end after inactivity and after an absolute lifetime. The idle
+# expiry moves on with use, but a session is written for it at most once a refresh
+# interval (config/middleware.py): a report page read is not a database write.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_IDLE_REFRESH_SECONDS = env_int("SESSION_IDLE_REFRESH_SECONDS", 60)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_MAX_HOURS", 10) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
