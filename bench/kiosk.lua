@@ -1,11 +1,21 @@
 -- wrk script: simulated kiosks posting ratings to the kiosk API (or the empty view).
--- Kiosks are taken in turn from bench/out/kiosks.lua, so no kiosk rates twice within
--- its misuse window; every rating has a fresh UUID. THINK_MS > 0 paces each connection
--- like a kiosk between citizens (latency without queueing); 0 = as fast as possible.
+-- Each wrk thread takes its own kiosks from bench/out/kiosks.lua (thread i of WRK_THREADS
+-- the kiosks i, i + WRK_THREADS, ...), in turn, so that no two threads send for the same
+-- kiosk and, with enough kiosks for the rate (bench/steps.py), no kiosk rates again
+-- within its misuse window: the run measures ratings that count, not flagged ones.
+-- Replies saying "flagged" are counted, so a run that was not such a run says so.
+-- Every rating has a fresh UUID. THINK_MS > 0 paces each connection like a kiosk
+-- between citizens (latency without queueing); 0 = as fast as possible.
 local kiosks = dofile(os.getenv("KIOSKS_LUA") or "bench/out/kiosks.lua")
 local think = tonumber(os.getenv("THINK_MS") or "0")
+local nthreads = tonumber(os.getenv("WRK_THREADS") or "2")
+local per_thread = math.max(1, math.floor(#kiosks / nthreads))
+-- Where this run starts in each thread's turn: where the run before ended (bench/run.py),
+-- so a run never begins with the kiosks the last one (its warm-up) has just used.
+local offset = tonumber(os.getenv("KIOSK_OFFSET") or "0")
 local counter = 0
-statuses = {}  -- global: done() reads it from each thread
+statuses = {}  -- globals: done() reads them from each thread
+flagged = 0
 local thread_id = 0
 local threads = {}
 
@@ -17,8 +27,9 @@ end
 
 function init(args)
   math.randomseed(os.time() * 1000 + id)
-  counter = id * 7919
+  counter = offset
   statuses = {}
+  flagged = 0
 end
 
 local function uuid4()
@@ -36,8 +47,8 @@ local function score()
 end
 
 function request()
+  local k = kiosks[(id % nthreads) + nthreads * (counter % per_thread) + 1]
   counter = counter + 1
-  local k = kiosks[(counter % #kiosks) + 1]
   local now = os.time()
   local parts = {}
   for _, code in ipairs(k.scale) do
@@ -66,11 +77,15 @@ end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
+  if string.find(body, '"flagged": true', 1, true) or string.find(body, '"flagged":true', 1, true) then
+    flagged = flagged + 1
+  end
 end
 
 function done(summary, latency, requests)
-  local counts = {}
+  local counts, nflagged = {}, 0
   for _, thread in ipairs(threads) do
+    nflagged = nflagged + thread:get("flagged")
     local s = thread:get("statuses")
     for code, n in pairs(s) do counts[code] = (counts[code] or 0) + n end
   end
@@ -78,9 +93,9 @@ function done(summary, latency, requests)
   for code, n in pairs(counts) do parts[#parts + 1] = string.format('"%d":%d', code, n) end
   io.write(string.format(
     'WRKJSON {"requests":%d,"seconds":%.3f,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,'
-      .. '"max_ms":%.2f,"errors":%d,"timeouts":%d,"statuses":{%s}}\n',
+      .. '"max_ms":%.2f,"errors":%d,"timeouts":%d,"flagged":%d,"statuses":{%s}}\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
     latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status,
-    summary.errors.timeout, table.concat(parts, ",")))
+    summary.errors.timeout, nflagged, table.concat(parts, ",")))
 end

@@ -21,8 +21,12 @@ def _met(ok: bool) -> str:
 
 
 def _errors(m: dict) -> str:
+    """non-2xx / errors / ratings the API flagged as misuse (bench/kiosk.lua counts them;
+    "–" where the path has no such reply: the empty view, psycopg direct)."""
     non_2xx = sum(v for c, v in m.get("statuses", {}).items() if not c.startswith("2"))
-    return f"{non_2xx} / {m['errors'] + m.get('timeouts', 0)}"
+    flagged = m.get("flagged")
+    flagged_text = f"{flagged:,}" if flagged is not None else "–"
+    return f"{non_2xx} / {m['errors'] + m.get('timeouts', 0)} / {flagged_text}"
 
 
 def _row(label: str, load: str, m: dict) -> str:
@@ -48,7 +52,7 @@ def kiosk_section(k: dict) -> list[str]:
     lines = [
         "## 1. Kiosk submit under gunicorn, 100 concurrent kiosks",
         "",
-        "| endpoint | load | requests/s | p50 | p90 | p99 | non-2xx / errors | load avg |",
+        "| endpoint | load | requests/s | p50 | p90 | p99 | non-2xx / errors / flagged | load avg |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
         *(_row(label, load, m) for label, load, m in rows if m),
         "",
@@ -327,7 +331,7 @@ def pgbouncer_section(p: dict) -> list[str]:
         "transaction (parsing, middleware, the response) holds no server connection, so more "
         "threads keep the pool busy (docs/scaling.md, section 2).",
         "",
-        "| path | requests/s | p50 | p90 | p99 | non-2xx / errors | load avg |",
+        "| path | requests/s | p50 | p90 | p99 | non-2xx / errors / flagged | load avg |",
         "|---|---:|---:|---:|---:|---:|---:|",
         *(
             f"| {label} | {m['rps']:,.0f} | {_ms(m['p50_ms'])} | {_ms(m['p90_ms'])} | "

@@ -40,6 +40,7 @@ from bench.pgcluster import Cluster, PgBouncer, find_pgbouncer, standby_of  # no
 OUT = ROOT / "bench" / "out"
 PY = str(ROOT / ".venv" / "bin" / "python")
 PORT = 8150
+WRK_THREADS = 2  # bench/kiosk.lua gives each of its threads kiosks of its own
 # gthread workers: a connection that is open but not yet sending (a kiosk between two
 # ratings, or wrk pacing) waits in the poller instead of holding a whole worker; the
 # project's subclass (config/gunicorn_worker.py) makes that true of a new connection too,
@@ -257,15 +258,25 @@ def kiosk_post_timeout_s() -> float:
     return int(re.search(r"POST_TIMEOUT_MS = (\d+);", script).group(1)) / 1000
 
 
+_kiosk_turn = {"sent": 0}  # requests sent by the runs so far (bench/kiosk.lua's turn)
+
+
 def wrk(
     path: str, seconds: int, think_ms: int = 0, connections: int = CONNECTIONS, port: int = PORT
 ) -> dict:
-    env = {**os.environ, "THINK_MS": str(think_ms), "KIOSKS_LUA": str(OUT / "kiosks.lua")}
+    env = {
+        **os.environ,
+        "THINK_MS": str(think_ms),
+        "KIOSKS_LUA": str(OUT / "kiosks.lua"),
+        "WRK_THREADS": str(WRK_THREADS),
+        # Each thread goes on in its turn of kiosks where the last run left off.
+        "KIOSK_OFFSET": str(_kiosk_turn["sent"] // WRK_THREADS),
+    }
     load_before = os.getloadavg()[0]
     output = run(
         [
             "wrk",
-            "-t2",
+            f"-t{WRK_THREADS}",
             f"-c{connections}",
             f"-d{seconds}s",
             "--timeout",
@@ -278,6 +289,9 @@ def wrk(
         timeout=seconds + 60,
     )
     data = json.loads(re.search(r"WRKJSON (.*)", output).group(1))
+    # wrk counts the answered requests; up to one per connection was sent but not
+    # answered when the run ended, and a thread may have sent a few more than its share.
+    _kiosk_turn["sent"] += data["requests"] + connections + 50 * WRK_THREADS
     data["rps"] = data["requests"] / data["seconds"]
     data["connections"] = connections
     data["load_before"], data["load"] = load_before, os.getloadavg()[0]
