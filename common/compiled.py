@@ -11,13 +11,18 @@ values Django's own field preparation gives. Each checks, when it compiles, that
 shape it remembers is what Django wrote, and otherwise compiles at every call.
 
 `CompiledSelect(prepare=...)` also makes the query a server-side prepared statement on
-each connection (PostgreSQL then plans it once per connection, not at every call),
-unless the database's settings say a pooler may hand a transaction another server
-connection (`DISABLE_SERVER_SIDE_CURSORS`, set behind PgBouncer in transaction mode).
+each connection, so PostgreSQL plans it once per connection, not at every call. Where
+the database's settings say a pooler may hand each transaction another server
+connection (`DISABLE_SERVER_SIDE_CURSORS`, set behind PgBouncer in transaction mode),
+this process cannot know which statements the server connection has: the same round
+trip then asks the server (a DO block that PREPAREs only where the statement is
+missing) before the EXECUTE, and the statement's name carries a digest of its text, so
+a server connection that outlived a deploy never runs an older text under the name.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable
@@ -54,6 +59,7 @@ class _Plan:
     sql: str
     slots: tuple[tuple[str | None, Any], ...]  # (value name, or None and a constant)
     prepared_sql: str  # the PREPARE body: $n for the values, constants inlined
+    pooled_sql: str | None  # behind a pooler: prepare-where-missing, then EXECUTE
     names: tuple[str, ...]  # the values in $n order
     model: type[Model]
     start: int
@@ -87,9 +93,12 @@ class CompiledSelect:
                 plan = self._plans.get(key) or self._compile(key, values, using)
                 self._plans[key] = plan
         connection = connections[using]
+        pooled = connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
         with connection.cursor() as cursor:
-            if self.prepare and not connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
+            if self.prepare and not pooled:
                 _execute_prepared(connection, cursor, plan, values)
+            elif self.prepare and plan.pooled_sql is not None:
+                cursor.execute(plan.pooled_sql, tuple(values[n] for n in plan.names))
             else:
                 cursor.execute(plan.sql, plan.params(values))
             rows = cursor.fetchall()
@@ -116,11 +125,13 @@ class CompiledSelect:
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
+        prepared_sql = _numbered(sql, slots, names, connections[using])
         return _Plan(
             name=f"{self.prepare}_{len(self._plans)}",
             sql=sql,
             slots=tuple(slots),
-            prepared_sql=_numbered(sql, slots, names, connections[using]),
+            prepared_sql=prepared_sql,
+            pooled_sql=_pooled(self.prepare, prepared_sql, len(names)) if self.prepare else None,
             names=names,
             model=klass_info["model"],
             start=start,
@@ -146,6 +157,23 @@ class CompiledSelect:
         for attr, position in plan.annotations:
             setattr(obj, attr, row[position])
         return obj
+
+
+def _pooled(prefix: str, body: str, count: int) -> str | None:
+    """One round trip for a server connection a pooler chose: PREPARE the statement if
+    this server connection does not have it yet (pg_prepared_statements is its own
+    list), then EXECUTE it with the call's values. None when the body holds one of the
+    dollar-quote tags used here (it never does for Django's SQL): run it unprepared."""
+    if "$prepare$" in body or "$compiled$" in body:
+        return None
+    name = f"{prefix}_{hashlib.sha256(body.encode()).hexdigest()[:16]}"
+    execute = f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
+    return (
+        "DO $compiled$BEGIN IF NOT EXISTS "
+        f"(SELECT FROM pg_prepared_statements WHERE name = '{name}') THEN "
+        f"EXECUTE $prepare$PREPARE {name} AS {body}$prepare$; END IF; END$compiled$;\n"
+        f"{execute}"
+    )
 
 
 def _numbered(sql: str, slots, names: tuple[str, ...], connection) -> str:

@@ -140,8 +140,9 @@ else:
     }
 
 # Behind PgBouncer in transaction pooling mode a server-side cursor (QuerySet.iterator())
-# could see its next FETCH land on another server connection, and a prepared statement
-# (the kiosk's locking read, common.compiled) its EXECUTE: set this to 1 there.
+# could see its next FETCH land on another server connection: set this to 1 there. It
+# also tells common.compiled that the server connection may change between transactions,
+# so the kiosk's locking read asks it for its prepared statement in the same round trip.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool(
     "DB_DISABLE_SERVER_SIDE_CURSORS", False
 )

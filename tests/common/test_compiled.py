@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Exists, OuterRef
+from django.test.utils import CaptureQueriesContext
 
 from common.compiled import CompiledSelect, insert_sql, update_sql
 from offices.models import Desk, Kiosk, StaffMember
@@ -69,7 +70,7 @@ def test_compiled_select_gives_what_the_queryset_gives_with_each_calls_values(tw
     assert len(builds) == 3 + 2  # the three querysets above, and two compilations
 
 
-def test_compiled_select_is_prepared_once_per_connection_unless_pooled(two_desks, settings):
+def test_compiled_select_is_prepared_once_per_connection(two_desks, settings):
     desk, _other, staff = two_desks
     query = CompiledSelect(desks, prepare="test_desks")
     assert "test_desks_0" not in prepared_names()
@@ -77,13 +78,37 @@ def test_compiled_select_is_prepared_once_per_connection_unless_pooled(two_desks
     assert "test_desks_0" in prepared_names()
     assert query.models(desk_id=desk.pk, staff_id=staff.pk, since=None)[0].staff_ok is True
 
+
+def pooled_names() -> set[str]:
+    return {name for name in prepared_names() if name.startswith("test_pooled")}
+
+
+def test_behind_a_pooler_the_server_connection_is_asked_in_the_same_round_trip(two_desks):
+    """Behind PgBouncer in transaction mode each transaction may run on another server
+    connection: the statement is PREPAREd wherever it is missing, never twice, and a
+    server connection that lacks it (here: DEALLOCATE ALL) still answers the call."""
+    desk, other, staff = two_desks
     pooled = CompiledSelect(desks, prepare="test_pooled")
     connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = True
     try:
-        assert pooled.models(desk_id=desk.pk, staff_id=None, since=None)[0].pk == desk.pk
+        with CaptureQueriesContext(connection) as sent:
+            (first,) = pooled.models(desk_id=desk.pk, staff_id=staff.pk, since=None)
+        assert len(sent) == 1  # the check, the PREPARE and the EXECUTE: one round trip
+        assert first.pk == desk.pk and first.staff_ok is True
+        (name,) = pooled_names()
+        (again,) = pooled.models(desk_id=other.pk, staff_id=staff.pk, since=None)
+        assert again.pk == other.pk and again.staff_ok is False  # its own values
+        assert pooled_names() == {name}  # not prepared twice on one server connection
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")  # as a server connection that never had it
+        assert pooled.models(desk_id=desk.pk, staff_id=staff.pk, since=None)[0].staff_ok
+        assert pooled_names() == {name}
+        # Another text is another name (a digest of the text, not a counter), so an
+        # older text prepared before a deploy is never run in its place.
+        pooled.models(desk_id=desk.pk, staff_id=None, since=None)
+        assert len(pooled_names()) == 2
     finally:
         connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] = False
-    assert not any(name.startswith("test_pooled") for name in prepared_names())
 
 
 def test_a_failed_prepared_call_does_not_break_the_next_one(two_desks):
