@@ -315,10 +315,10 @@ def pgbouncer_section(p: dict) -> list[str]:
     reason = ""
     if errors or not throughput_ok:
         reason = (
-            "; on one 2-core machine PgBouncer is one more process and hop on the same cores, "
-            "and the kiosk's locking read is not a prepared statement behind it; neither more "
-            "threads nor a smaller pool won that back (bench/notes.md); the figures move with "
-            "the machine's load"
+            "; on one 2-core machine PgBouncer is one more process and hop on the same cores; "
+            "neither more threads, a smaller pool, nor keeping the kiosk's locking read "
+            "prepared behind it won that back beyond the noise (bench/notes.md); the figures "
+            "move with the machine's load"
         )
     return [
         f"## 4. PgBouncer ({p['version']}, transaction pooling, pool of {p['pool_size']} server "
