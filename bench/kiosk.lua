@@ -77,7 +77,7 @@ end
 
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
-  if string.find(body, '"flagged": true', 1, true) or string.find(body, '"flagged":true', 1, true) then
+  if string.find(body, '"flagged": true', 1, true) then  -- JsonResponse's spacing
     flagged = flagged + 1
   end
 end

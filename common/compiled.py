@@ -167,13 +167,17 @@ def _pooled(prefix: str, body: str, count: int) -> str | None:
     if "$prepare$" in body or "$compiled$" in body:
         return None
     name = f"{prefix}_{hashlib.sha256(body.encode()).hexdigest()[:16]}"
-    execute = f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
     return (
         "DO $compiled$BEGIN IF NOT EXISTS "
         f"(SELECT FROM pg_prepared_statements WHERE name = '{name}') THEN "
         f"EXECUTE $prepare$PREPARE {name} AS {body}$prepare$; END IF; END$compiled$;\n"
-        f"{execute}"
+        f"{_execute_text(name, count)}"
     )
+
+
+def _execute_text(name: str, count: int) -> str:
+    """EXECUTE of the prepared statement `name` with `count` values bound by the driver."""
+    return f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
 
 
 def _numbered(sql: str, slots, names: tuple[str, ...], connection) -> str:
@@ -204,8 +208,7 @@ def _execute_prepared(connection, cursor, plan: _Plan, values: dict) -> None:
     if held is not raw:  # a new server connection
         names = set()
     args = tuple(values[n] for n in plan.names)
-    execute = f"EXECUTE {name}({', '.join(['%s'] * len(args))})" if args else f"EXECUTE {name}"
-    sql = execute
+    sql = execute = _execute_text(name, len(args))
     if names is None or name not in names:
         sql = f"PREPARE {name} AS {plan.prepared_sql};\n{execute}"
         if names is None:
