@@ -70,8 +70,10 @@ def test_compiled_select_gives_what_the_queryset_gives_with_each_calls_values(tw
     assert len(builds) == 3 + 2  # the three querysets above, and two compilations
 
 
-def test_compiled_select_is_prepared_once_per_connection(two_desks, settings):
+def test_compiled_select_is_prepared_once_per_connection(two_desks, monkeypatch):
     desk, _other, staff = two_desks
+    # Direct to PostgreSQL, whatever DB_DISABLE_SERVER_SIDE_CURSORS the run was given.
+    monkeypatch.setitem(connection.settings_dict, "DISABLE_SERVER_SIDE_CURSORS", False)
     query = CompiledSelect(desks, prepare="test_desks")
     assert "test_desks_0" not in prepared_names()
     query.models(desk_id=desk.pk, staff_id=staff.pk, since=None)
