@@ -206,10 +206,13 @@ def ensure_pgbouncer() -> str:
 
 
 class PgBouncer:
-    """PgBouncer in transaction pooling mode in front of `cluster`, on 127.0.0.1:`port`.
+    """PgBouncer in transaction pooling mode in front of `cluster`, on 127.0.0.1:`port`
+    and on a Unix socket in `directory`.
 
     Runs as the pgserver user (PgBouncer refuses root); every client database name is
-    passed through to the same server over its Unix socket.
+    passed through to the same server over its Unix socket. Clients reach it over the
+    Unix socket when `unix` is true (as gunicorn reaches PostgreSQL in the direct runs:
+    a pooler beside the application needs no TCP hop), else over 127.0.0.1.
     """
 
     def __init__(
@@ -219,13 +222,16 @@ class PgBouncer:
         port: int = 6543,
         pool_size: int = 20,
         max_client_conn: int = 1000,
+        unix: bool = True,
     ):
         self.cluster, self.directory = cluster, directory
         self.port, self.pool_size, self.max_client_conn = port, pool_size, max_client_conn
+        self.unix = unix
         self.process: subprocess.Popen | None = None
 
     def url(self, database: str) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
+        host = quote(str(self.directory), safe="") if self.unix else "127.0.0.1"
+        return f"postgres://postgres@{host}:{self.port}/{database}"
 
     def start(self) -> PgBouncer:
         binary = ensure_pgbouncer()
@@ -236,12 +242,15 @@ class PgBouncer:
             "[databases]\n"
             f"* = host={self.cluster.data_dir} port=5432\n"
             "[pgbouncer]\n"
-            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\n"
+            f"unix_socket_dir = {self.directory}\n"
             f"auth_type = trust\nauth_file = {self.directory / 'userlist.txt'}\n"
             f"pool_mode = transaction\nmax_client_conn = {self.max_client_conn}\n"
             f"default_pool_size = {self.pool_size}\nreserve_pool_size = 0\n"
             "ignore_startup_parameters = extra_float_digits,options\n"
             f"logfile = {self.directory / 'pgbouncer.log'}\n"
+            # gunicorn keeps its connections (CONN_MAX_AGE); nothing to log per connection.
+            "log_connections = 0\nlog_disconnections = 0\n"
         )
         kwargs = _run_as()
         if kwargs:

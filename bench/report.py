@@ -329,7 +329,14 @@ def pgbouncer_section(p: dict) -> list[str]:
         f"threads share its {p['pool_size']} server connections (max_client_conn "
         f"{p.get('max_client_conn', 5000)}): a thread in the part of a request outside its "
         "transaction (parsing, middleware, the response) holds no server connection, so more "
-        "threads keep the pool busy (docs/scaling.md, section 2).",
+        "threads keep the pool busy (docs/scaling.md, section 2). "
+        + (
+            "gunicorn reaches PgBouncer on its Unix socket, as it reaches PostgreSQL in the "
+            "direct runs."
+            if p.get("socket") == "unix"
+            else "gunicorn reaches PgBouncer over TCP (127.0.0.1), PostgreSQL in the direct "
+            "runs on its Unix socket."
+        ),
         "",
         "| path | requests/s | p50 | p90 | p99 | non-2xx / errors / flagged | load avg |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -53,6 +53,9 @@ WORKER_CLASS = "config.gunicorn_worker.PromptThreadWorker"
 # every one busy.
 PGBOUNCER_THREADS = int(os.environ.get("BENCH_PGBOUNCER_THREADS", "8"))
 PGBOUNCER_POOL = int(os.environ.get("BENCH_PGBOUNCER_POOL", "20"))
+# How gunicorn reaches PgBouncer: "unix" (its socket, as the direct runs reach PostgreSQL)
+# or "tcp" (127.0.0.1).
+PGBOUNCER_SOCKET = os.environ.get("BENCH_PGBOUNCER_SOCKET", "unix")
 
 
 def env_int(name: str, default: int) -> int:
@@ -358,9 +361,12 @@ def pgbouncer_load(cluster: Cluster, database: str) -> dict:
     if find_pgbouncer() is None and os.geteuid() != 0:
         return {"error": "pgbouncer is not installed (apt-get install pgbouncer)"}
     measures: dict = {}
-    bouncer = PgBouncer(cluster, OUT / "pgbouncer", pool_size=PGBOUNCER_POOL)
+    bouncer = PgBouncer(
+        cluster, OUT / "pgbouncer", pool_size=PGBOUNCER_POOL, unix=PGBOUNCER_SOCKET != "tcp"
+    )
     with bouncer:
         measures["version"] = bouncer.version()
+        measures["socket"] = "unix" if bouncer.unix else "tcp"
         measures["pool_size"] = bouncer.pool_size
         measures["max_client_conn"] = bouncer.max_client_conn
         measures["threads"] = {"postgresql": THREADS, "pgbouncer": PGBOUNCER_THREADS}
