@@ -21,7 +21,8 @@ from reports.alerts import (
 )
 from reports.models import Alert, AlertRule, AlertSettings, AlertStatus
 from suggestions.models import Suggestion
-from surveys.models import RefusedSubmission
+from surveys.models import MonthlyDeskResponseRollup, RefusedSubmission
+from tests.factories import DeskFactory
 
 pytestmark = pytest.mark.django_db
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -321,6 +322,49 @@ def test_a_month_equal_to_an_earlier_one_is_not_a_best_month(tree, rate):
             )
     evaluate_best_month(datetime(2026, 4, 2, 9, 0, tzinfo=HANOI), Policies(), Outcome())
     assert not open_alerts(AlertRule.BEST_MONTH).exists()
+
+
+def test_a_thin_month_does_not_set_the_bar_and_too_few_full_ones_give_no_best_month(tree, rate):
+    """Months with fewer ratings than the floor neither count as history nor set the bar:
+    desk A's one perfect rating of December is not the best to beat; desk B, with only two
+    earlier months above the floor, has no best month at all."""
+    AlertSettings.objects.create(unit=tree.city, best_month_min_n=3)
+    april = datetime(2026, 4, 2, 9, 0, tzinfo=HANOI)
+
+    def month(desk, year, number, good, of):
+        for i in range(of):
+            when = datetime(year, number, 10, 9, i, tzinfo=HANOI)
+            rate(tree.office_a, when=when, desk=desk, **(GOOD if i < good else LOW))
+
+    month(tree.desk_a, 2025, 12, 1, 1)  # thin: one rating, index 1.0
+    for number in (1, 2, 11):
+        month(tree.desk_a, 2025 + (number < 6), number, 1, 3)
+    month(tree.desk_a, 2026, 3, 2, 3)
+    desk_b = DeskFactory(office=tree.office_a, number="02")
+    month(desk_b, 2026, 1, 1, 3)
+    month(desk_b, 2026, 2, 1, 3)
+    month(desk_b, 2026, 3, 3, 3)
+    evaluate_best_month(april, Policies(), Outcome())
+    alert = open_alerts(AlertRule.BEST_MONTH).get()
+    assert alert.desk == tree.desk_a and alert.detail["n"] == 3
+    assert alert.detail["previous_best"] < alert.detail["index"] < 1.0
+
+
+def test_best_months_read_no_answers_when_no_desk_has_enough_ratings(tree, rate):
+    """The rule counts first: below the floor everywhere, no answer roll-up is read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    AlertSettings.objects.create(unit=tree.city, best_month_min_n=5)
+    for number in (11, 12, 1, 2, 3):
+        for i in range(4):
+            when = datetime(2025 + (number < 6), number, 10, 9, i, tzinfo=HANOI)
+            rate(tree.office_a, when=when, desk=tree.desk_a, **GOOD)
+    with CaptureQueriesContext(connection) as queries:
+        evaluate_best_month(datetime(2026, 4, 2, 9, 0, tzinfo=HANOI), Policies(), Outcome())
+    assert not open_alerts(AlertRule.BEST_MONTH).exists()
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert MonthlyDeskResponseRollup._meta.db_table in read and "answerrollup" not in read
 
 
 # --- The e-mail ----------------------------------------------------------------------------
