@@ -479,11 +479,7 @@ def evaluate_best_month(now: datetime, policies: Policies, out: Outcome) -> None
                 for month in chosen
             }
             current = history.pop(last.start).overall
-            prior = [
-                s.overall
-                for s in history.values()
-                if s.overall is not None and s.n >= min_n
-            ]
+            prior = [s.overall for s in history.values() if s.overall is not None and s.n >= min_n]
             if current is None or len(prior) < BEST_MONTH_MIN_PRIOR:
                 continue
             best = max(prior)
