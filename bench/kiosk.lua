@@ -10,10 +10,13 @@ local kiosks = dofile(os.getenv("KIOSKS_LUA") or "bench/out/kiosks.lua")
 local think = tonumber(os.getenv("THINK_MS") or "0")
 local nthreads = tonumber(os.getenv("WRK_THREADS") or "2")
 local per_thread = math.max(1, math.floor(#kiosks / nthreads))
--- Where this run starts in each thread's turn: where the run before ended (bench/run.py),
--- so a run never begins with the kiosks the last one (its warm-up) has just used.
+-- Where this run starts in each thread's turn: past where the furthest thread of the run
+-- before ended (done() prints it, bench/run.py passes it on), so a run never begins with
+-- the kiosks the last one (its warm-up) has just used. (Until 2026-12-07 the start was
+-- estimated from the answered requests shared equally between the threads: the faster
+-- thread had gone further, and the next run's first ratings from its kiosks were flagged.)
 local offset = tonumber(os.getenv("KIOSK_OFFSET") or "0")
-local counter = 0
+counter = 0  -- a global, so that done() can read how far each thread went
 statuses = {}  -- globals: done() reads them from each thread
 flagged = 0
 local thread_id = 0
@@ -83,9 +86,10 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local counts, nflagged = {}, 0
+  local counts, nflagged, furthest = {}, 0, 0
   for _, thread in ipairs(threads) do
     nflagged = nflagged + thread:get("flagged")
+    furthest = math.max(furthest, thread:get("counter"))
     local s = thread:get("statuses")
     for code, n in pairs(s) do counts[code] = (counts[code] or 0) + n end
   end
@@ -93,9 +97,10 @@ function done(summary, latency, requests)
   for code, n in pairs(counts) do parts[#parts + 1] = string.format('"%d":%d', code, n) end
   io.write(string.format(
     'WRKJSON {"requests":%d,"seconds":%.3f,"p50_ms":%.2f,"p90_ms":%.2f,"p99_ms":%.2f,'
-      .. '"max_ms":%.2f,"errors":%d,"timeouts":%d,"flagged":%d,"statuses":{%s}}\n',
+      .. '"max_ms":%.2f,"errors":%d,"timeouts":%d,"flagged":%d,"next_offset":%d,'
+      .. '"statuses":{%s}}\n',
     summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
     latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000,
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.status,
-    summary.errors.timeout, nflagged, table.concat(parts, ",")))
+    summary.errors.timeout, nflagged, furthest, table.concat(parts, ",")))
 end

@@ -261,7 +261,7 @@ def kiosk_post_timeout_s() -> float:
     return int(re.search(r"POST_TIMEOUT_MS = (\d+);", script).group(1)) / 1000
 
 
-_kiosk_turn = {"sent": 0}  # requests sent by the runs so far (bench/kiosk.lua's turn)
+_kiosk_turn = {"next": 0}  # where each thread's turn of kiosks goes on (bench/kiosk.lua)
 
 
 def wrk(
@@ -272,8 +272,8 @@ def wrk(
         "THINK_MS": str(think_ms),
         "KIOSKS_LUA": str(OUT / "kiosks.lua"),
         "WRK_THREADS": str(WRK_THREADS),
-        # Each thread goes on in its turn of kiosks where the last run left off.
-        "KIOSK_OFFSET": str(_kiosk_turn["sent"] // WRK_THREADS),
+        # Each thread goes on in its turn of kiosks past where the furthest one stopped.
+        "KIOSK_OFFSET": str(_kiosk_turn["next"]),
     }
     load_before = os.getloadavg()[0]
     output = run(
@@ -292,9 +292,8 @@ def wrk(
         timeout=seconds + 60,
     )
     data = json.loads(re.search(r"WRKJSON (.*)", output).group(1))
-    # wrk counts the answered requests; up to one per connection was sent but not
-    # answered when the run ended, and a thread may have sent a few more than its share.
-    _kiosk_turn["sent"] += data["requests"] + connections + 50 * WRK_THREADS
+    # Counted in the script, requests sent but not answered when the run ended included.
+    _kiosk_turn["next"] = data["next_offset"]
     data["rps"] = data["requests"] / data["seconds"]
     data["connections"] = connections
     data["load_before"], data["load"] = load_before, os.getloadavg()[0]
