@@ -6,6 +6,7 @@ Sizes come from the environment (defaults = the full run):
     BENCH_SECONDS=20 (each load run)  BENCH_CONNECTIONS=100  BENCH_WORKERS=4
     BENCH_DSR=1 (django-survey-and-report)  BENCH_SUITE=1 (time the test suite)
     BENCH_PGBOUNCER=1 (kiosk load through PgBouncer)  BENCH_REPLICA=1 (streaming replica)
+    BENCH_SECOND_PASS=1 (time both databases' report pages again, keep the lower median)
     BENCH_OUTPUT=docs/benchmarks.md  BENCH_UNITS=(units CSV; default ../shared/data/…)
 
 Everything runs on a PostgreSQL server of its own (bench/.pgdata, Unix socket only)
@@ -202,6 +203,37 @@ def load_database(cluster: Cluster, name: str, ratings: int) -> dict:
         generate_log=output.strip().splitlines()[-1],
     )
     return report
+
+
+# Report timings that the second pass may lower (each a median of bench.steps.timed).
+PASS_TIMINGS = ("page_ms", "report_data_ms", "trend_rollup_ms", "trend_raw_ms")
+PASS_TIMINGS += ("trend_daily_rollup_ms",)
+SCOPE_TIMINGS = ("page_ms", "data_ms")
+
+
+def second_report_pass(cluster: Cluster, results: dict) -> None:
+    """Time the report pages of both databases again, one right after the other (the
+    large first), and keep the lower median of the two passes for each figure.
+
+    The first pass measures each database right after it was generated, the small one some
+    15 minutes before the large one; on a shared machine whose speed drifts, two runs of the
+    same code on 2026-12-07 gave the 100 k national page 105 and 85 ms, moving every ratio
+    with it. Interference only adds time, so the lower of two passes, the second taken
+    minutes apart for both databases, is the steadier figure. Both passes are kept."""
+    for key, name in (("large", "bench_large"), ("small", "bench_small")):
+        out = OUT / f"{name}-pass2.json"
+        run([PY, "-m", "bench.steps", "reports", str(out)], env=django_env(cluster, name))
+        second, first = json.loads(out.read_text()), results[key]
+        first["passes"] = {
+            "first": {k: first[k] for k in PASS_TIMINGS},
+            "second": {k: second[k] for k in PASS_TIMINGS},
+            "scopes": {s: [dict(first["scopes"][s]), second["scopes"][s]] for s in first["scopes"]},
+        }
+        for k in PASS_TIMINGS:
+            first[k] = min(first[k], second[k])
+        for scope, timings in first["scopes"].items():
+            for k in SCOPE_TIMINGS:
+                timings[k] = min(timings[k], second["scopes"][scope][k])
 
 
 # --- Kiosk load test ---------------------------------------------------------------------
@@ -550,6 +582,8 @@ def main() -> None:
         run([PY, "manage.py", "collectstatic", "--noinput", "-v0"], env=env)
         results["small"] = load_database(cluster, "bench_small", SMALL)
         results["large"] = load_database(cluster, "bench_large", LARGE)
+        if os.environ.get("BENCH_SECOND_PASS", "1") == "1":
+            second_report_pass(cluster, results)
         results["kiosk"] = kiosk_load(cluster, "bench_large")
         if os.environ.get("BENCH_PGBOUNCER", "1") == "1":
             results["pgbouncer"] = pgbouncer_load(cluster, "bench_large")
