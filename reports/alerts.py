@@ -450,15 +450,15 @@ def evaluate_best_month(now: datetime, policies: Policies, out: Outcome) -> None
     recent = [
         desk
         for (desk, month), (n, _flagged) in counts.items()
-        if month == last.start and desk is not None and floor is not None and n >= floor
+        if month == last.start and desk is not None and n >= (floor or 0)
     ]
-    if not recent:
+    if floor is None or not recent:
         apply(AlertRule.BEST_MONTH, [], Q(), now, out)
         return
     desks = Desk.objects.filter(pk__in=recent, office__in=offices).values_list(
         "pk", "office_id", "office__unit__path"
     )
-    wanted: dict[int, tuple[int, int, set]] = {}  # desk → (office, its min_n, months)
+    wanted: dict[int, tuple[int, set]] = {}  # desk → (office, months with enough ratings)
     for desk_id, office_id, path in desks:
         min_n = policies.for_path(path).best_month_min_n
         if not min_n or counts.get((desk_id, last.start), (0, 0))[0] < min_n:
@@ -467,19 +467,20 @@ def evaluate_best_month(now: datetime, policies: Policies, out: Outcome) -> None
             m.start for m in months[:-1] if counts.get((desk_id, m.start), (0, 0))[0] >= min_n
         }
         if len(enough) >= BEST_MONTH_MIN_PRIOR:
-            wanted[desk_id] = (office_id, min_n, enough | {last.start})
+            wanted[desk_id] = (office_id, enough | {last.start})
     findings = []
     if wanted:
         tallies = answer_tallies(
             offices, months[0].start, last.end, where=Q(desk_id__in=list(wanted)), group=group
         )
-        for desk_id, (office_id, min_n, chosen) in wanted.items():
+        for desk_id, (office_id, chosen) in wanted.items():
+            # Every chosen month has at least the desk's min_n ratings (the counts above).
             history = {
                 month: summarise(tallies.get((desk_id, month), {}), *counts[(desk_id, month)])
                 for month in chosen
             }
             current = history.pop(last.start).overall
-            prior = [s.overall for s in history.values() if s.overall is not None and s.n >= min_n]
+            prior = [s.overall for s in history.values() if s.overall is not None]
             if current is None or len(prior) < BEST_MONTH_MIN_PRIOR:
                 continue
             best = max(prior)
