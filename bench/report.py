@@ -56,6 +56,7 @@ def kiosk_section(k: dict) -> list[str]:
         "|---|---|---:|---:|---:|---:|---:|---:|",
         *(_row(label, load, m) for label, load, m in rows if m),
         "",
+        *_io_table(rows),
     ]
     if direct:
         ratio = kiosk["rps"] / direct["rps"]
@@ -76,6 +77,26 @@ def kiosk_section(k: dict) -> list[str]:
         "",
     ]
     return lines
+
+
+def _io_table(rows: list) -> list[str]:
+    """What each run cost below PostgreSQL (bench/run.py `with_io`): reads that missed the
+    kernel's page cache too, and the WAL written, per request. Results from before
+    2026-12-08 have no such counters: no table."""
+    measured = [(label, load, m) for label, load, m in rows if m and "io" in m and m["requests"]]
+    if not measured:
+        return []
+    lines = [
+        "| endpoint | load | requests | disk reads / request | read from disk | WAL / request |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for label, load, m in measured:
+        io, n = m["io"], m["requests"]
+        lines.append(
+            f"| {label} | {load.split(' ')[0]} | {n:,} | {io['disk_reads'] / n:.2f} | "
+            f"{io['disk_read_bytes'] / 2**20:,.1f} MB | {io['wal_bytes'] / n / 1024:.1f} kB |"
+        )
+    return [*lines, ""]
 
 
 def _load_span(m: dict) -> str:

@@ -346,6 +346,40 @@ def settle(cluster: Cluster) -> None:
     log(f"  checkpoint before the load run: {time.monotonic() - started:.1f} s")
 
 
+def _disk_counters(path: Path) -> tuple[int, int, int]:
+    """(reads completed, bytes read, bytes written) so far on the block device holding
+    `path`, from /proc/diskstats (Linux; zeros elsewhere)."""
+    dev = os.stat(path).st_dev
+    try:
+        lines = Path("/proc/diskstats").read_text().splitlines()
+    except OSError:
+        return 0, 0, 0
+    for line in lines:
+        f = line.split()
+        if (int(f[0]), int(f[1])) == (os.major(dev), os.minor(dev)):
+            return int(f[3]), int(f[5]) * 512, int(f[9]) * 512
+    return 0, 0, 0
+
+
+def with_io(cluster: Cluster, database: str, measure) -> dict:
+    """Run `measure()` and add to its result what the run cost the disk and the WAL: the
+    reads that missed every cache (the kernel's too), the bytes written, and the WAL bytes
+    PostgreSQL generated (full-page images included): exact counters, not samples."""
+    wal_sql = "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"
+    reads0, read0, written0 = _disk_counters(cluster.data_dir)
+    wal0 = int(float(cluster.psql(wal_sql, database=database)))
+    data = measure()
+    reads1, read1, written1 = _disk_counters(cluster.data_dir)
+    wal1 = int(float(cluster.psql(wal_sql, database=database)))
+    data["io"] = {
+        "disk_reads": reads1 - reads0,
+        "disk_read_bytes": read1 - read0,
+        "disk_written_bytes": written1 - written0,
+        "wal_bytes": wal1 - wal0,
+    }
+    return data
+
+
 def kiosk_load(cluster: Cluster, database: str) -> dict:
     env = django_env(cluster, database)
     settle(cluster)
@@ -355,16 +389,20 @@ def kiosk_load(cluster: Cluster, database: str) -> dict:
     with Gunicorn(env):
         for name, path in (("empty", "/bench/empty/"), ("kiosk", "/kiosk/api/ratings/")):
             # Warm-up: connections, caches, the survey-version cache.
-            measures[f"{name}_warmup"] = wrk(path, 3)
+            measures[f"{name}_warmup"] = with_io(cluster, database, lambda path=path: wrk(path, 3))
             # Paced before saturated: the paced p99 is a kiosk's latency on a server at a
             # steady load, not the tail of its recovery from the overload run before it.
-            measures[f"{name}_paced"] = wrk(path, SECONDS, think_ms=1000)
-            measures[f"{name}_saturated"] = wrk(path, SECONDS)
+            measures[f"{name}_paced"] = with_io(
+                cluster, database, lambda path=path: wrk(path, SECONDS, think_ms=1000)
+            )
+            measures[f"{name}_saturated"] = with_io(
+                cluster, database, lambda path=path: wrk(path, SECONDS)
+            )
         measures["page"] = page_weight()
     # The same writes straight from psycopg, at the same concurrency (bench/direct.py).
     settle(cluster)
-    measures["direct_paced"] = direct(env, think_ms=1000)
-    measures["direct_saturated"] = direct(env, think_ms=0)
+    measures["direct_paced"] = with_io(cluster, database, lambda: direct(env, think_ms=1000))
+    measures["direct_saturated"] = with_io(cluster, database, lambda: direct(env, think_ms=0))
     run([PY, "-m", "bench.steps", "count", str(OUT / "count-after.json")], env=env)
     before = json.loads((OUT / "count-before.json").read_text())["responses"]
     after = json.loads((OUT / "count-after.json").read_text())["responses"]
