@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import URLPattern, URLResolver, include, path, register_converter
 
 from surveys import flag_views, views
 
@@ -18,25 +18,42 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 app_name = "surveys"
+
+# Kiosk: the page, its one-time enrolment link, its JSON API, the admin preview.
+kiosk_api_patterns: list[URLPattern | URLResolver] = [
+    path("ratings/", views.api_rating, name="kiosk_api_rating"),
+    path("heartbeat/", views.api_heartbeat, name="kiosk_api_heartbeat"),
+    path("session/", views.api_session, name="kiosk_api_session"),
+]
+kiosk_patterns: list[URLPattern | URLResolver] = [
+    path("", views.kiosk_page, name="kiosk"),
+    path("sw.js", views.kiosk_service_worker, name="kiosk_sw"),
+    path("enrol/<str:token>/", views.kiosk_enrol, name="kiosk_enrol"),
+    path("api/", include(kiosk_api_patterns)),
+    path("preview/<id:version_id>/", views.kiosk_preview, name="kiosk_preview"),
+]
+# Own phone: public rating pages (rate-limited per address).
+office_rating_patterns: list[URLPattern | URLResolver] = [
+    path("", views.rate, name="rate"),
+    path("desk/<id:desk_id>/", views.rate, name="rate_desk"),
+]
+phone_patterns: list[URLPattern | URLResolver] = [
+    path("", views.choose_office, name="choose_office"),
+    path("thanks/", views.thanks, name="thanks"),
+    path("receipt/<str:token>/", views.rate_receipt, name="rate_receipt"),
+    path("<id:office_id>/", include(office_rating_patterns)),
+]
+# Officials: printable QR posters and receipt codes for the offices in their scope.
+poster_patterns: list[URLPattern | URLResolver] = [
+    path("office/<id:office_id>/", views.office_poster, name="office_poster"),
+    path("desk/<id:desk_id>/", views.desk_poster, name="desk_poster"),
+    path("office/<id:office_id>/receipt/", views.receipt_qr, name="receipt_qr"),
+]
+
 urlpatterns = [
-    # Kiosk: the page, its one-time enrolment link, its JSON API, the admin preview.
-    path("kiosk/", views.kiosk_page, name="kiosk"),
-    path("kiosk/sw.js", views.kiosk_service_worker, name="kiosk_sw"),
-    path("kiosk/enrol/<str:token>/", views.kiosk_enrol, name="kiosk_enrol"),
-    path("kiosk/api/ratings/", views.api_rating, name="kiosk_api_rating"),
-    path("kiosk/api/heartbeat/", views.api_heartbeat, name="kiosk_api_heartbeat"),
-    path("kiosk/api/session/", views.api_session, name="kiosk_api_session"),
-    path("kiosk/preview/<id:version_id>/", views.kiosk_preview, name="kiosk_preview"),
-    # Own phone: public rating pages (rate-limited per address).
-    path("r/", views.choose_office, name="choose_office"),
-    path("r/thanks/", views.thanks, name="thanks"),
-    path("r/receipt/<str:token>/", views.rate_receipt, name="rate_receipt"),
-    path("r/<id:office_id>/", views.rate, name="rate"),
-    path("r/<id:office_id>/desk/<id:desk_id>/", views.rate, name="rate_desk"),
-    # Officials: printable QR posters and receipt codes for the offices in their scope.
-    path("qr/office/<id:office_id>/", views.office_poster, name="office_poster"),
-    path("qr/desk/<id:desk_id>/", views.desk_poster, name="desk_poster"),
-    path("qr/office/<id:office_id>/receipt/", views.receipt_qr, name="receipt_qr"),
+    path("kiosk/", include(kiosk_patterns)),
+    path("r/", include(phone_patterns)),
+    path("qr/", include(poster_patterns)),
     # Officials: managers review flagged ratings (confirm or lift, with a reason).
     path("flags/", flag_views.flag_list, name="flag_list"),
     path("flags/<uuid:pk>/review/", flag_views.flag_review, name="flag_review"),
