@@ -22,7 +22,6 @@ import statistics
 import sys
 import threading
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from django.db import connection, connections  # noqa: E402
 from django.db.models.sql import InsertQuery  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from common.ids import time_ordered_uuid  # noqa: E402
 from offices.models import Office  # noqa: E402
 from surveys.models import Answer, Channel, Response, rollup_rows, rollup_statements  # noqa: E402
 
@@ -53,7 +53,7 @@ def insert_sql(cursor, model, objects: list) -> str:
 def one_rating(cursor, kiosk: dict, office: Office) -> str:
     now = timezone.now()
     response = Response(
-        id=uuid.uuid4(),
+        id=time_ordered_uuid(),
         survey_version_id=kiosk["version"],
         office=office,
         desk_id=kiosk["desk"],

@@ -35,12 +35,16 @@ function init(args)
   flagged = 0
 end
 
-local function uuid4()
-  local template = "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx"
-  return (string.gsub(template, "[xy]", function(c)
+-- A rating id as the kiosk page makes it (static/surveys/kiosk.js): a UUID of version 7,
+-- 48 bits of milliseconds, then random. wrk's Lua clock counts seconds, so the
+-- milliseconds within a second are drawn at random.
+local function uuid7()
+  local time = string.format("%012x", os.time() * 1000 + math.random(0, 999))
+  local rest = string.gsub("7xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
     local v = (c == "x") and math.random(0, 15) or math.random(8, 11)
     return string.format("%x", v)
-  end))
+  end)
+  return time:sub(1, 8) .. "-" .. time:sub(9, 12) .. "-" .. rest
 end
 
 local function score()
@@ -63,7 +67,7 @@ function request()
   local body = string.format(
     '{"id":"%s","language":"vi","version":%d,"desk":%d,"staff":%d,'
       .. '"started_at":"%s","submitted_at":"%s","answers":[%s]}',
-    uuid4(), k.version, k.desk, k.staff,
+    uuid7(), k.version, k.desk, k.staff,
     os.date("!%Y-%m-%dT%H:%M:%SZ", now - 40), os.date("!%Y-%m-%dT%H:%M:%SZ", now),
     table.concat(parts, ","))
   return wrk.format("POST", nil, {

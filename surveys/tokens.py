@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from django.core import signing
 
+from common.ids import time_ordered_uuid
+
 RECEIPT_SALT = "surveys.receipt"
 FORM_SALT = "surveys.rating-form"
 RECEIPT_MAX_AGE = 180 * 24 * 3600  # a receipt can be rated for about six months
@@ -60,7 +62,7 @@ class FormToken:
 
     @classmethod
     def new(cls, version_id: int, extension_id: int | None, channel: str) -> FormToken:
-        return cls(uuid.uuid4(), time.time(), version_id, extension_id, channel)
+        return cls(time_ordered_uuid(), time.time(), version_id, extension_id, channel)
 
     def dumps(self) -> str:
         return signing.dumps(

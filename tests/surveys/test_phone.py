@@ -58,6 +58,19 @@ def test_a_phone_rating_is_stored_through_the_shared_write_path(client, tree, fu
     assert f"/suggestions/new/?office={tree.office_a.pk}" in thanks.text
 
 
+def test_the_page_gives_the_rating_a_time_ordered_id_that_it_is_stored_under(
+    client, tree, full_version
+):
+    url = reverse("surveys:rate", args=[tree.office_a.pk]) + "?via=qr"
+    page = client.get(url)
+    raw = re.search(r'name="form_token" value="([^"]+)"', page.text)[1]
+    rating_id = FormToken.loads(raw).rating_id
+    assert rating_id.version == 7  # common/ids.py: new ids sort by the time they were made
+    assert abs((rating_id.int >> 80) / 1000 - time.time()) < 60
+    assert client.post(url, answers(form_token=raw, q_overall="4")).status_code == 302
+    assert Response.objects.get().id == rating_id
+
+
 def test_a_rating_from_the_office_finder_is_a_web_rating(client, tree, full_version):
     token = token_for(full_version, channel="web")
     client.post(reverse("surveys:rate", args=[tree.office_a.pk]), answers(form_token=token))
