@@ -70,7 +70,7 @@ def kiosk_section(k: dict) -> list[str]:
     lines += [
         f"* **p99 of the kiosk API at 100 paced kiosks: {_ms(paced_k['p99_ms'])}** at load "
         f"average {_load_span(paced_k)} (target < 50 ms: "
-        f"{_met(paced_k['p99_ms'] < 50)}{_why_p99(paced_k, paced_e, direct_paced)}); saturated, every request "
+        f"{_met(paced_k['p99_ms'] < 50)}{_why_p99(paced_k, paced_e, direct_paced, kiosk)}); saturated, every request "
         f"also waits its turn behind the other 99 (p99 {_ms(kiosk['p99_ms'])}).",
         f"* Ratings acknowledged with 201: {k['acknowledged_201']:,}; rows added to the database "
         f"by the API: {k['stored']:,}. {_in_flight(k)}",
@@ -117,7 +117,9 @@ def _why_direct(ratio: float) -> str:
     )
 
 
-def _why_p99(kiosk: dict, empty: dict, direct: dict | None = None) -> str:
+def _why_p99(
+    kiosk: dict, empty: dict, direct: dict | None = None, saturated: dict | None = None
+) -> str:
     if kiosk["p99_ms"] < 50:
         return ""
     if empty["p99_ms"] >= 50:
@@ -125,13 +127,23 @@ def _why_p99(kiosk: dict, empty: dict, direct: dict | None = None) -> str:
             f" — the empty view's p99 in the same conditions is {_ms(empty['p99_ms'])}: the tail "
             "comes from the shared machine's run queue, not from the rating path"
         )
+    busy = ""
+    if saturated and saturated.get("rps"):
+        # How much of what this machine can do at all the paced load already asks of it.
+        share = kiosk["rps"] / saturated["rps"]
+        busy = (
+            f"; {kiosk['rps']:,.0f} ratings/s is {share:.0%} of the {saturated['rps']:,.0f}/s the "
+            "API reaches saturated, and at that share a rating often waits for a core behind "
+            "others (on 2026-12-08 the tail stayed with no reads from disk and a fifth of the "
+            "WAL: bench/notes.md)"
+        )
     if direct and direct.get("p99_ms", 0) >= kiosk["p99_ms"]:
         return (
             f" — the same writes sent straight from psycopg, paced alike, had a p99 of "
             f"{_ms(direct['p99_ms'])} in this run: the tail is not the API's alone, but the "
-            "writes' and commits' on these 2 shared cores (bench/notes.md)"
+            f"writes' and commits' on these 2 shared cores{busy}"
         )
-    return " — the tail of the rating path itself (its writes and commit on a shared CPU)"
+    return f" — the tail of the rating path itself (its writes and commit on a shared CPU){busy}"
 
 
 def _in_flight(k: dict) -> str:
