@@ -365,12 +365,12 @@ def with_io(cluster: Cluster, database: str, measure) -> dict:
     """Run `measure()` and add to its result what the run cost the disk and the WAL: the
     reads that missed every cache (the kernel's too), the bytes written, and the WAL bytes
     PostgreSQL generated (full-page images included): exact counters, not samples."""
-    wal_sql = "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"
+    wal_sql = "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn"  # a whole number of bytes
     reads0, read0, written0 = _disk_counters(cluster.data_dir)
-    wal0 = int(float(cluster.psql(wal_sql, database=database)))
+    wal0 = int(cluster.psql(wal_sql, database=database))
     data = measure()
     reads1, read1, written1 = _disk_counters(cluster.data_dir)
-    wal1 = int(float(cluster.psql(wal_sql, database=database)))
+    wal1 = int(cluster.psql(wal_sql, database=database))
     data["io"] = {
         "disk_reads": reads1 - reads0,
         "disk_read_bytes": read1 - read0,

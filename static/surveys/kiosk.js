@@ -422,18 +422,22 @@
 
   // The kiosk's clock, corrected by the offset the last heartbeat measured when it is
   // clearly wrong (a tablet without network time). Offline ratings keep these times.
-  function now() {
+  function nowMs() {
     var offset = Math.abs(clockOffset) > 30000 ? clockOffset : 0;
-    return new Date(Date.now() + offset).toISOString();
+    return Date.now() + offset;
+  }
+
+  function now() {
+    return new Date(nowMs()).toISOString();
   }
 
   // A rating's id, made here so that a resent rating is stored once: a UUID of version 7
-  // (RFC 9562), whose first 48 bits are this tablet's time in milliseconds and the other 74
-  // random. The server's indexes on rating ids then grow at their end instead of anywhere
-  // (common/ids.py). A wrong tablet clock only places the id elsewhere in that order.
+  // (RFC 9562), whose first 48 bits are the kiosk's (corrected) time in milliseconds and the
+  // other 74 random. The server's indexes on rating ids then grow at their end instead of
+  // anywhere (common/ids.py).
   function uuid() {
     var bytes = crypto.getRandomValues(new Uint8Array(16));
-    var ms = Date.now();
+    var ms = nowMs();
     for (var i = 5; i >= 0; i--) {
       bytes[i] = ms % 256;
       ms = Math.floor(ms / 256);

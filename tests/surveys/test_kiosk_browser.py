@@ -90,7 +90,7 @@ def test_enrol_then_a_full_rating_by_tapping_is_stored(
         tree.staff_a,
     )
     assert response.language == "vi" and response.channel == "kiosk"
-    # The page made the id: time ordered (UUID version 7), from the tablet's clock.
+    # The page made the id: time ordered (UUID version 7), from the kiosk's clock.
     assert response.id.version == 7
     assert abs((response.id.int >> 80) / 1000 - response.submitted_at.timestamp()) < 5
     answers = {
