@@ -52,6 +52,7 @@ from django.db import connection, connections, transaction  # noqa: E402
 
 from offices.importing import ImportError_, import_units, read_rows  # noqa: E402
 from offices.models import AdministrativeUnit, Desk, Kiosk, Office, StaffMember  # noqa: E402
+from surveys.misuse import note_latest_given  # noqa: E402
 from surveys.models import (  # noqa: E402
     Choice,
     Factor,
@@ -160,6 +161,13 @@ class Command(BaseCommand):
         summed = time.monotonic()
         rebuild_unit_grain()  # the unit grain: the office-month grain summed up the tree
         self.log(f"unit grain summed in {time.monotonic() - summed:.1f} s")
+        # What every loader that stores kiosk ratings without the kiosk API owes the kiosk
+        # rows (surveys/misuse.py): the latest time given among their ratings. Without it
+        # each kiosk's first API rating looks for a neighbour in the index of 10 M ratings,
+        # which a kiosk in service never does again after its first rating.
+        noted = time.monotonic()
+        note_latest_given()
+        self.log(f"kiosks' latest rating times noted in {time.monotonic() - noted:.1f} s")
         self.log(
             f"{options['ratings']} ratings over {len(months)} months in "
             f"{time.monotonic() - loaded:.1f} s (total {time.monotonic() - started:.1f} s)"

@@ -1,14 +1,18 @@
 """generate_ratings: realistic synthetic data whose roll-ups are exactly what record() writes."""
 
 from collections import Counter
+from datetime import timedelta
 from statistics import mean
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
 
 from bench.generate_ratings import Command
-from offices.models import AdministrativeUnit, Desk, Office, StaffMember
+from offices.models import AdministrativeUnit, Desk, Kiosk, Office, StaffMember
+from surveys.misuse import KioskState
 from surveys.models import Answer, AnswerRollup, Response, ResponseRollup, rollup_rows
 
 # The command commits chunk by chunk from its own sessions, so the test database is
@@ -212,6 +216,26 @@ def test_misuse_bursts_are_stored_flagged_and_kept_out_of_answer_rollups():
         Answer.objects.filter(response__is_misuse=True, score__gt=1).values_list("score", flat=True)
     ) == {5}
     assert sum(ResponseRollup.objects.values_list("flagged", flat=True)) == flagged.count()
+
+
+def test_each_kiosk_row_carries_the_latest_time_given_among_its_generated_ratings():
+    """As every loader outside the kiosk API must (surveys/misuse.py), so that the
+    benchmark's kiosks behave as kiosks in service: a live rating from one of them needs
+    no neighbour look-up, as after a kiosk's first rating in production."""
+    generate(offices=8, ratings=400)
+    latest = dict(
+        Response.objects.filter(kiosk__isnull=False)
+        .values("kiosk")
+        .annotate(latest=Max("submitted_at"))
+        .values_list("kiosk", "latest")
+    )
+    assert latest, "the generator made no kiosk ratings"
+    kiosks = Kiosk.objects.all()
+    assert {k.pk: k.latest_rating_given_at for k in kiosks if k.pk in latest} == latest
+    assert all(k.latest_rating_given_at is None for k in kiosks if k.pk not in latest)
+    rated = kiosks.get(pk=next(iter(latest)))
+    assert KioskState.of(rated).none_given_after(timezone.now())
+    assert not KioskState.of(rated).none_given_after(latest[rated.pk] - timedelta(seconds=1))
 
 
 def test_more_offices_than_the_file_holds_get_synthetic_communes(tmp_path):
