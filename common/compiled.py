@@ -25,14 +25,23 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.backends.utils import CursorWrapper
+    from django.db.models import Field
+    from psycopg2.extensions import cursor as PgCursor
+
+    # What a compiled query binds: ints and aware datetimes, or None (part of the plan key).
+    Value = int | datetime | None
 
 _PLACEHOLDER = re.compile(r"%%|%s")
 # Markers: no primary key or count of ours is negative, and every integer column holds
@@ -41,7 +50,7 @@ _MARKER_BASE = -2_000_000_000
 _MARKER_EPOCH = datetime(1901, 12, 13, 20, 45, 52, tzinfo=UTC)
 
 
-def _marker(kind: type, index: int):
+def _marker(kind: type, index: int) -> int | datetime:
     if kind is int:
         return _MARKER_BASE - index
     if kind is datetime:
@@ -49,7 +58,7 @@ def _marker(kind: type, index: int):
     raise TypeError(f"CompiledSelect binds int and datetime values, not {kind.__name__}")
 
 
-def _same(a, b) -> bool:
+def _same(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
@@ -79,13 +88,13 @@ class CompiledSelect:
     plan is keyed by which values are None). Values are bound as they are given: ints
     and aware datetimes, as the fields' own preparation would give them."""
 
-    def __init__(self, build: Callable[..., QuerySet], *, prepare: str = ""):
+    def __init__(self, build: Callable[..., QuerySet], *, prepare: str = "") -> None:
         self.build = build
         self.prepare = prepare  # the prepared statements' name prefix; "" never prepares
         self._plans: dict[tuple, _Plan] = {}
         self._lock = threading.Lock()
 
-    def models(self, using: str = DEFAULT_DB_ALIAS, **values) -> list[Any]:
+    def models(self, using: str = DEFAULT_DB_ALIAS, **values: Value) -> list[Any]:
         key = tuple(sorted((name, value is None) for name, value in values.items()))
         plan = self._plans.get(key)
         if plan is None:
@@ -143,7 +152,7 @@ class CompiledSelect:
         )
 
     @staticmethod
-    def _instance(plan: _Plan, row: Any, connection) -> Model:
+    def _instance(plan: _Plan, row: Any, connection: BaseDatabaseWrapper) -> Model:
         if plan.converters:
             row = list(row)
             for position, converters, expression in plan.converters:
@@ -180,7 +189,12 @@ def _execute_text(name: str, count: int) -> str:
     return f"EXECUTE {name}({', '.join(['%s'] * count)})" if count else f"EXECUTE {name}"
 
 
-def _numbered(sql: str, slots, names: tuple[str, ...], connection) -> str:
+def _numbered(
+    sql: str,
+    slots: Iterable[tuple[str | None, Any]],
+    names: tuple[str, ...],
+    connection: BaseDatabaseWrapper,
+) -> str:
     """`sql` with $n for the values and the constants inlined (a prepared statement's
     body), its % kept doubled: it is sent through the driver with the EXECUTE's values."""
     parts = iter(slots)
@@ -198,7 +212,9 @@ def _numbered(sql: str, slots, names: tuple[str, ...], connection) -> str:
         return _PLACEHOLDER.sub(replace, sql)
 
 
-def _execute_prepared(connection, cursor, plan: _Plan, values: dict) -> None:
+def _execute_prepared(
+    connection: BaseDatabaseWrapper, cursor: CursorWrapper, plan: _Plan, values: dict
+) -> None:
     """EXECUTE the plan's prepared statement, PREPAREd in the same round trip the first
     time on this server connection. The names prepared are kept on Django's connection
     (one per thread) with the driver's connection they belong to; None when a failed
@@ -213,9 +229,10 @@ def _execute_prepared(connection, cursor, plan: _Plan, values: dict) -> None:
         sql = f"PREPARE {name} AS {plan.prepared_sql};\n{execute}"
         if names is None:
             sql, names = f"DEALLOCATE ALL;\n{sql}", set()
-    connection._compiled_prepared = (raw, None)  # until the statement has run
+    # Our own record on Django's connection object, which declares no such attribute.
+    connection._compiled_prepared = (raw, None)  # type: ignore[attr-defined]  # until it has run
     cursor.execute(sql, args)
-    connection._compiled_prepared = (raw, names | {name})
+    connection._compiled_prepared = (raw, names | {name})  # type: ignore[attr-defined]
 
 
 # --- INSERT and UPDATE texts ------------------------------------------------------------
@@ -224,7 +241,7 @@ _INSERTS: dict[tuple, tuple[str, str] | None] = {}
 _UPDATES: dict[tuple, str | None] = {}
 
 
-def insert_sql(raw_cursor, model: type[Model], fields: list, objs: list[Model]) -> str:
+def insert_sql(raw_cursor: PgCursor, model: type[Model], fields: list, objs: list[Model]) -> str:
     """The INSERT Django's compiler writes for `objs` into `fields`, bound with the
     driver's cursor `raw_cursor` (mogrify); its text compiled once per model, fields and
     number of rows (any number, for PostgreSQL's many-row INSERT of one array per column)."""
@@ -257,7 +274,12 @@ def insert_sql(raw_cursor, model: type[Model], fields: list, objs: list[Model]) 
     return raw_cursor.mogrify(text, values).decode()
 
 
-def _compile_insert(model, fields, objs, connection) -> list[tuple[str, tuple]]:
+def _compile_insert(
+    model: type[Model],
+    fields: list[Field[Any, Any]],
+    objs: list[Model],
+    connection: BaseDatabaseWrapper,
+) -> list[tuple[str, tuple]]:
     from django.db.models.sql import InsertQuery
 
     query = InsertQuery(model)
@@ -265,7 +287,7 @@ def _compile_insert(model, fields, objs, connection) -> list[tuple[str, tuple]]:
     return query.get_compiler(connection=connection).as_sql()
 
 
-def _form(params, width: int, height: int) -> str:
+def _form(params: Sequence[Any], width: int, height: int) -> str:
     """How Django laid out the values: row after row, one array per column, or neither
     (then the text is not remembered)."""
     if len(params) == width * height and not any(isinstance(p, list) for p in params):
@@ -275,7 +297,7 @@ def _form(params, width: int, height: int) -> str:
     return ""
 
 
-def update_sql(raw_cursor, model: type[Model], pk, values: dict) -> str:
+def update_sql(raw_cursor: PgCursor, model: type[Model], pk: object, values: dict) -> str:
     """An `UPDATE … SET values WHERE pk = …` as Django's compiler writes it, bound with
     mogrify (to send with other statements); its text compiled once per model and set
     of fields."""

@@ -112,7 +112,7 @@ def instant_window(start: date, end_exclusive: date) -> tuple[datetime, datetime
     )
 
 
-def local_date(instant_field: str, zone_field: str):
+def local_date(instant_field: str, zone_field: str) -> Cast:
     """SQL expression: the date of `instant_field` in the time zone named by `zone_field`."""
     return Cast(
         Func(F(zone_field), F(instant_field), function="timezone"), output_field=DateField()

@@ -11,10 +11,11 @@ import threading
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from offices.api import ApiError
 from offices.api import router as offices_router
@@ -33,7 +34,9 @@ class OneStopApi(NinjaAPI):
         self._schemas: dict[str, Any] = {}
         self._schema_lock = threading.Lock()
 
-    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
         with self._schema_lock:
@@ -61,7 +64,9 @@ api.add_router("/", dossiers_router)
 api.add_router("/", ingest_router)
 
 
-def _error(request, status: int, code: str, message: str, field: str = "", **headers):
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, field: str = "", **headers: str
+) -> HttpResponse:
     response = api.create_response(
         request, {"error": code, "message": message, "field": field or None}, status=status
     )
@@ -71,18 +76,18 @@ def _error(request, status: int, code: str, message: str, field: str = "", **hea
 
 
 @api.exception_handler(ApiError)
-def on_api_error(request, exc: ApiError):
+def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return _error(request, exc.status, exc.code, exc.message, exc.field, **exc.headers)
 
 
 @api.exception_handler(AuthenticationError)
-def on_unauthenticated(request, exc):
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     message = _("A valid API token is required: Authorization: Bearer <token>.")
     return _error(request, 401, "unauthenticated", message, WWW_Authenticate="Bearer")
 
 
 @api.exception_handler(ValidationError)
-def on_invalid(request, exc: ValidationError):
+def on_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     field = ".".join(location[1:] if len(location) > 1 else location)
@@ -94,15 +99,15 @@ def on_invalid(request, exc: ValidationError):
 
 
 @api.exception_handler(Http404)
-def on_not_found(request, exc):
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", _("Not found in your scope."))
 
 
 @api.exception_handler(PermissionDenied)
-def on_forbidden(request, exc):
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return _error(request, 403, "forbidden", _("This API client may not do that."))
 
 
 @api.exception_handler(HttpError)
-def on_http_error(request, exc: HttpError):
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, "error", str(exc))

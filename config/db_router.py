@@ -21,11 +21,17 @@ database, this router and the middleware). See docs/scaling.md.
 from __future__ import annotations
 
 import re
-from contextvars import ContextVar
+from collections.abc import Callable
+from contextvars import ContextVar, Token
+from typing import TYPE_CHECKING, Any, Literal, Self
 
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.urls import Resolver404, resolve
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest, HttpResponseBase
 
 PRIMARY = "default"
 REPLICA = "replica"
@@ -44,17 +50,19 @@ def replica_configured() -> bool:
 class reads_from_replica:  # noqa: N801 — a context manager named for what it does
     """Within this block, reads of report data go to the replica (when one is configured)."""
 
-    def __enter__(self):
+    _token: Token[bool]
+
+    def __enter__(self) -> Self:
         self._token = _report_request.set(True)
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, *exc_info: object) -> Literal[False]:
         _report_request.reset(self._token)
         return False
 
 
 class ReportReplicaRouter:
-    def db_for_read(self, model, **hints):
+    def db_for_read(self, model: type[Model], **hints: Any) -> str | None:
         if not (_report_request.get() and replica_configured()):
             return None
         if model._meta.app_label not in REPLICA_APPS:
@@ -63,14 +71,16 @@ class ReportReplicaRouter:
             return None
         return REPLICA
 
-    def db_for_write(self, model, **hints):
+    def db_for_write(self, model: type[Model], **hints: Any) -> str:
         return "default"
 
-    def allow_relation(self, obj1, obj2, **hints):
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool:
         # The replica is a copy of the primary: objects from either may be related.
         return True
 
-    def allow_migrate(self, db, app_label, model_name=None, **hints):
+    def allow_migrate(
+        self, db: str, app_label: str, model_name: str | None = None, **hints: Any
+    ) -> bool:
         return db == "default"
 
 
@@ -108,10 +118,10 @@ class ReplicaForReportsMiddleware:
     reads from the primary.)
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not replica_configured():
             return self.get_response(request)
         if request.method not in READ_METHODS:
@@ -132,7 +142,7 @@ class ReplicaForReportsMiddleware:
         return response
 
     @staticmethod
-    def _is_report(request) -> bool:
+    def _is_report(request: HttpRequest) -> bool:
         try:
             match = resolve(request.path_info)
         except Resolver404:
@@ -140,7 +150,7 @@ class ReplicaForReportsMiddleware:
         return "reports" in match.namespaces
 
     @staticmethod
-    def _pin(response) -> None:
+    def _pin(response: HttpResponseBase) -> None:
         try:
             lsn = primary_lsn()
         except DatabaseError:

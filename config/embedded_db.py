@@ -26,6 +26,10 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pgserver.utils import DiskList
 
 HANDLE_FILE = ".handle_pids.json"
 POSTGRES_VERSION = "16.2"  # the binaries pgserver 0.1.4 ships; README says the same
@@ -82,13 +86,13 @@ def _atomic_disk_lists() -> None:
     """pgserver's DiskList.put rewrites the file in place; write it atomically instead."""
     from pgserver import utils
 
-    def put(self, values: list[int]) -> None:
+    def put(self: DiskList, values: list[int]) -> None:
         _write_atomically(Path(self.path), json.dumps(values))
 
     utils.DiskList.put = put  # type: ignore[method-assign]
 
 
-def embedded_database(data_dir: Path) -> dict:
+def embedded_database(data_dir: Path) -> dict[str, str]:
     """Start (or reuse) the embedded server and return a Django DATABASES entry."""
     import warnings
     from urllib.parse import parse_qs, urlsplit

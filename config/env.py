@@ -5,15 +5,17 @@ cannot be understood, so a typo in a deployment fails at start-up, not later.
 """
 
 import os
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
-_MISSING = object()
+# Stands in for a str default that was not given (so env_str's default is typed str).
+_MISSING: Any = object()
 
 
-def env_str(name: str, default=_MISSING) -> str:
+def env_str(name: str, default: str = _MISSING) -> str:
     value = os.environ.get(name)
     if value is None or value == "":
         if default is _MISSING:

@@ -21,12 +21,16 @@ import errno
 import selectors
 import time
 from functools import partial
+from typing import TYPE_CHECKING
 
 from gunicorn.workers.gthread import DEFAULT_WORKER_DATA_TIMEOUT, TConn, ThreadWorker
 
+if TYPE_CHECKING:
+    from gunicorn.sock import BaseSocket
+
 
 class PromptThreadWorker(ThreadWorker):
-    def accept(self, listener) -> None:
+    def accept(self, listener: BaseSocket) -> None:
         try:
             client_sock, client_addr = listener.accept()
         except OSError as e:

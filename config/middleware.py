@@ -1,8 +1,15 @@
+from __future__ import annotations
+
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest, HttpResponseBase
 
 SESSION_STARTED_KEY = "session_started_at"
 IDLE_REFRESHED_KEY = "session_idle_refreshed_at"
@@ -20,10 +27,10 @@ class SessionLifetimeMiddleware:
     cannot be kept alive forever.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         now = int(time.time())
         if request.user.is_authenticated:
             started = request.session.setdefault(SESSION_STARTED_KEY, now)

@@ -1,7 +1,10 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponseBase
 from django.urls import include, path
 
 from common.ratelimit import rate_limited
@@ -11,7 +14,7 @@ from config.forms import LoginForm, NewPasswordForm, PasswordChangeForm, ResetFo
 from offices import second_factor
 
 
-def on_post(limit: str, view):
+def on_post(limit: str, view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Rate-limit a view's POSTs per client address (settings.RATE_LIMITS[limit])."""
     return rate_limited(lambda request: limit if request.method == "POST" else None)(view)
 

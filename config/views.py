@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
@@ -24,7 +24,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     """200 after a database round-trip; 503 when the database does not answer."""
     try:
         with connection.cursor() as cursor:

@@ -1,7 +1,15 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from inspections.models import DisciplinaryCase, Inspection, Inspector
 from offices.admin_scope import NONE, READ, ScopedAdmin
+
+if TYPE_CHECKING:
+    from django.forms import ModelForm
+    from django.http import HttpRequest
 
 
 @admin.register(Inspector)
@@ -41,7 +49,10 @@ class InspectionAdmin(ScopedAdmin, admin.ModelAdmin):
     readonly_fields = ["created_by", "created_at", "updated_at"]
     inlines = [DisciplinaryCaseInline]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Inspection, form: ModelForm, change: bool
+    ) -> None:
         if not change:
-            obj.created_by = request.user
+            # The admin serves signed-in staff only: never an AnonymousUser here.
+            obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)

@@ -7,8 +7,10 @@ reads "inspections in this quarter, and the cases they produced".
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, DateField, Q
 from django.db.models.functions import Substr, Trunc
@@ -23,6 +25,11 @@ from inspections.models import (
     Measure,
 )
 from offices.models import AdministrativeUnit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from inspections.models import InspectionQuerySet
 
 LEVELS = list(InspectingLevel)
 GROUP_MONTHS = {"year": 12, "quarter": 3, "month": 1}
@@ -76,7 +83,7 @@ def count_headers() -> list[str]:
     ]
 
 
-def _aggregates() -> dict:
+def _aggregates() -> dict[str, Count]:
     aggregates = {
         "total": Count("pk", distinct=True),
         "surprise": Count("pk", filter=Q(kind=InspectionKind.SURPRISE), distinct=True),
@@ -87,7 +94,7 @@ def _aggregates() -> dict:
     return aggregates
 
 
-def _row(label: str, values: dict | None, **extra) -> CountRow:
+def _row(label: str, values: Mapping[str, Any] | None, **extra: Any) -> CountRow:
     values = values or {}
     return CountRow(
         label=label,
@@ -123,7 +130,9 @@ def period_starts(start: date, end_exclusive: date, group: str) -> list[date]:
     return starts
 
 
-def counts_by_period(inspections, start: date, end_exclusive: date, group: str) -> list[CountRow]:
+def counts_by_period(
+    inspections: InspectionQuerySet[Inspection], start: date, end_exclusive: date, group: str
+) -> list[CountRow]:
     grouped = {
         row["period"]: row
         for row in inspections.annotate(period=Trunc("date", group, output_field=DateField()))
@@ -137,7 +146,9 @@ def counts_by_period(inspections, start: date, end_exclusive: date, group: str) 
     ]
 
 
-def counts_by_subtree(inspections, root: AdministrativeUnit) -> tuple[list[CountRow], int]:
+def counts_by_subtree(
+    inspections: InspectionQuerySet[Inspection], root: AdministrativeUnit
+) -> tuple[list[CountRow], int]:
     """One row for the root itself, then one per child unit's whole subtree.
 
     Children without inspections are left out; their number is returned beside the rows.
@@ -163,7 +174,7 @@ def counts_by_subtree(inspections, root: AdministrativeUnit) -> tuple[list[Count
     return rows, quiet
 
 
-def cases_by_measure(inspections) -> list[tuple[str, str, int]]:
+def cases_by_measure(inspections: InspectionQuerySet[Inspection]) -> list[tuple[str, str, int]]:
     grouped = dict(
         DisciplinaryCase.objects.filter(inspection__in=inspections.values("pk"))
         .values_list("measure")
@@ -174,7 +185,11 @@ def cases_by_measure(inspections) -> list[tuple[str, str, int]]:
 
 
 def build_counts(
-    user, unit: AdministrativeUnit, start: date, end_exclusive: date, group: str
+    user: User | AnonymousUser,
+    unit: AdministrativeUnit,
+    start: date,
+    end_exclusive: date,
+    group: str,
 ) -> InspectionCounts:
     inspections = (
         Inspection.objects.visible_to(user).in_subtree(unit).in_period(start, end_exclusive)

@@ -3,8 +3,9 @@ and the report. Forms validate and normalise; views stay short."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
@@ -25,29 +26,38 @@ from inspections.models import (
 )
 from offices.models import Office, StaffMember
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.core.files import File
+    from django.db.models import QuerySet
+    from django_stubs_ext import StrOrPromise
+
+    from inspections.models import InspectionQuerySet
+    from offices.models import AdministrativeUnit
+
 LATEST_DATE = date(2100, 12, 31)
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, unit):
+    def label_from_instance(self, unit: AdministrativeUnit) -> str:
         # Indent by depth so the tree reads as a tree in a plain <select>.
         return "\u2003" * max(unit.depth - 1, 0) + f"{unit.name} ({unit.code})"
 
 
 class OfficeChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, office):
+    def label_from_instance(self, office: Office) -> str:
         return f"{office.name} · {office.unit.name}"
 
 
 class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, staff):
+    def label_from_instance(self, staff: StaffMember) -> str:
         return f"{staff.full_name} · {staff.office.name}"
 
 
@@ -86,7 +96,7 @@ class InspectionForm(forms.ModelForm):
             "outcome": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         units = recordable_units(user)
         field_of(self, "unit", forms.ModelChoiceField).queryset = units
@@ -109,10 +119,10 @@ class InspectionForm(forms.ModelForm):
             Submit("save", _("Save")),
         )
 
-    def clean_inspecting_body(self):
+    def clean_inspecting_body(self) -> str:
         return " ".join(self.cleaned_data["inspecting_body"].split())
 
-    def clean_attachment(self):
+    def clean_attachment(self) -> File | Literal[False] | None:
         attachment = self.cleaned_data.get("attachment")
         if attachment and getattr(attachment, "size", 0) > ATTACHMENT_MAX_BYTES:
             raise forms.ValidationError(_("The attachment must be 10 MB or smaller."))
@@ -139,7 +149,7 @@ class CaseForm(forms.ModelForm):
         labels = {"person": _("Person, when not in the system")}
         widgets = {"date": DateInput(), "breach": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, inspection: Inspection, **kwargs):
+    def __init__(self, *args: Any, inspection: Inspection, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.inspection = inspection
         field_of(self, "staff", StaffChoiceField).queryset = StaffMember.objects.filter(
@@ -154,7 +164,7 @@ class CaseForm(forms.ModelForm):
             Submit("save", _("Save")),
         )
 
-    def clean_person(self):
+    def clean_person(self) -> str:
         return " ".join(self.cleaned_data["person"].split())
 
     def clean(self) -> dict[str, Any]:
@@ -167,7 +177,7 @@ class CaseForm(forms.ModelForm):
         return cleaned
 
 
-def _period_field(label):
+def _period_field(label: StrOrPromise) -> forms.DateField:
     return forms.DateField(label=label, required=False, widget=DateInput())
 
 
@@ -197,7 +207,7 @@ class PeriodMixin(_FormBase):
         return end + timedelta(days=1) if end else None
 
 
-def _filter_helper(submit_label) -> FormHelper:
+def _filter_helper(submit_label: StrOrPromise) -> FormHelper:
     helper = FormHelper()
     helper.form_method = "get"
     helper.disable_csrf = True
@@ -225,12 +235,12 @@ class RegisterFilterForm(PeriodMixin, forms.Form):
         queryset=None, required=False, label=_("Unit and below"), empty_label=_("All my units")
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "unit", UnitChoiceField).queryset = readable_units(user)
         self.helper = _filter_helper(_("Filter"))
 
-    def filter(self, inspections):
+    def filter(self, inspections: InspectionQuerySet[Inspection]) -> InspectionQuerySet[Inspection]:
         data = self.cleaned_data
         inspections = inspections.in_period(data.get("date_from"), self.end_exclusive)
         if data.get("level"):
@@ -250,7 +260,9 @@ class ReportForm(PeriodMixin, forms.Form):
     date_to = _period_field(_("To"))
     group = forms.ChoiceField(label=_("Group by"), required=False, choices=GROUPS)
 
-    def __init__(self, data, *, user, **kwargs):
+    def __init__(
+        self, data: Mapping[str, str], *, user: User | AnonymousUser, **kwargs: Any
+    ) -> None:
         self.units = self.units_for(user)
         today = timezone.localdate()
         top = self.units.order_by("depth", "path").first()
@@ -268,7 +280,7 @@ class ReportForm(PeriodMixin, forms.Form):
         self.helper = _filter_helper(_("Show"))
 
     @staticmethod
-    def units_for(user):
+    def units_for(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
         return readable_units(user)
 
     @property

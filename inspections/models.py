@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from pathlib import PurePath
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,6 +30,10 @@ from offices.models import (
     memberships_of,
     subtree_filter,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
 
 ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "jpg", "jpeg", "png"]
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -76,22 +81,22 @@ class Inspector(SubtreeGrant):
         verbose_name_plural = _("inspectors")
 
 
-def inspector_paths(user) -> list[str]:
+def inspector_paths(user: User | AnonymousUser) -> list[str]:
     """Unit paths the user inspects, loaded once per user object."""
     return Inspector.unit_paths(user)
 
 
-def is_inspector_over(user, unit: AdministrativeUnit) -> bool:
+def is_inspector_over(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:
     if is_active_superuser(user):
         return True
     return any(unit.path.startswith(path) for path in inspector_paths(user))
 
 
-def may_record_any(user) -> bool:
+def may_record_any(user: User | AnonymousUser) -> bool:
     return is_active_superuser(user) or bool(inspector_paths(user))
 
 
-def reader_paths(user) -> list[str] | None:
+def reader_paths(user: User | AnonymousUser) -> list[str] | None:
     """Roots of the subtrees whose inspections the user may read; None means everything."""
     if is_active_superuser(user):
         return None
@@ -102,14 +107,14 @@ def reader_paths(user) -> list[str] | None:
     return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
 
 
-def readable_units(user):
+def readable_units(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
     """Units whose inspections the user may read (for filters and report pickers)."""
     paths = reader_paths(user)
     units = AdministrativeUnit.objects.all()
     return units if paths is None else units.filter(subtree_filter(paths, "path"))
 
 
-def recordable_units(user):
+def recordable_units(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
     """Units the user may record inspections for."""
     units = AdministrativeUnit.objects.all()
     if is_active_superuser(user):
@@ -121,14 +126,14 @@ def recordable_units(user):
 
 
 class InspectionQuerySet(models.QuerySet):
-    def visible_to(self, user):
+    def visible_to(self, user: User | AnonymousUser) -> Self:
         paths = reader_paths(user)
         return self if paths is None else self.filter(subtree_filter(paths, "unit__path"))
 
-    def in_subtree(self, unit: AdministrativeUnit):
+    def in_subtree(self, unit: AdministrativeUnit) -> Self:
         return self.filter(unit__path__startswith=unit.path)
 
-    def in_period(self, start: date | None, end_exclusive: date | None):
+    def in_period(self, start: date | None, end_exclusive: date | None) -> Self:
         qs = self
         if start:
             qs = qs.filter(date__gte=start)
@@ -136,7 +141,7 @@ class InspectionQuerySet(models.QuerySet):
             qs = qs.filter(date__lt=end_exclusive)
         return qs
 
-    def with_case_count(self):
+    def with_case_count(self) -> Self:
         return self.annotate(case_count=Count("cases"))
 
 
@@ -217,7 +222,7 @@ class Inspection(models.Model):
     def inspected_name(self) -> str:
         return self.office.name if self.office else self.unit.name
 
-    def clean(self):
+    def clean(self) -> None:
         # The office, when given, decides the unit, so the scope follows the office.
         office = self.office  # None without a query when no office is chosen
         if office is not None:
@@ -276,7 +281,7 @@ class DisciplinaryCase(models.Model):
     def __str__(self) -> str:
         return f"{self.person_name} · {self.get_measure_display()}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Keep the name with the case: it must survive the staff record being removed.
         if self.staff_id and not self.person:
             self.person = describe_staff(self.staff)
@@ -286,7 +291,7 @@ class DisciplinaryCase(models.Model):
     def person_name(self) -> str:
         return self.person or (self.staff.full_name if self.staff else "—")
 
-    def clean(self):
+    def clean(self) -> None:
         errors = {}
         if not self.staff_id and not self.person.strip():
             errors["person"] = _("Choose a staff member or describe the person.")

@@ -1,8 +1,11 @@
+from __future__ import annotations
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,7 +14,13 @@ from common.forms import bound_to_query
 from inspections.counts import LEVELS, build_counts
 from inspections.exports import COUNT_TABLES, CountsExporter, RegisterExporter
 from inspections.forms import CaseForm, InspectionForm, RegisterFilterForm, ReportForm
-from inspections.models import DisciplinaryCase, Inspection, is_inspector_over, may_record_any
+from inspections.models import (
+    DisciplinaryCase,
+    Inspection,
+    InspectionQuerySet,
+    is_inspector_over,
+    may_record_any,
+)
 from inspections.scope import get_inspection
 from offices.files import serve_private
 from offices.models import AuditEvent
@@ -20,7 +29,9 @@ PAGE_SIZE = 50
 FORMATS = ("csv", "xlsx")
 
 
-def _filtered(request):
+def _filtered(
+    request: HttpRequest,
+) -> tuple[RegisterFilterForm, InspectionQuerySet[Inspection] | None]:
     """The register in the user's scope, filtered by the GET form (None when invalid)."""
     form = RegisterFilterForm(request.GET or None, user=request.user)
     inspections = Inspection.objects.visible_to(request.user)
@@ -30,7 +41,7 @@ def _filtered(request):
 
 
 @login_required
-def register(request):
+def register(request: HttpRequest) -> HttpResponse:
     form, inspections = _filtered(request)
     status = 200 if inspections is not None else 400
     rows = (inspections if inspections is not None else Inspection.objects.none()).select_related(
@@ -43,7 +54,7 @@ def register(request):
 
 
 @login_required
-def detail(request, pk: int):
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_inspection(request.user, pk)
     context = {
         "inspection": inspection,
@@ -53,7 +64,9 @@ def detail(request, pk: int):
     return render(request, "inspections/detail.html", context)
 
 
-def _save_inspection(request, form, action: str):
+def _save_inspection(
+    request: HttpRequest, form: InspectionForm, action: str
+) -> HttpResponseRedirect:
     inspection = form.save(commit=False)
     if inspection.pk is None:
         inspection.created_by = request.user
@@ -66,7 +79,7 @@ def _save_inspection(request, form, action: str):
 
 
 @login_required
-def create(request):
+def create(request: HttpRequest) -> HttpResponse:
     if not may_record_any(request.user):
         raise PermissionDenied
     form = InspectionForm(request.POST or None, request.FILES or None, user=request.user)
@@ -78,7 +91,7 @@ def create(request):
 
 
 @login_required
-def edit(request, pk: int):
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_inspection(request.user, pk, change=True)
     form = InspectionForm(
         request.POST or None, request.FILES or None, instance=inspection, user=request.user
@@ -91,13 +104,13 @@ def edit(request, pk: int):
 
 
 @login_required
-def attachment(request, pk: int):
+def attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The attachment, for those who may read the inspection (404 for everyone else)."""
     return serve_private(get_inspection(request.user, pk).attachment)
 
 
 @login_required
-def case_form(request, pk: int, case_pk: int | None = None):
+def case_form(request: HttpRequest, pk: int, case_pk: int | None = None) -> HttpResponse:
     inspection = get_inspection(request.user, pk, change=True)
     case = get_object_or_404(inspection.cases, pk=case_pk) if case_pk else None
     form = CaseForm(request.POST or None, instance=case, inspection=inspection)
@@ -114,7 +127,7 @@ def case_form(request, pk: int, case_pk: int | None = None):
 
 @login_required
 @require_POST
-def case_delete(request, pk: int, case_pk: int):
+def case_delete(request: HttpRequest, pk: int, case_pk: int) -> HttpResponseRedirect:
     inspection = get_inspection(request.user, pk, change=True)
     case: DisciplinaryCase = get_object_or_404(inspection.cases, pk=case_pk)
     AuditEvent.record(
@@ -127,7 +140,7 @@ def case_delete(request, pk: int, case_pk: int):
 
 @login_required
 @bound_to_query(ReportForm, "inspections/report.html")
-def report(request, form: ReportForm):
+def report(request: HttpRequest, form: ReportForm) -> HttpResponse:
     data = form.cleaned_data
     counts = build_counts(request.user, data["unit"], *form.period, data["group"])
     drill = request.GET.copy()
@@ -143,7 +156,7 @@ def report(request, form: ReportForm):
 
 
 @login_required
-def export_register(request, fmt: str):
+def export_register(request: HttpRequest, fmt: str) -> HttpResponseBase:
     form, inspections = _filtered(request)
     if fmt not in FORMATS or inspections is None:
         return HttpResponseBadRequest(_("Check the filters: some values are not valid."))
@@ -155,7 +168,7 @@ def export_register(request, fmt: str):
 
 
 @login_required
-def export_counts(request, fmt: str):
+def export_counts(request: HttpRequest, fmt: str) -> HttpResponseBase:
     form = ReportForm(request.GET, user=request.user)
     table = request.GET.get("table", "period")
     if fmt not in FORMATS or table not in COUNT_TABLES or not form.is_valid():

@@ -6,6 +6,7 @@ Every ModelAdmin here (and in the other apps) starts with `ScopedAdmin`
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
@@ -19,7 +20,8 @@ from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -29,8 +31,12 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 if TYPE_CHECKING:
+    # The stubs' own aliases for what these admin hooks return (django_stubs_ext exports
+    # FieldsetSpec; the other two it does not).
+    from django.contrib.admin.options import _FieldGroups, _ListDisplayT
     from django.contrib.auth.models import AnonymousUser
     from django.contrib.auth.models import User as AuthUser
+    from django_stubs_ext import FieldsetSpec, StrOrPromise
 
 from common.forms import field_of
 from offices.admin_scope import NONE, READ, ScopedAdmin, administers
@@ -70,10 +76,12 @@ class AdministrativeUnitAdmin(ScopedAdmin, TreeAdmin):
     list_filter = ["level", "depth"]
     search_fields = ["code", "name"]
 
-    def get_changelist(self, request, **kwargs):
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return super().get_changelist(request, **kwargs) if self._is_super(request) else ChangeList
 
-    def changelist_view(self, request, extra_context=None):
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if self._is_super(request):
             return super().changelist_view(request, extra_context)
         self.refuse_unoffered_action(request)
@@ -110,7 +118,7 @@ class OfficeForm(forms.ModelForm):
         model = Office
         exclude: list[str] = []  # every field; the admin's fieldsets decide the layout
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial["open_days"] = list(self.instance.open_days or "")
 
@@ -138,7 +146,7 @@ class OfficeAdmin(ScopedAdmin, admin.ModelAdmin):
     inlines = [DeskInline, StaffInline]
 
     @admin.display(description=_("opening hours"))
-    def opening_hours(self, office):
+    def opening_hours(self, office: Office) -> str:
         days = ", ".join(str(WEEKDAY_NAMES[int(d)])[:3] for d in office.open_days)
         return f"{days} {office.opens_at:%H:%M}–{office.closes_at:%H:%M}"
 
@@ -162,21 +170,25 @@ class SessionHistoryInline(ScopedAdmin, admin.TabularInline):
         "end_reason",
     )
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(
+        self, request: HttpRequest, obj: Desk | StaffMember | None = None
+    ) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: Desk | StaffMember | None = None
+    ) -> bool:
         return False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CounterSession]:
         return super().get_queryset(request).select_related("staff", "desk")
 
     @admin.display(description=_("ended"))
-    def ends_at(self, session):
+    def ends_at(self, session: CounterSession) -> datetime:
         return session.ends_at
 
     @admin.display(description=_("stopped because"))
-    def end_reason(self, session):
+    def end_reason(self, session: CounterSession) -> StrOrPromise:
         return session.end_reason or _("serving now")
 
 
@@ -229,10 +241,16 @@ class StaffMemberAdmin(ScopedAdmin, admin.ModelAdmin):
     inlines = [SessionHistoryInline]
 
     @admin.display(description=_("PIN set"), boolean=True)
-    def has_pin(self, obj):
+    def has_pin(self, obj: StaffMember) -> bool:
         return bool(obj.pin_hash)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: StaffMember,
+        form: forms.ModelForm[StaffMember],
+        change: bool,
+    ) -> None:
         super().save_model(request, obj, form, change)
         if form.cleaned_data.get("remove_pin"):
             obj.set_pin("")
@@ -242,7 +260,7 @@ class StaffMemberAdmin(ScopedAdmin, admin.ModelAdmin):
             AuditEvent.record(request, "staff.pin_set", obj)
 
     @admin.display(description=_("photo"))
-    def thumbnail(self, obj):
+    def thumbnail(self, obj: StaffMember) -> str:
         if not obj.photo:
             return "—"
         return format_html('<img src="{}" alt="" width="32" height="32">', obj.photo.url)
@@ -263,24 +281,28 @@ class CounterSessionAdmin(ScopedAdmin, admin.ModelAdmin):
     readonly_fields = [f.name for f in CounterSession._meta.fields]
 
     @admin.display(description=_("office"))
-    def office(self, session):
+    def office(self, session: CounterSession) -> Office:
         return session.desk.office
 
     @admin.display(description=_("ended"))
-    def ends(self, session):
+    def ends(self, session: CounterSession) -> datetime:
         return session.ends_at
 
     @admin.display(description=_("stopped because"))
-    def reason(self, session):
+    def reason(self, session: CounterSession) -> StrOrPromise:
         return session.end_reason or _("serving now")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: CounterSession | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(
+        self, request: HttpRequest, obj: CounterSession | None = None
+    ) -> bool:
         return False
 
 
@@ -356,17 +378,23 @@ class MembershipAdmin(ScopedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["user", "unit"]
     list_select_related = ["user", "unit"]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Membership | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[forms.ModelForm[Membership]]:
         form = super().get_form(request, obj, change, **kwargs)
         return type(form.__name__, (form,), {"granter": request.user})
 
-    def _own(self, request, obj) -> bool:
+    def _own(self, request: HttpRequest, obj: Membership | None) -> bool:
         return obj is not None and obj.user_id == request.user.pk and not self._is_super(request)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
         return not self._own(request, obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
         return not self._own(request, obj) and super().has_delete_permission(request, obj)
 
 
@@ -390,7 +418,7 @@ class OfficialCreationForm(AdminUserCreationForm):
         return data
 
     @transaction.atomic
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> AuthUser:
         user = super().save(commit=True)
         Membership.objects.create(
             user=user, unit=self.cleaned_data["unit"], role=self.cleaned_data["role"]
@@ -410,47 +438,58 @@ class ScopedUserAdmin(ScopedAdmin, UserAdmin):
     the superuser/staff flags, groups or raw permissions."""
 
     scope_field = "memberships__unit"
-    OFFICIAL_FIELDSETS = [
+    OFFICIAL_FIELDSETS: FieldsetSpec = [
         (None, {"fields": ["username"]}),
         (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
         (_("Status"), {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
 
-    def subtree_queryset(self, request, queryset=None):
+    def subtree_queryset(
+        self, request: HttpRequest, queryset: QuerySet[AuthUser] | None = None
+    ) -> QuerySet[AuthUser]:
         queryset = super().subtree_queryset(request, queryset)
         if self._is_super(request):
             return queryset
         return queryset.filter(is_superuser=False, is_staff=False).distinct()
 
-    def in_subtree(self, request, obj) -> bool:
+    def in_subtree(self, request: HttpRequest, obj: AuthUser) -> bool:
         if self._is_super(request):
             return True
         return any(administers(request.user, m.unit) for m in obj.memberships.all())
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: AuthUser | None = None) -> bool:
         if self._is_super(request):
             return super().has_change_permission(request, obj)
         return False
 
-    def _check_saving(self, request, obj):
+    def _check_saving(self, request: HttpRequest, obj: AuthUser) -> None:
         # A new official: OfficialCreationForm has checked the unit of their first role.
         if obj.pk is not None and not self.in_subtree(request, obj):
             raise PermissionDenied
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: AuthUser | None = None) -> bool:
         return self._is_super(request) and super().has_delete_permission(request, obj)
 
-    def add_view(self, request, form_url="", extra_context=None):
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if self._is_super(request):
             return super().add_view(request, form_url, extra_context)
         # UserAdmin insists on the change permission to add; officials are added, not edited.
         return admin.ModelAdmin.add_view(self, request, form_url, extra_context)
 
-    def get_fieldsets(self, request, obj=None):
+    def get_fieldsets(self, request: HttpRequest, obj: AuthUser | None = None) -> FieldsetSpec:
         if self._is_super(request):
             return super().get_fieldsets(request, obj)
         if obj is None:
-            fields = ["username", "usable_password", "password1", "password2", "unit", "role"]
+            fields: _FieldGroups = [
+                "username",
+                "usable_password",
+                "password1",
+                "password2",
+                "unit",
+                "role",
+            ]
             return [(None, {"fields": fields})]
         return self.OFFICIAL_FIELDSETS
 
@@ -463,12 +502,12 @@ class ScopedUserAdmin(ScopedAdmin, UserAdmin):
             kwargs["fields"] = None
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_list_display(self, request):
+    def get_list_display(self, request: HttpRequest) -> _ListDisplayT[AuthUser]:
         if self._is_super(request):
             return super().get_list_display(request)
         return ["username", "first_name", "last_name", "email", "is_active"]
 
-    def get_list_filter(self, request):
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
         return super().get_list_filter(request) if self._is_super(request) else ["is_active"]
 
 
@@ -538,13 +577,13 @@ class AuditEventAdmin(ScopedAdmin, admin.ModelAdmin):
     search_fields = ["username", "action", "object_repr"]
     date_hierarchy = "at"
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEvent | None = None) -> bool:
         return False
 
 
@@ -573,29 +612,35 @@ class ApiClientAdmin(ScopedAdmin, admin.ModelAdmin):
     fields = ["name", "unit", "can_read", "can_ingest"]
     readonly_fields = ["token_hint", "created_at", "created_by", "revoked_at", "last_used_at"]
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: ApiClient | None = None) -> _FieldGroups:
         return self.fields + (self.readonly_fields if obj else [])
 
     @admin.display(description=_("status"))
-    def status(self, client):
+    def status(self, client: ApiClient) -> StrOrPromise:
         return _("revoked") if client.revoked_at else _("active")
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: ApiClient, form: forms.ModelForm[ApiClient], change: bool
+    ) -> None:
         if not change:
-            obj.created_by = request.user
-            request._new_api_token = obj.issue_token()
+            # The admin lets in signed-in users only; the token goes on to response_add on
+            # the request, which declares no such attribute.
+            obj.created_by = request.user  # type: ignore[assignment]
+            request._new_api_token = obj.issue_token()  # type: ignore[attr-defined]
         super().save_model(request, obj, form, change)
         AuditEvent.record(request, "api_client.changed" if change else "api_client.created", obj)
 
-    def response_add(self, request, obj, post_url_continue=None):
+    def response_add(
+        self, request: HttpRequest, obj: ApiClient, post_url_continue: str | None = None
+    ) -> TemplateResponse:
         """Right after creating a client, show its token: the only time it is visible."""
-        return self._token_page(request, [(obj, request._new_api_token)])
+        return self._token_page(request, [(obj, request._new_api_token)])  # type: ignore[attr-defined]
 
     @admin.action(
         description=_("Issue a new token (the old one stops working at once)"),
         permissions=["change"],
     )
-    def new_tokens(self, request, queryset):
+    def new_tokens(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> TemplateResponse:
         issued = []
         # A revoked client stays revoked: a new token for it would only look valid.
         for client in queryset.filter(revoked_at=None).select_related("unit"):
@@ -607,7 +652,7 @@ class ApiClientAdmin(ScopedAdmin, admin.ModelAdmin):
         description=_("Revoke: refuse every request of the selected clients"),
         permissions=["change"],
     )
-    def revoke_clients(self, request, queryset):
+    def revoke_clients(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
         clients = list(queryset.filter(revoked_at=None))
         for client in clients:
             client.revoke()
@@ -619,7 +664,9 @@ class ApiClientAdmin(ScopedAdmin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    def _token_page(self, request, issued):
+    def _token_page(
+        self, request: HttpRequest, issued: list[tuple[ApiClient, str]]
+    ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "title": _("API tokens"),

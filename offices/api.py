@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, Paginator
@@ -25,18 +26,34 @@ from common.ratelimit import hit
 from offices.models import AdministrativeUnit, ApiClient, AuditEvent, Office
 from offices.scope import get_in_scope
 
+if TYPE_CHECKING:
+    # What a Paginator pages through (a QuerySet, a list); no runtime name: page_of is
+    # not an operation, so django-ninja never reads its signature.
+    from django.core.paginator import _SupportsPagination
+
 READ, INGEST = "read", "ingest"
+
+_T = TypeVar("_T")
+
+
+class ClientRequest(HttpRequest):
+    """The request of an operation behind `ClientAuth`: django-ninja sets `auth` to the
+    API client its token authenticated (for type checking; the class is never built)."""
+
+    auth: ApiClient
 
 
 class ApiError(Exception):
     """A refusal with an HTTP status, a machine-readable code and a translated message."""
 
-    def __init__(self, status: int, code: str, message: str, *, field: str = "", **headers):
+    def __init__(
+        self, status: int, code: str, message: str, *, field: str = "", **headers: str
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
         self.headers = headers
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, str | None]:
         return {"error": self.code, "message": self.message, "field": self.field or None}
 
 
@@ -51,7 +68,7 @@ def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     return dict.fromkeys((401, 429, *statuses), ErrorOut)
 
 
-def api_settings(key: str):
+def api_settings(key: str) -> int:
     return settings.API[key]
 
 
@@ -61,7 +78,7 @@ class ClientAuth(HttpBearer):
 
     openapi_description = "An API client's token (Administration › API clients)."
 
-    def __init__(self, ability: str):
+    def __init__(self, ability: str) -> None:
         super().__init__()
         self.ability = ability
 
@@ -120,7 +137,7 @@ class PageIn(Schema):
     page_size: int = Field(100, ge=1, le=500, description="Items per page (at most 500).")
 
 
-def page_of(items, paging: PageIn):
+def page_of(items: _SupportsPagination[_T], paging: PageIn) -> tuple[list[_T], dict[str, int]]:
     """(the page's items, the page's metadata) — past the last page is a 404."""
     paginator = Paginator(items, paging.page_size)
     try:
@@ -151,7 +168,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Http
     return response
 
 
-def _cell(value):
+def _cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -232,7 +249,7 @@ def unit_in_scope(client: ApiClient, unit_id: int | None) -> AdministrativeUnit 
         raise ApiError(404, "not_found", _("No such unit in your scope."), field="under") from None
 
 
-def office_in_scope(client: ApiClient, office_id, *, field: str = "office") -> Office:
+def office_in_scope(client: ApiClient, office_id: int, *, field: str = "office") -> Office:
     from django.http import Http404
 
     try:
@@ -247,7 +264,9 @@ def office_in_scope(client: ApiClient, office_id, *, field: str = "office") -> O
     url_name="units",
     summary="Administrative units in scope",
 )
-def list_units(request, filters: Query[ListFilters]):
+def list_units(
+    request: ClientRequest, filters: Query[ListFilters]
+) -> HttpResponse | dict[str, Any]:
     """The units the client may see (its unit and everything under it), in tree order."""
     units = AdministrativeUnit.objects.visible_to(request.auth)
     under = unit_in_scope(request.auth, filters.under)
@@ -283,7 +302,9 @@ def _parent_ids(units: list[AdministrativeUnit]) -> dict[str, int]:
     url_name="offices",
     summary="One-stop offices in scope",
 )
-def list_offices(request, filters: Query[ListFilters]):
+def list_offices(
+    request: ClientRequest, filters: Query[ListFilters]
+) -> HttpResponse | dict[str, Any]:
     """The offices the client may see, with their desks (ids used by events and ratings)."""
     offices = Office.objects.visible_to(request.auth).select_related("unit")
     under = unit_in_scope(request.auth, filters.under)

@@ -8,7 +8,7 @@ class OfficesConfig(AppConfig):
     name = "offices"
     verbose_name = _("Offices and access")
 
-    def ready(self):
+    def ready(self) -> None:
         from offices import signals  # noqa: F401  (connects the audit receivers)
 
 

@@ -7,7 +7,14 @@ name per attempt: django-axes counts all unknown names from one address together
 rows grow at most with addresses × time, never with the names tried.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.contrib.auth import get_user_model
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 UNKNOWN_USERNAME = "(unknown)"
 
@@ -21,7 +28,7 @@ def known_username(username: str | None) -> str:
     return UNKNOWN_USERNAME
 
 
-def axes_username(request, credentials) -> str:
+def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
     """AXES_USERNAME_CALLABLE: the name django-axes counts failures under."""
     username = (credentials or {}).get("username")
     if username is None and request is not None:

@@ -12,7 +12,7 @@ location; docs/deployment.md). Asking the storage itself for a URL is an error.
 from __future__ import annotations
 
 import mimetypes
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
@@ -28,18 +28,19 @@ class PrivateStorage(FileSystemStorage):
     """FileSystemStorage under PRIVATE_MEDIA_ROOT (read at each use: tests change it)."""
 
     @property
-    def base_location(self):
+    def base_location(self) -> str:
         return str(settings.PRIVATE_MEDIA_ROOT)
 
     @property
-    def location(self):
+    def location(self) -> str:
         return str(settings.PRIVATE_MEDIA_ROOT)
 
+    # No URL: Django's FileSystemStorage.url checks for None, which the stub's str omits.
     @cached_property
-    def base_url(self):
+    def base_url(self) -> None:  # type: ignore[override]
         return None
 
-    def url(self, name):
+    def url(self, name: str | None) -> NoReturn:
         raise ValueError("Private files have no URL: link to the view that serves them in scope.")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -21,7 +21,7 @@ class StartServingForm(forms.Form):
         help_text=_("Anyone else signed in at this desk is signed out."),
     )
 
-    def __init__(self, *args, officer: StaffMember, **kwargs):
+    def __init__(self, *args: Any, officer: StaffMember, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         desk = cast(forms.ModelChoiceField, self.fields["desk"])
         desk.queryset = officer.office.desks.filter(is_active=True)

@@ -1,6 +1,9 @@
 """Reading the units CSV (code, name, level, parent_code) for `import_units`."""
 
+from __future__ import annotations
+
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -24,7 +27,7 @@ class UnitRow:
     parent_code: str
 
 
-def read_rows(lines) -> list[UnitRow]:
+def read_rows(lines: Iterable[str]) -> list[UnitRow]:
     reader = csv.DictReader(lines)
     missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
@@ -60,11 +63,13 @@ def read_rows(lines) -> list[UnitRow]:
     return rows
 
 
-def _ordered_parents_first(rows: list[UnitRow], existing: dict) -> list[UnitRow]:
+def _ordered_parents_first(
+    rows: list[UnitRow], existing: dict[str, AdministrativeUnit]
+) -> list[UnitRow]:
     by_code = {r.code: r for r in rows}
     ordered, placed = [], set()
 
-    def place(row: UnitRow, chain: tuple = ()):
+    def place(row: UnitRow, chain: tuple[str, ...] = ()) -> None:
         if row.code in placed:
             return
         if row.code in chain:

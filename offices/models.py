@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn, Self, TypeAlias
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -27,7 +27,12 @@ from common.net import client_ip
 from offices.files import PrivateImageField
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.http import HttpRequest
     from django_stubs_ext import StrOrPromise
+
+    # Whom a scope check is about: an official (or an anonymous visitor), or an API client.
+    Principal: TypeAlias = "User | AnonymousUser | ApiClient"
 
 
 class Role(models.TextChoices):
@@ -39,12 +44,12 @@ class Role(models.TextChoices):
 ROLE_RANK: dict[str, int] = {Role.VIEWER: 1, Role.MANAGER: 2, Role.ADMIN: 3}
 
 
-def is_active_superuser(user) -> bool:
+def is_active_superuser(user: Principal) -> bool:
     """A superuser counts only while logged in and active: an inactive one is nobody."""
     return bool(user.is_authenticated and user.is_active and user.is_superuser)
 
 
-def memberships_of(user, min_role: str = Role.VIEWER) -> list[Membership]:
+def memberships_of(user: Principal, min_role: str = Role.VIEWER) -> list[Membership]:
     """The user's memberships with at least `min_role`, loaded once per user object.
 
     Anonymous and inactive users hold none. An API client (ApiClient) is a principal
@@ -58,17 +63,18 @@ def memberships_of(user, min_role: str = Role.VIEWER) -> list[Membership]:
         cached = [Membership(unit=user.unit, role=Role.VIEWER)]
         user._memberships_cache = cached  # type: ignore[attr-defined]
     if cached is None:
-        cached = list(Membership.objects.filter(user=user).select_related("unit"))
-        user._memberships_cache = cached
+        # An ApiClient got its cache just above: `user` is a User here.
+        cached = list(Membership.objects.filter(user=user).select_related("unit"))  # type: ignore[misc]
+        user._memberships_cache = cached  # type: ignore[union-attr]
     return [m for m in cached if ROLE_RANK[m.role] >= ROLE_RANK[min_role]]
 
 
-def memberships_over(user, unit: AdministrativeUnit) -> list[Membership]:
+def memberships_over(user: Principal, unit: AdministrativeUnit) -> list[Membership]:
     """The user's memberships that cover `unit` (held on it or on an ancestor)."""
     return [m for m in memberships_of(user) if unit.path.startswith(m.unit.path)]
 
 
-def role_over(user, unit: AdministrativeUnit) -> str | None:
+def role_over(user: Principal, unit: AdministrativeUnit) -> str | None:
     """The strongest role the user holds over `unit` (through it or an ancestor)."""
     if is_active_superuser(user):
         return Role.ADMIN
@@ -76,18 +82,18 @@ def role_over(user, unit: AdministrativeUnit) -> str | None:
     return max(roles, key=ROLE_RANK.__getitem__, default=None)
 
 
-def has_role(user, unit: AdministrativeUnit, min_role: str = Role.VIEWER) -> bool:
+def has_role(user: Principal, unit: AdministrativeUnit, min_role: str = Role.VIEWER) -> bool:
     """Whether the user holds at least `min_role` over `unit`: the one role check."""
     role = role_over(user, unit)
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[min_role]
 
 
-def holds_role_anywhere(user, min_role: str = Role.VIEWER) -> bool:
+def holds_role_anywhere(user: Principal, min_role: str = Role.VIEWER) -> bool:
     """Whether the user holds at least `min_role` over some unit (e.g. to show a menu)."""
     return is_active_superuser(user) or bool(memberships_of(user, min_role))
 
 
-def visible_lineage(user, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
+def visible_lineage(user: Principal, unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     """The breadcrumb from the highest unit the user may see down to `unit`."""
     lineage = unit.lineage()
     if is_active_superuser(user):
@@ -108,7 +114,7 @@ def subtree_filter(paths: Iterable[str], field: str = "path") -> Q:
     return condition
 
 
-def _scope_filter(user, path_field: str, min_role: str = Role.VIEWER) -> Q | None:
+def _scope_filter(user: Principal, path_field: str, min_role: str = Role.VIEWER) -> Q | None:
     """A Q matching rows whose unit path lies under one of the user's memberships.
 
     Returns None for (active) superusers: no restriction. Anyone else without
@@ -129,7 +135,7 @@ class UnitLevel(models.TextChoices):
 
 
 class AdministrativeUnitQuerySet(MP_NodeQuerySet):
-    def visible_to(self, user, min_role: str = Role.VIEWER):
+    def visible_to(self, user: Principal, min_role: str = Role.VIEWER) -> Self:
         condition = _scope_filter(user, "path", min_role)
         return self if condition is None else self.filter(condition)
 
@@ -150,10 +156,12 @@ def unit_and_ancestor_ids(path: str) -> set[int]:
 
 
 class AdministrativeUnitManager(MP_NodeManager):
-    def get_queryset(self):
+    def get_queryset(self) -> AdministrativeUnitQuerySet:
         return AdministrativeUnitQuerySet(self.model, using=self._db).order_by("path")
 
-    def move(self, node, target, pos=None):
+    def move(
+        self, node: AdministrativeUnit, target: AdministrativeUnit, pos: str | None = None
+    ) -> None:
         """Treebeard's move, and `units_regrouped` for the units above the moved subtree
         before and not after (or after and not before), in one transaction."""
         with transaction.atomic():
@@ -170,7 +178,9 @@ class AdministrativeUnitManager(MP_NodeManager):
                 )
         return result
 
-    def visible_to(self, user, min_role: str = Role.VIEWER):
+    def visible_to(
+        self, user: Principal, min_role: str = Role.VIEWER
+    ) -> AdministrativeUnitQuerySet:
         return self.get_queryset().visible_to(user, min_role)
 
 
@@ -210,7 +220,7 @@ class AdministrativeUnit(MP_Node):
     def __str__(self) -> str:
         return self.name
 
-    def subtree(self):
+    def subtree(self) -> AdministrativeUnitQuerySet:
         """This unit and everything under it, as one indexed prefix query."""
         return AdministrativeUnit.objects.filter(path__startswith=self.path)
 
@@ -220,11 +230,11 @@ class AdministrativeUnit(MP_Node):
 
 
 class OfficeQuerySet(models.QuerySet):
-    def visible_to(self, user, min_role: str = Role.VIEWER):
+    def visible_to(self, user: Principal, min_role: str = Role.VIEWER) -> Self:
         condition = _scope_filter(user, "unit__path", min_role)
         return self if condition is None else self.filter(condition)
 
-    def in_subtree(self, unit: AdministrativeUnit):
+    def in_subtree(self, unit: AdministrativeUnit) -> Self:
         return self.filter(unit__path__startswith=unit.path)
 
 
@@ -303,7 +313,7 @@ class Office(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Save; an office moved to another unit sends `units_regrouped` for the units
         it left and joined (same transaction)."""
         fields = kwargs.get("update_fields")
@@ -324,7 +334,7 @@ class Office(models.Model):
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
-    def clean(self):
+    def clean(self) -> None:
         if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
             raise ValidationError({"closes_at": _("The office must close after it opens.")})
 
@@ -412,13 +422,18 @@ class Desk(models.Model):
         how: str,
         at: datetime | None = None,
         alone: bool = False,
-        by=None,
+        by: User | None = None,
     ) -> CounterSession:
         """See CounterSession.start."""
         return CounterSession.start(officer, self, how=how, at=at, alone=alone, by=by)
 
     def stop_serving(
-        self, officer: StaffMember, *, how: str, at: datetime | None = None, by=None
+        self,
+        officer: StaffMember,
+        *,
+        how: str,
+        at: datetime | None = None,
+        by: User | None = None,
     ) -> CounterSession | None:
         """See CounterSession.stop."""
         return CounterSession.stop(officer, desk=self, how=how, at=at, by=by)
@@ -518,13 +533,13 @@ class SessionEnd(models.TextChoices):
 class CounterSessionError(Exception):
     """A session cannot start or stop; `message` is translated for the person asking."""
 
-    def __init__(self, message: StrOrPromise):
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(message)
         self.message = message
 
 
 class CounterSessionQuerySet(models.QuerySet):
-    def open_at(self, moment: datetime):
+    def open_at(self, moment: datetime) -> Self:
         """Sessions in force at `moment`: begun, not stopped, before the closing deadline."""
         return self.filter(
             Q(ended_at__isnull=True) | Q(ended_at__gt=moment),
@@ -532,7 +547,7 @@ class CounterSessionQuerySet(models.QuerySet):
             closes_at__gt=moment,
         )
 
-    def visible_to(self, user, min_role: str = Role.VIEWER):
+    def visible_to(self, user: Principal, min_role: str = Role.VIEWER) -> Self:
         condition = _scope_filter(user, "desk__office__unit__path", min_role)
         return self if condition is None else self.filter(condition)
 
@@ -629,7 +644,7 @@ class CounterSession(models.Model):
         how: str,
         at: datetime | None = None,
         alone: bool = False,
-        by=None,
+        by: User | None = None,
     ) -> CounterSession:
         """Begin `officer`'s session at `desk` (at `at`, default now) and return it.
 
@@ -678,7 +693,7 @@ class CounterSession(models.Model):
         how: str,
         desk: Desk | None = None,
         at: datetime | None = None,
-        by=None,
+        by: User | None = None,
     ) -> CounterSession | None:
         """End `officer`'s open session (at `desk` when given); None when there was none."""
         at = at or timezone.now()
@@ -786,7 +801,7 @@ class Kiosk(models.Model):
         }
     )
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Keep the assignment history: a change of office or desk closes the current
         assignment and opens a new one, so ratings keep the office they were given at.
         A full save of an existing kiosk (the admin's form) leaves RUNTIME_FIELDS alone."""
@@ -827,7 +842,9 @@ class Kiosk(models.Model):
                     valid_from=now if moved else None,
                 )
 
-    def assignment_for(self, moment, office_id: int | None = None) -> KioskAssignment | None:
+    def assignment_for(
+        self, moment: datetime, office_id: int | None = None
+    ) -> KioskAssignment | None:
         """Where this kiosk was when a rating was given at `moment`: the assignment
         covering it, or — when the rating names its office — that office's assignment,
         allowing MOVE_GRACE after it ended. None: the kiosk was not there then."""
@@ -987,7 +1004,7 @@ class Kiosk(models.Model):
         last = self.last_heard
         return last is None or now - last > after
 
-    def is_silent(self, now=None, after: timedelta | None = None) -> bool:
+    def is_silent(self, now: datetime | None = None, after: timedelta | None = None) -> bool:
         """An enrolled kiosk not heard for `after` (15 minutes) while its office is open:
         the one definition the admin's list and the kiosk-silent alert share."""
         now = now or timezone.now()
@@ -1099,7 +1116,7 @@ class SubtreeGrant(models.Model):
         return f"{self.user} · {self.unit}"
 
     @classmethod
-    def unit_paths(cls, user) -> list[str]:
+    def unit_paths(cls, user: User | AnonymousUser) -> list[str]:
         """Paths of the units this user holds the grant at (an inactive user holds none),
         loaded once per user object."""
         if not user.is_authenticated or not user.is_active:
@@ -1114,7 +1131,7 @@ class SubtreeGrant(models.Model):
 
 
 class ApiClientQuerySet(models.QuerySet):
-    def visible_to(self, user, min_role: str = Role.ADMIN):
+    def visible_to(self, user: Principal, min_role: str = Role.ADMIN) -> Self:
         condition = _scope_filter(user, "unit__path", min_role)
         return self if condition is None else self.filter(condition)
 
@@ -1282,32 +1299,33 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise ValueError("Audit events are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ValueError("Audit events are append-only.")
 
     @classmethod
     def record(
         cls,
-        actor,
+        actor: HttpRequest | User | AnonymousUser | None,
         action: str,
-        obj=None,
+        obj: object = None,
         *,
-        user=None,
+        user: User | AnonymousUser | None = None,
         username: str = "",
         unit: AdministrativeUnit | None = None,
-        **detail,
+        **detail: Any,
     ) -> AuditEvent:
         """Record an action. `actor` is the request when there is one (it gives the
         address and the user), else the user or None (a command). The event's unit is
         `unit`, else the one `obj` hangs under."""
         request = actor if hasattr(actor, "META") else None
         if user is None:
-            user = getattr(request, "user", None) if request is not None else actor
+            # `request` is `actor` exactly when it is a request: mypy cannot follow hasattr.
+            user = getattr(request, "user", None) if request is not None else actor  # type: ignore[assignment]
         if user is not None and not user.is_authenticated:
             user = None
         return cls.objects.create(
@@ -1316,7 +1334,7 @@ class AuditEvent(models.Model):
             action=action,
             object_repr=str(obj)[:300] if obj is not None else "",
             detail=detail,
-            ip_address=client_ip(request) if request is not None else None,
+            ip_address=client_ip(request) if request is not None else None,  # type: ignore[arg-type]
             unit_id=unit.pk if unit is not None else unit_id_of_object(obj),
         )
 
@@ -1337,7 +1355,7 @@ _UNIT_PATH_STEPS = (
 )
 
 
-def unit_id_of_object(obj, depth: int = 5) -> int | None:
+def unit_id_of_object(obj: object, depth: int = 5) -> int | None:
     """The id of the unit an object belongs to (its own for a unit), following its own
     relations and reading a unit's id without fetching the unit; None for what belongs to
     no unit (a user, a national question)."""

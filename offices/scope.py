@@ -4,13 +4,25 @@ Every official-facing detail view goes through `get_in_scope`; lists start
 from `Model.objects.visible_to(user)`.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.http import Http404
 
 from offices.models import AdministrativeUnit, Role, has_role
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
-def unit_of(obj) -> AdministrativeUnit:
+    from offices.models import Principal
+
+_M = TypeVar("_M", bound=Model)
+
+
+def unit_of(obj: Model) -> AdministrativeUnit:
     """The administrative unit an object hangs under (unit, office, desk, staff…)."""
     if isinstance(obj, AdministrativeUnit):
         return obj
@@ -21,17 +33,20 @@ def unit_of(obj) -> AdministrativeUnit:
     raise TypeError(f"{type(obj).__name__} is not attached to an administrative unit")
 
 
-def fetch_visible(user, queryset, **lookup):
+def fetch_visible(user: Principal, queryset: QuerySet[_M], **lookup: Any) -> _M:
     """The object matching `lookup` among those the user may see, or 404 (so the existence
     of an object outside the user's subtrees does not leak)."""
     visible = queryset.visible_to(user) if hasattr(queryset, "visible_to") else queryset
     try:
         return visible.get(**lookup)
-    except (visible.model.DoesNotExist, ValueError, TypeError):
+    # django-stubs give DoesNotExist to each concrete model, not to a model TypeVar's bound.
+    except (visible.model.DoesNotExist, ValueError, TypeError):  # type: ignore[union-attr]
         raise Http404 from None
 
 
-def get_in_scope(user, queryset, *, min_role: str = Role.VIEWER, **lookup):
+def get_in_scope(
+    user: Principal, queryset: QuerySet[_M], *, min_role: str = Role.VIEWER, **lookup: Any
+) -> _M:
     """Return the object matching `lookup` if the user may see it.
 
     Objects outside the user's subtrees are reported as missing (404), so their

@@ -12,9 +12,12 @@ shown in the admin (`OTP_ADMIN_HIDE_SENSITIVE_DATA`).
 from __future__ import annotations
 
 from base64 import b32encode
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,10 +30,13 @@ from common.qr import qr_svg
 from offices.admin_scope import is_admin_anywhere
 from offices.models import AuditEvent
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 EXEMPT_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/static/", "/i18n/", "/healthz")
 
 
-def needs_second_factor(user) -> bool:
+def needs_second_factor(user: User | AnonymousUser) -> bool:
     """Whether this logged-in user must still give a code in this session."""
     if not settings.REQUIRE_SECOND_FACTOR or not user.is_authenticated:
         return False
@@ -42,10 +48,10 @@ def needs_second_factor(user) -> bool:
 class SecondFactorMiddleware:
     """After django_otp's OTPMiddleware: hold back those who still owe a code."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not request.path.startswith(EXEMPT_PREFIXES) and needs_second_factor(request.user):
             target = (
                 "otp_verify"
@@ -65,18 +71,18 @@ class CodeForm(forms.Form):
     )
 
 
-def _next(request) -> str:
+def _next(request: HttpRequest) -> str:
     target = request.GET.get("next") or request.POST.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return reverse(settings.LOGIN_REDIRECT_URL)
 
 
-def _login_required(request):
+def _login_required(request: HttpRequest) -> HttpResponseRedirect:
     return redirect(f"{reverse('login')}?next={request.get_full_path()}")
 
 
-def verify(request):
+def verify(request: HttpRequest) -> HttpResponse:
     """Enter the current code of a confirmed device."""
     if not request.user.is_authenticated:
         return _login_required(request)
@@ -96,7 +102,7 @@ def verify(request):
     return render(request, "registration/otp_verify.html", context, status=status)
 
 
-def setup(request):
+def setup(request: HttpRequest) -> HttpResponse:
     """Add an authenticator app: scan the QR code, confirm with one code."""
     if not request.user.is_authenticated:
         return _login_required(request)

@@ -1,11 +1,16 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from common.requests import AuthenticatedRequest
 from offices.files import serve_private
 from offices.forms import StartServingForm
 from offices.models import (
@@ -25,9 +30,12 @@ from offices.models import (
 )
 from offices.scope import get_in_scope
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 @login_required
-def my_offices(request):
+def my_offices(request: AuthenticatedRequest) -> HttpResponse:
     """The offices in the official's scope, grouped under their units."""
     offices = Office.objects.visible_to(request.user).select_related("unit")
     memberships = memberships_of(request.user)
@@ -43,7 +51,7 @@ def my_offices(request):
 
 
 @login_required
-def office_detail(request, office_id: int):
+def office_detail(request: AuthenticatedRequest, office_id: int) -> HttpResponse:
     office = get_in_scope(request.user, Office.objects.select_related("unit"), pk=office_id)
     lineage = visible_lineage(request.user, office.unit)
     return render(
@@ -63,19 +71,19 @@ def office_detail(request, office_id: int):
 # --- Counter sessions: the officer's own page ------------------------------------------
 
 
-def _officer_of(user) -> StaffMember | None:
+def _officer_of(user: User) -> StaffMember | None:
     """The active officer this login belongs to, if any."""
     return (
         StaffMember.objects.select_related("office__unit").filter(user=user, is_active=True).first()
     )
 
 
-def _not_an_officer(request):
+def _not_an_officer(request: HttpRequest) -> HttpResponse:
     return render(request, "offices/not_an_officer.html", status=403)
 
 
 @login_required
-def serving(request):
+def serving(request: AuthenticatedRequest) -> HttpResponse:
     """Start serving at a desk (POST) or see where one serves now (GET)."""
     officer = _officer_of(request.user)
     if officer is None:
@@ -104,7 +112,7 @@ def serving(request):
 
 @login_required
 @require_POST
-def stop_serving(request):
+def stop_serving(request: AuthenticatedRequest) -> HttpResponse:
     officer = _officer_of(request.user)
     if officer is None:
         return _not_an_officer(request)
@@ -116,7 +124,7 @@ def stop_serving(request):
 
 
 @require_GET
-def staff_photo(request, staff_id: int):
+def staff_photo(request: HttpRequest, staff_id: int) -> HttpResponse | FileResponse:
     """An officer's photo (private storage): for the enrolled kiosk of their office, which
     shows who is serving, and for officials over the office. 404 for everyone else."""
     staff = get_object_or_404(StaffMember, pk=staff_id)

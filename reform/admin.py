@@ -1,7 +1,9 @@
 """Criteria sets are edited here (areas and criteria inline) until scoring starts;
 then they are read-only. "Copy to next year" makes the editable successor."""
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -9,7 +11,21 @@ from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 
 from offices.admin_scope import READ, ScopedAdmin, above_admin_units
-from reform.models import Appraiser, Area, Assessment, CriteriaSet, Criterion, Evidence, Score
+from reform.models import (
+    Appraiser,
+    Area,
+    Assessment,
+    CriteriaSet,
+    Criterion,
+    Evidence,
+    FrozenGuard,
+    Score,
+)
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.forms import ModelForm
+    from django.http import HttpRequest
 
 # A unit's admins: appraisers of their subtree (never themselves), the criteria sets their
 # unit issues (those issued above it apply to it: read-only), and their units' assessments
@@ -27,7 +43,7 @@ class IssuedAbove(_ScopedBase):
 
     issuer_lookup = "issuer"
 
-    def readable_queryset(self, request, queryset):
+    def readable_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         own = self.subtree_q(request)
         if own is None:  # a superuser, or a national list: nothing to filter
             return queryset
@@ -41,7 +57,9 @@ class AppraiserAdmin(ScopedAdmin, admin.ModelAdmin):
     scope_field = "unit"
     list_select_related = ["user", "unit"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Appraiser, form: ModelForm[Appraiser], change: bool
+    ) -> None:
         if not self._is_super(request) and obj.user_id == request.user.pk:
             raise PermissionDenied(_("You cannot make yourself an appraiser."))
         super().save_model(request, obj, form, change)
@@ -56,16 +74,20 @@ class FrozenReadOnly(_ScopedBase):
     """Change and delete refused once the set is frozen (history never changes)."""
 
     @staticmethod
-    def frozen(obj) -> bool:
+    def frozen(obj: CriteriaSet | FrozenGuard | None) -> bool:
         if obj is None:
             return False
         owner = obj if isinstance(obj, CriteriaSet) else obj.owning_set()
         return owner.is_frozen
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: CriteriaSet | FrozenGuard | None = None
+    ) -> bool:
         return not self.frozen(obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(
+        self, request: HttpRequest, obj: CriteriaSet | FrozenGuard | None = None
+    ) -> bool:
         return not self.frozen(obj) and super().has_delete_permission(request, obj)
 
 
@@ -75,7 +97,7 @@ class AreaInline(FrozenReadOnly, ScopedAdmin, admin.TabularInline):
     extra = 0
     fields = ["code", "name", "max_points", "position"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: CriteriaSet | None = None) -> bool:
         return not self.frozen(obj) and super().has_add_permission(request, obj)
 
 
@@ -91,7 +113,7 @@ class CriteriaSetAdmin(FrozenReadOnly, IssuedAbove, ScopedAdmin, admin.ModelAdmi
     actions = ["copy_to_next_year"]
 
     @admin.action(description=_("Copy to the next year (a new, editable set)"))
-    def copy_to_next_year(self, request, queryset):
+    def copy_to_next_year(self, request: HttpRequest, queryset: QuerySet[CriteriaSet]) -> None:
         for criteria_set in queryset:
             year = criteria_set.year + 1
             try:
@@ -139,7 +161,7 @@ class ScoreInline(ScopedAdmin, admin.TabularInline):
         "appraisal_reason",
     )
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Assessment | None = None) -> bool:
         return False
 
 
@@ -154,13 +176,13 @@ class AssessmentAdmin(ScopedAdmin, admin.ModelAdmin):
     search_fields = ["unit__name", "unit__code"]
     inlines = [ScoreInline]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Assessment | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Assessment | None = None) -> bool:
         return False
 
 
@@ -172,8 +194,8 @@ class EvidenceAdmin(ScopedAdmin, admin.ModelAdmin):
     # The file has no URL (private storage): its name only; it is served in scope by the app.
     fields = readonly_fields = ("assessment", "criterion", "filename", "uploaded_by", "uploaded_at")
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Evidence | None = None) -> bool:
         return False

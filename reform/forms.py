@@ -4,6 +4,7 @@ spreadsheet import of a criteria set. Forms validate and normalise; views stay s
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from common.forms import field_of
 
 if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+    from django.db.models import QuerySet
+    from django.forms import BoundField
     from django_stubs_ext import StrOrPromise
+
+    from offices.models import AdministrativeUnit
 from reform.models import (
     EVIDENCE_EXTENSIONS,
     EVIDENCE_MAX_BYTES,
@@ -26,7 +32,7 @@ from reform.models import (
 MAX_FIGURE = Decimal("9999999999.99")
 
 
-def figure_field(criterion: Criterion, label) -> forms.Field:
+def figure_field(criterion: Criterion, label: StrOrPromise) -> forms.Field:
     if criterion.rule == Rule.YESNO:
         return forms.TypedChoiceField(
             label=label,
@@ -53,7 +59,13 @@ class _PerCriterionForm(forms.Form):
     text_field = ""
     text_label: StrOrPromise = ""
 
-    def __init__(self, *args, criteria: list[Criterion], scores: dict[int, Score], **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        criteria: list[Criterion],
+        scores: dict[int, Score],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.criteria, self.scores = criteria, scores
         for criterion in criteria:
@@ -65,7 +77,7 @@ class _PerCriterionForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 2, "class": "form-control form-control-sm"}),
             )
 
-    def value(self, criterion: Criterion):
+    def value(self, criterion: Criterion) -> Decimal | None:
         return self.cleaned_data.get(f"value_{criterion.pk}")
 
     def text(self, criterion: Criterion) -> str:
@@ -77,7 +89,7 @@ class _PerCriterionForm(forms.Form):
         names = (f"value_{criterion.pk}", f"{self.text_field}_{criterion.pk}")
         return any(name in self.data for name in names)
 
-    def rows(self):
+    def rows(self) -> Iterator[tuple[Criterion, BoundField, BoundField]]:
         """(criterion, value field, text field) for the template."""
         for criterion in self.criteria:
             yield (
@@ -91,7 +103,7 @@ class SelfAssessmentForm(_PerCriterionForm):
     text_field = "note"
     text_label = _("Evidence")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for criterion in self.criteria:
             score = self.scores.get(criterion.pk)
@@ -106,7 +118,7 @@ class AppraisalForm(_PerCriterionForm):
     text_field = "reason"
     text_label = _("Reason for the adjustment")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for criterion in self.criteria:
             score = self.scores.get(criterion.pk)
@@ -136,13 +148,13 @@ class EvidenceForm(forms.Form):
         help_text=_("PDF, office document or image, up to 10 MB."),
     )
 
-    def __init__(self, *args, criteria, **kwargs):
+    def __init__(self, *args: Any, criteria: list[Criterion], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "criterion", forms.ModelChoiceField).queryset = Criterion.objects.filter(
             pk__in=[c.pk for c in criteria]
         ).order_by("area__position", "position")
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
         if extension not in EVIDENCE_EXTENSIONS:
@@ -164,7 +176,7 @@ class SetImportForm(forms.Form):
     level = forms.ChoiceField(label=_("Level"))
     name = forms.CharField(label=_("Name"), max_length=200)
 
-    def __init__(self, *args, issuers, **kwargs):
+    def __init__(self, *args: Any, issuers: QuerySet[AdministrativeUnit], **kwargs: Any) -> None:
         from reform.models import SetLevel
 
         super().__init__(*args, **kwargs)

@@ -24,7 +24,7 @@ import os
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -45,6 +45,9 @@ from offices.models import (
     subtree_filter,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
 EVIDENCE_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "jpg", "jpeg", "png"]
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 EARLIEST_YEAR, LATEST_YEAR = 2012, 2100  # the first national PAR INDEX was scored for 2012
@@ -55,7 +58,7 @@ VALUE: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 class FrozenSetError(ValidationError):
     """A change to a criteria set that scoring has already started on."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             _("This criteria set is frozen: scoring has started. Copy it to make a new set."),
             code="frozen",
@@ -114,19 +117,19 @@ class Appraiser(SubtreeGrant):
         verbose_name_plural = _("appraisers")
 
 
-def appraiser_paths(user) -> list[str]:
+def appraiser_paths(user: User | AnonymousUser) -> list[str]:
     """Unit paths the user appraises under, loaded once per user object."""
     return Appraiser.unit_paths(user)
 
 
-def may_appraise(user, unit: AdministrativeUnit) -> bool:
+def may_appraise(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:
     """An appraiser entry at a unit strictly above `unit` (a unit never appraises itself)."""
     if is_active_superuser(user):
         return True
     return any(unit.path.startswith(p) and unit.path != p for p in appraiser_paths(user))
 
 
-def unit_role(user, unit: AdministrativeUnit) -> str | None:
+def unit_role(user: User | AnonymousUser, unit: AdministrativeUnit) -> str | None:
     """The role the user holds at `unit` itself (not through an ancestor): the unit's own
     managers self-assess and its own admin submits, not the district above it."""
     if is_active_superuser(user):
@@ -135,7 +138,7 @@ def unit_role(user, unit: AdministrativeUnit) -> str | None:
     return max(roles, key=ROLE_RANK.__getitem__, default=None)
 
 
-def reader_paths(user) -> list[str] | None:
+def reader_paths(user: User | AnonymousUser) -> list[str] | None:
     """Roots of the subtrees whose scores the user may read; None means everything."""
     if is_active_superuser(user):
         return None
@@ -145,14 +148,14 @@ def reader_paths(user) -> list[str] | None:
     return sorted(p for p in paths if not any(p != q and p.startswith(q) for q in paths))
 
 
-def readable_units(user):
+def readable_units(user: User | AnonymousUser) -> models.QuerySet[AdministrativeUnit]:
     """Units whose scores the user may read."""
     paths = reader_paths(user)
     units = AdministrativeUnit.objects.all()
     return units if paths is None else units.filter(subtree_filter(paths, "path"))
 
 
-def may_read(user, unit: AdministrativeUnit) -> bool:
+def may_read(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:
     paths = reader_paths(user)
     return paths is None or any(unit.path.startswith(p) for p in paths)
 
@@ -161,7 +164,7 @@ def may_read(user, unit: AdministrativeUnit) -> bool:
 
 
 class CriteriaSetQuerySet(models.QuerySet):
-    def for_unit(self, unit: AdministrativeUnit):
+    def for_unit(self, unit: AdministrativeUnit) -> CriteriaSetQuerySet:
         """Sets that apply to `unit`: its level, issued by it or a unit above it."""
         levels = [lvl for lvl, units in UNIT_LEVELS.items() if unit.level in units]
         ancestors = [unit.path[:i] for i in range(len(unit.path), 0, -AdministrativeUnit.steplen)]
@@ -213,12 +216,12 @@ class CriteriaSet(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if kwargs.get("update_fields") != ["frozen_at"]:
             self.check_editable()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         self.check_editable()
         return super().delete(*args, **kwargs)
 
@@ -242,10 +245,10 @@ class CriteriaSet(models.Model):
     def max_points(self) -> Decimal:
         return sum((a.max_points for a in self.areas.all()), Decimal(0))
 
-    def leaf_criteria(self):
+    def leaf_criteria(self) -> models.QuerySet[Criterion]:
         return Criterion.objects.filter(area__criteria_set=self, children__isnull=True)
 
-    def units(self):
+    def units(self) -> models.QuerySet[AdministrativeUnit]:
         """The units this set applies to."""
         return self.issuer.subtree().filter(level__in=UNIT_LEVELS[self.level])
 
@@ -296,11 +299,11 @@ class FrozenGuard(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.owning_set().check_editable()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         self.owning_set().check_editable()
         return super().delete(*args, **kwargs)
 
@@ -417,7 +420,7 @@ class Criterion(FrozenGuard):
             return _("max × figure ÷ %(target)s") % {"target": _plain(self.target)}
         return str(self.get_rule_display())
 
-    def clean(self):
+    def clean(self) -> None:
         errors = {}
         parent = self.parent  # None without a query when there is no parent
         if parent is not None:
@@ -498,13 +501,13 @@ class Assessment(models.Model):
     def __str__(self) -> str:
         return f"{self.criteria_set} · {self.unit}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.full_clean(exclude=["submitted_by", "appraised_by"])
         with transaction.atomic():
             super().save(*args, **kwargs)
             self.criteria_set.freeze()
 
-    def clean(self):
+    def clean(self) -> None:
         if self.criteria_set_id and self.unit_id and not self.criteria_set.applies_to(self.unit):
             raise ValidationError({"unit": _("This criteria set does not apply to this unit.")})
 
@@ -513,11 +516,11 @@ class Assessment(models.Model):
         assessment = cls.objects.filter(criteria_set=criteria_set, unit=unit).first()
         return assessment or cls.objects.create(criteria_set=criteria_set, unit=unit)
 
-    def submit(self, user) -> None:
+    def submit(self, user: User | None) -> None:
         self.status, self.submitted_at, self.submitted_by = Status.SUBMITTED, timezone.now(), user
         self.save(update_fields=["status", "submitted_at", "submitted_by"])
 
-    def finish_appraisal(self, user) -> None:
+    def finish_appraisal(self, user: User | None) -> None:
         self.status, self.appraised_at, self.appraised_by = Status.APPRAISED, timezone.now(), user
         self.save(update_fields=["status", "appraised_at", "appraised_by"])
 
@@ -576,15 +579,16 @@ class PrivateStorage(FileSystemStorage):
     from settings each time, so tests can point it at a temporary folder."""
 
     @property
-    def base_location(self):
+    def base_location(self) -> str:
         return str(settings.PRIVATE_MEDIA_ROOT)
 
     @property
-    def location(self):
+    def location(self) -> str:
         return os.path.abspath(self.base_location)
 
+    # None on purpose (no public URL: Storage.url() then refuses); the stub allows only str.
     @property
-    def base_url(self):
+    def base_url(self) -> None:  # type: ignore[override]
         return None
 
 

@@ -144,7 +144,7 @@ class SetTree:
             areas.append(AreaScore(area, _clamp(points, area.max_points), scores))
         return SetScore(self.criteria_set, areas)
 
-    def _score(self, criterion: Criterion, values: dict) -> CriterionScore:
+    def _score(self, criterion: Criterion, values: dict[int, Decimal | None]) -> CriterionScore:
         subs = self.children.get(criterion.pk)
         if not subs:
             value = values.get(criterion.pk)

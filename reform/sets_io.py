@@ -14,6 +14,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -90,7 +91,7 @@ class ImportError_(ValueError):
         self.errors = errors
 
 
-def read_rows(upload) -> list[dict[str, str]]:
+def read_rows(upload: IO[bytes]) -> list[dict[str, str]]:
     """Rows of an uploaded XLSX or CSV as dicts keyed by the column codes."""
     name = (getattr(upload, "name", "") or "").lower()
     raw = upload.read()
@@ -124,7 +125,9 @@ def read_rows(upload) -> list[dict[str, str]]:
     return rows
 
 
-def _decimal(text: str, line: int, column: str, errors: list[str], *, required: bool):
+def _decimal(
+    text: str, line: int, column: str, errors: list[str], *, required: bool
+) -> Decimal | None:
     if not text:
         if required:
             errors.append(
@@ -249,7 +252,7 @@ def _clean_rules(criterion: Criterion) -> None:
 
 
 @transaction.atomic
-def save_set(parsed: ParsedSet, **fields) -> CriteriaSet:
+def save_set(parsed: ParsedSet, **fields: Any) -> CriteriaSet:
     criteria_set = CriteriaSet.objects.create(**fields)
     areas = {}
     for area in parsed.areas:

@@ -8,17 +8,20 @@ nothing.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.requests import AuthenticatedRequest
 from offices.models import (
     ROLE_RANK,
     AdministrativeUnit,
@@ -31,6 +34,7 @@ from reform.forms import AppraisalForm, EvidenceForm, SelfAssessmentForm, SetImp
 from reform.models import (
     Assessment,
     CriteriaSet,
+    Criterion,
     Evidence,
     Score,
     Source,
@@ -44,10 +48,18 @@ from reform.models import (
 from reform.scoring import SetTree
 from reform.sets_io import CriteriaSetExporter, ImportError_, parse, read_rows, save_set
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
+    from django.forms import Form
+
+
 PAGE_SIZE = 50
 
 
-def _fetch(user, set_pk: int, unit_pk: int):
+def _fetch(
+    user: User | AnonymousUser, set_pk: int, unit_pk: int
+) -> tuple[CriteriaSet, AdministrativeUnit, Assessment | None]:
     criteria_set = get_object_or_404(CriteriaSet.objects.select_related("issuer"), pk=set_pk)
     unit = get_object_or_404(AdministrativeUnit, pk=unit_pk)
     if not may_read(user, unit) or not criteria_set.applies_to(unit):
@@ -56,20 +68,20 @@ def _fetch(user, set_pk: int, unit_pk: int):
     return criteria_set, unit, assessment
 
 
-def _has_role(user, unit, role: str) -> bool:
+def _has_role(user: User | AnonymousUser, unit: AdministrativeUnit, role: str) -> bool:
     held = unit_role(user, unit)
     return held is not None and ROLE_RANK[held] >= ROLE_RANK[role]
 
 
-def _status(assessment) -> str:
+def _status(assessment: Assessment | None) -> str:
     return assessment.status if assessment else Status.DRAFT
 
 
-def _conflict(request, text: str):
+def _conflict(request: HttpRequest, text: str) -> HttpResponse:
     return render(request, "reform/conflict.html", {"message": text}, status=409)
 
 
-def set_visible(user, criteria_set: CriteriaSet) -> bool:
+def set_visible(user: User | AnonymousUser, criteria_set: CriteriaSet) -> bool:
     """A set is visible to whoever reads a unit it applies to (above or below the issuer)."""
     paths = reader_paths(user)
     issuer = criteria_set.issuer.path
@@ -77,7 +89,7 @@ def set_visible(user, criteria_set: CriteriaSet) -> bool:
 
 
 @login_required
-def home(request):
+def home(request: AuthenticatedRequest) -> HttpResponse:
     units = readable_units(request.user)
     assessments = (
         Assessment.objects.filter(unit__in=units)
@@ -95,7 +107,15 @@ def home(request):
     return render(request, "reform/home.html", context)
 
 
-def _page(request, criteria_set, unit, assessment, *, status=200, **forms):
+def _page(
+    request: HttpRequest,
+    criteria_set: CriteriaSet,
+    unit: AdministrativeUnit,
+    assessment: Assessment | None,
+    *,
+    status: int = 200,
+    **forms: Form,
+) -> HttpResponse:
     tree = SetTree.load(criteria_set)
     leaves = tree.leaves()
     scores = {s.criterion_id: s for s in assessment.scores.all()} if assessment else {}
@@ -146,18 +166,18 @@ def _page(request, criteria_set, unit, assessment, *, status=200, **forms):
 
 
 @login_required
-def assessment(request, set_pk: int, unit_pk: int):
+def assessment(request: AuthenticatedRequest, set_pk: int, unit_pk: int) -> HttpResponse:
     criteria_set, unit, assessment = _fetch(request.user, set_pk, unit_pk)
     return _page(request, criteria_set, unit, assessment)
 
 
-def _own_criteria(criteria_set):
+def _own_criteria(criteria_set: CriteriaSet) -> list[Criterion]:
     return list(criteria_set.leaf_criteria().filter(source=Source.SELF).select_related("area"))
 
 
 @login_required
 @require_POST
-def self_assess(request, set_pk: int, unit_pk: int):
+def self_assess(request: AuthenticatedRequest, set_pk: int, unit_pk: int) -> HttpResponse:
     criteria_set, unit, assessment = _fetch(request.user, set_pk, unit_pk)
     if not _has_role(request.user, unit, Role.MANAGER):
         raise PermissionDenied
@@ -190,7 +210,7 @@ def self_assess(request, set_pk: int, unit_pk: int):
 
 @login_required
 @require_POST
-def upload_evidence(request, set_pk: int, unit_pk: int):
+def upload_evidence(request: AuthenticatedRequest, set_pk: int, unit_pk: int) -> HttpResponse:
     criteria_set, unit, assessment = _fetch(request.user, set_pk, unit_pk)
     if not _has_role(request.user, unit, Role.MANAGER):
         raise PermissionDenied
@@ -213,7 +233,7 @@ def upload_evidence(request, set_pk: int, unit_pk: int):
 
 
 @login_required
-def evidence(request, pk: int):
+def evidence(request: AuthenticatedRequest, pk: int) -> FileResponse:
     item = get_object_or_404(Evidence.objects.select_related("assessment__unit"), pk=pk)
     if not may_read(request.user, item.assessment.unit):
         raise Http404
@@ -227,7 +247,7 @@ def evidence(request, pk: int):
 
 @login_required
 @require_POST
-def submit(request, set_pk: int, unit_pk: int):
+def submit(request: AuthenticatedRequest, set_pk: int, unit_pk: int) -> HttpResponse:
     criteria_set, unit, assessment = _fetch(request.user, set_pk, unit_pk)
     if not _has_role(request.user, unit, Role.ADMIN):
         raise PermissionDenied
@@ -250,14 +270,15 @@ def submit(request, set_pk: int, unit_pk: int):
 
 @login_required
 @require_POST
-def appraise(request, set_pk: int, unit_pk: int):
+def appraise(request: AuthenticatedRequest, set_pk: int, unit_pk: int) -> HttpResponse:
     criteria_set, unit, assessment = _fetch(request.user, set_pk, unit_pk)
     if not may_appraise(request.user, unit):
         raise PermissionDenied
     if _status(assessment) != Status.SUBMITTED:
         return _conflict(request, _("Only a submitted self-assessment can be appraised."))
     criteria = _own_criteria(criteria_set)
-    scores = {s.criterion_id: s for s in assessment.scores.all()}
+    # Not None: _status() is SUBMITTED only when there is an assessment.
+    scores = {s.criterion_id: s for s in assessment.scores.all()}  # type: ignore[union-attr]
     form = AppraisalForm(request.POST, criteria=criteria, scores=scores)
     if not form.is_valid():
         return _page(request, criteria_set, unit, assessment, status=400, appraisal_form=form)
@@ -281,13 +302,14 @@ def appraise(request, set_pk: int, unit_pk: int):
 
 @login_required
 @require_POST
-def finish_appraisal(request, set_pk: int, unit_pk: int):
+def finish_appraisal(request: AuthenticatedRequest, set_pk: int, unit_pk: int) -> HttpResponse:
     criteria_set, unit, assessment = _fetch(request.user, set_pk, unit_pk)
     if not may_appraise(request.user, unit):
         raise PermissionDenied
     if _status(assessment) != Status.SUBMITTED:
         return _conflict(request, _("Only a submitted self-assessment can be appraised."))
-    assessment.finish_appraisal(request.user)
+    # Not None: _status() is SUBMITTED only when there is an assessment.
+    assessment.finish_appraisal(request.user)  # type: ignore[union-attr]
     AuditEvent.record(request, "reform.appraisal.finish", assessment)
     messages.success(request, _("The appraisal is finished: the final score is set."))
     return redirect("reform:assessment", set_pk=set_pk, unit_pk=unit_pk)
@@ -297,7 +319,7 @@ def finish_appraisal(request, set_pk: int, unit_pk: int):
 
 
 @login_required
-def set_export(request, pk: int, fmt: str):
+def set_export(request: AuthenticatedRequest, pk: int, fmt: str) -> StreamingHttpResponse:
     criteria_set = get_object_or_404(CriteriaSet.objects.select_related("issuer"), pk=pk)
     if not set_visible(request.user, criteria_set):
         raise Http404
@@ -306,7 +328,7 @@ def set_export(request, pk: int, fmt: str):
     return exporter.csv_response() if fmt == "csv" else exporter.xlsx_response()
 
 
-def _issuers(user):
+def _issuers(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
     if is_active_superuser(user):
         return AdministrativeUnit.objects.all()
     return AdministrativeUnit.objects.filter(
@@ -315,7 +337,7 @@ def _issuers(user):
 
 
 @login_required
-def set_import(request):
+def set_import(request: AuthenticatedRequest) -> HttpResponse:
     issuers = _issuers(request.user)
     if not issuers.exists():
         raise PermissionDenied
@@ -343,6 +365,6 @@ def set_import(request):
     return render(request, "reform/set_import.html", context, status=status)
 
 
-def method(request):
+def method(request: HttpRequest) -> HttpResponse:
     """How the PAR INDEX is scored here (public)."""
     return render(request, "reform/method.html")

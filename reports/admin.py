@@ -2,6 +2,7 @@
 a unit's admins tune their own thresholds and read their own alerts and deliveries."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from offices.admin_scope import READ, ScopedAdmin
 from reports.models import Alert, AlertSettings, ReportDelivery
@@ -20,10 +21,12 @@ class ReportDeliveryAdmin(ScopedAdmin, admin.ModelAdmin):
     search_fields = ["recipient", "office__name", "unit__name"]
     readonly_fields = [f.name for f in ReportDelivery._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: ReportDelivery | None = None
+    ) -> bool:
         return False
 
 
@@ -53,8 +56,8 @@ class AlertAdmin(ScopedAdmin, admin.ModelAdmin):
     search_fields = ["office__name"]
     readonly_fields = [f.name for f in Alert._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Alert | None = None) -> bool:
         return False

@@ -10,7 +10,7 @@ class AcknowledgeForm(forms.Form):
         help_text=_("Required: a few words for whoever reads this alert next."),
     )
 
-    def clean_comment(self):
+    def clean_comment(self) -> str:
         comment = self.cleaned_data["comment"].strip()
         if not comment:
             raise forms.ValidationError(_("Say what was done about it."))

@@ -6,29 +6,36 @@ the user's scope); acknowledging needs the manager role over the office (403 for
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.requests import AuthenticatedRequest
 from offices.models import ROLE_RANK, AdministrativeUnit, AuditEvent, Office, Role, role_over
 from offices.scope import get_in_scope
 from reports.alert_forms import AcknowledgeForm, AlertFilterForm
 from reports.alerts import describe
 from reports.models import Alert, AlertStatus
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
-def _can_acknowledge(user, alert: Alert) -> bool:
+
+def _can_acknowledge(user: User | AnonymousUser, alert: Alert) -> bool:
     role = role_over(user, alert.office.unit)
     return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.MANAGER]
 
 
 @login_required
-def alert_list(request):
+def alert_list(request: HttpRequest) -> HttpResponse:
     form = AlertFilterForm(request.GET)
     if not form.is_valid():
         raise BadRequest("unit, office and status must be valid")
@@ -53,7 +60,7 @@ def alert_list(request):
 
 
 @login_required
-def alert_detail(request, pk: int):
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = get_in_scope(
         request.user,
         Alert.objects.select_related("office__unit", "desk", "kiosk", "acknowledged_by"),
@@ -70,7 +77,7 @@ def alert_detail(request, pk: int):
 
 @login_required
 @require_POST
-def acknowledge(request, pk: int):
+def acknowledge(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     alert = get_in_scope(
         request.user, Alert.objects.select_related("office__unit"), min_role=Role.MANAGER, pk=pk
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
@@ -172,7 +173,7 @@ def apply(rule: str, findings: list[Finding], resolvable: Q, now: datetime, out:
         out.opened.append(alert.pk)
 
 
-def _office_paths(office_ids) -> dict[int, str]:
+def _office_paths(office_ids: Iterable[int]) -> dict[int, str]:
     return dict(Office.objects.filter(pk__in=office_ids).values_list("pk", "unit__path"))
 
 
@@ -206,7 +207,9 @@ ORDER BY s.office_id, s.desk_id, latest.submitted_at DESC
 """
 
 
-def latest_ratings(pairs: list[tuple[int, int | None]], limit: int) -> dict[tuple, list[float]]:
+def latest_ratings(
+    pairs: Collection[tuple[int, int | None]], limit: int
+) -> dict[tuple, list[float]]:
     """(office, desk or None) → the means of its latest `limit` valid ratings, newest first."""
     if not pairs:
         return {}
@@ -228,7 +231,9 @@ def latest_ratings(pairs: list[tuple[int, int | None]], limit: int) -> dict[tupl
     return result
 
 
-def low_rating_findings(pairs, policies: Policies) -> tuple[list[Finding], list[Finding]]:
+def low_rating_findings(
+    pairs: Collection[tuple[int, int | None]], policies: Policies
+) -> tuple[list[Finding], list[Finding]]:
     """(streak findings, share findings) for the given (office, desk or None) pairs."""
     limit = max(policies.largest("low_window"), policies.largest("low_streak"), 1)
     ratings = latest_ratings(pairs, limit)
@@ -251,15 +256,17 @@ def low_rating_findings(pairs, policies: Policies) -> tuple[list[Finding], list[
     return streaks, shares
 
 
-def evaluate_low_ratings(now: datetime, lookback: timedelta, policies: Policies, out: Outcome):
+def evaluate_low_ratings(
+    now: datetime, lookback: timedelta, policies: Policies, out: Outcome
+) -> None:
     # By arrival, not by the time given: a kiosk's offline queue is looked at when it lands.
     rated = (
         Response.objects.filter(received_at__gte=now - lookback, received_at__lte=now)
         .values_list("office_id", "desk_id")
         .distinct()
     )
-    pairs = {(office_id, None) for office_id, _desk in rated}
-    pairs |= {(office_id, desk_id) for office_id, desk_id in rated if desk_id}  # type: ignore[misc]
+    pairs: set[tuple[int, int | None]] = {(office_id, None) for office_id, _desk in rated}
+    pairs |= {(office_id, desk_id) for office_id, desk_id in rated if desk_id}
     pairs = sorted(pairs, key=lambda p: (p[0], p[1] or 0))  # type: ignore[assignment]
     streaks, shares = low_rating_findings(pairs, policies)
     evaluated = Q(subject_key__in=[f"desk:{d}" if d else f"office:{o}" for o, d in pairs])
@@ -524,7 +531,7 @@ def evaluate_all(now: datetime | None = None) -> Outcome:
 # --- Words and e-mail ---------------------------------------------------------------------------
 
 
-def _percent(value) -> str:
+def _percent(value: float | None) -> str:
     return "—" if value is None else formats.number_format(value * 100, 1) + " %"
 
 

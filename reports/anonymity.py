@@ -7,25 +7,33 @@ Each function is one grouped query on the roll-ups (reports/indices.py).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import F
 
 from reports.indices import rating_counts, staff_min_n
 
+if TYPE_CHECKING:
+    from datetime import date
 
-def officers_credited(offices, start, end) -> dict[int, int]:
+    from reports.indices import OfficeScope
+    from reports.subjects import Subject
+
+
+def officers_credited(offices: OfficeScope, start: date, end: date) -> dict[int, int]:
     """Valid ratings per officer credited in [start, end) (officers with none left out)."""
     counts = rating_counts(offices, start, end, group={"staff": F("staff_id")})
     return {key[0]: valid for key, (valid, _f) in counts.items() if key[0] is not None and valid}
 
 
-def officers_shown(offices, start, end) -> set[int]:
+def officers_shown(offices: OfficeScope, start: date, end: date) -> set[int]:
     """The officers who reach the minimum in the period: only they may be named."""
     minimum = staff_min_n()
     credited = officers_credited(offices, start, end)
     return {staff for staff, valid in credited.items() if valid >= minimum}
 
 
-def single_officer_desks(offices, start, end) -> dict[int, int]:
+def single_officer_desks(offices: OfficeScope, start: date, end: date) -> dict[int, int]:
     """Desk → its valid ratings, for desks where exactly one officer was credited in the
     period: their figures are that officer's."""
     counts = rating_counts(
@@ -42,13 +50,13 @@ def single_officer_desks(offices, start, end) -> dict[int, int]:
     return {desk: ratings[desk] for desk, people in officers.items() if len(people) == 1}
 
 
-def desks_withheld(offices, start, end) -> set[int]:
+def desks_withheld(offices: OfficeScope, start: date, end: date) -> set[int]:
     """Single-officer desks below the minimum: shown like a hidden officer."""
     minimum = staff_min_n()
     return {d for d, n in single_officer_desks(offices, start, end).items() if n < minimum}
 
 
-def subject_withheld(subject, start, end) -> bool:
+def subject_withheld(subject: Subject, start: date, end: date) -> bool:
     """Whether a report about `subject` must show nothing for [start, end): an officer
     below the minimum, or a single-officer desk below it."""
     if subject.kind == "staff":

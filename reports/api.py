@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -13,6 +17,7 @@ from offices.api import (
     READ,
     ApiError,
     ClientAuth,
+    ClientRequest,
     PageIn,
     csv_response,
     errors,
@@ -29,6 +34,9 @@ from reports.dossiers import (
 )
 from reports.figures import MonthFigures, office_figures, part_figures, unit_figures
 from surveys.models import SIPAS_FACTORS
+
+if TYPE_CHECKING:
+    from reports.indices import SatisfactionSummary
 
 MAX_MONTHS = 36
 router = Router(tags=["figures"], auth=ClientAuth(READ))
@@ -188,7 +196,7 @@ def _bad_month(field: str) -> ApiError:
     )
 
 
-def month_row(entry: MonthFigures) -> dict:
+def month_row(entry: MonthFigures) -> dict[str, Any]:
     if entry.withheld:
         return {
             "month": str(entry.month),
@@ -242,7 +250,7 @@ MONTH_COLUMNS = [
 FACTOR_COLUMNS = [f"{f}_{k}" for f in SIPAS_FACTORS for k in ("share", "ci_low", "ci_high", "n")]
 
 
-def _csv_rows(results: list[dict], keys: list[str]):
+def _csv_rows(results: list[dict[str, Any]], keys: list[str]) -> Iterator[list[Any]]:
     """One CSV line per subject and month: the subject's columns, then the month's."""
     for result in results:
         for month in result["months"]:
@@ -255,7 +263,9 @@ def _csv_rows(results: list[dict], keys: list[str]):
             yield [result[k] for k in keys] + [month.get(c) for c in MONTH_COLUMNS] + factor_cells
 
 
-def _answer(filters: RangeIn, filename: str, keys: list[str], body: dict):
+def _answer(
+    filters: RangeIn, filename: str, keys: list[str], body: dict[str, Any]
+) -> HttpResponse | dict[str, Any]:
     if filters.format == "csv":
         header = keys + MONTH_COLUMNS + FACTOR_COLUMNS
         return csv_response(filename, header, _csv_rows(body["results"], keys))
@@ -271,7 +281,9 @@ def _answer(filters: RangeIn, filename: str, keys: list[str], body: dict):
     url_name="figures_offices",
     summary="Monthly figures per office",
 )
-def figures_offices(request, filters: Query[FiguresIn]):
+def figures_offices(
+    request: ClientRequest, filters: Query[FiguresIn]
+) -> HttpResponse | dict[str, Any]:
     """Index, factors with 95 % intervals, n, excluded, late and response rate, per office
     and month. Paged by office; `under` restricts to a unit's subtree."""
     months = month_range(filters)
@@ -297,7 +309,7 @@ def figures_offices(request, filters: Query[FiguresIn]):
     return _answer(filters, "figures-offices.csv", keys, body)
 
 
-def _empty():
+def _empty() -> SatisfactionSummary:
     from reports.indices import empty_summary
 
     return empty_summary()
@@ -309,13 +321,16 @@ def _empty():
     url_name="figures_units",
     summary="Monthly figures per administrative unit",
 )
-def figures_units(request, filters: Query[FiguresIn]):
+def figures_units(
+    request: ClientRequest, filters: Query[FiguresIn]
+) -> HttpResponse | dict[str, Any]:
     """The same figures per unit, each over the offices of its whole subtree."""
     months = month_range(filters)
     units = AdministrativeUnit.objects.visible_to(request.auth)
     under = unit_in_scope(request.auth, filters.under)
     if under is not None:
         units = units.filter(path__startswith=under.path)
+    items: list[AdministrativeUnit]  # (treebeard's queryset is untyped)
     items, meta = page_of(units, filters)
     figures = unit_figures(items, Office.objects.visible_to(request.auth), months)
     results = [
@@ -338,7 +353,9 @@ def figures_units(request, filters: Query[FiguresIn]):
     url_name="figures_desks",
     summary="Monthly figures per desk of an office",
 )
-def figures_desks(request, filters: Query[PartFiguresIn]):
+def figures_desks(
+    request: ClientRequest, filters: Query[PartFiguresIn]
+) -> HttpResponse | dict[str, Any]:
     """Per desk and month; a month with fewer valid ratings than the anonymity minimum
     is `withheld` and carries no figures."""
     months = month_range(filters)
@@ -364,7 +381,9 @@ def figures_desks(request, filters: Query[PartFiguresIn]):
     url_name="figures_officers",
     summary="Monthly figures per officer of an office",
 )
-def figures_officers(request, filters: Query[PartFiguresIn]):
+def figures_officers(
+    request: ClientRequest, filters: Query[PartFiguresIn]
+) -> HttpResponse | dict[str, Any]:
     """Per officer and month, only where the anonymity minimum is met (else `withheld`)."""
     months = month_range(filters)
     office = office_in_scope(request.auth, filters.office)
@@ -384,7 +403,9 @@ def figures_officers(request, filters: Query[PartFiguresIn]):
     return _answer(filters, "figures-officers.csv", ["staff_id", "full_name"], body)
 
 
-def _ordered(figures: dict, known: dict):
+def _ordered(
+    figures: dict[int | None, list[MonthFigures]], known: Mapping[int, object]
+) -> Iterator[tuple[int | None, list[MonthFigures]]]:
     """Known desks / officers in their order, then the rows with nobody recorded."""
     for pk in known:
         if pk in figures:
@@ -393,7 +414,9 @@ def _ordered(figures: dict, known: dict):
         yield None, figures[None]
 
 
-def _part_body(office: Office, months: list[Month], results: list[dict]) -> dict:
+def _part_body(
+    office: Office, months: list[Month], results: list[dict[str, Any]]
+) -> dict[str, Any]:
     from reports.indices import staff_min_n
 
     return {
@@ -434,7 +457,9 @@ class DossierErrorOut(Schema):
     url_name="dossiers",
     summary="Dossiers handled per office and month",
 )
-def ingest_dossiers(request, payload: DossiersIn):
+def ingest_dossiers(
+    request: ClientRequest, payload: DossiersIn
+) -> Status[dict[str, Any]] | dict[str, int]:
     """The response rate's denominator, as the CSV import takes it: every row is checked
     first and one bad row stores nothing. An office outside the client's scope is 404."""
     offices = Office.objects.visible_to(request.auth)

@@ -16,8 +16,10 @@ Every table here reads the roll-ups with two grouped queries, whatever its lengt
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.db.models import F, Q
 from django.db.models.functions import TruncMonth
@@ -115,7 +117,11 @@ def _offices_of(inspections: list[Inspection]) -> dict[int, list[int]]:
     return {i.pk: [i.office_id] if i.office_id else by_unit.get(i.unit_id, []) for i in inspections}
 
 
-def merge_groups(keys, tallies: dict, counts: dict) -> SatisfactionSummary:
+def merge_groups(
+    keys: Iterable[tuple],
+    tallies: dict[tuple, dict[int, QuestionTally]],
+    counts: dict[tuple, tuple[int, int]],
+) -> SatisfactionSummary:
     """One summary from several (office, month) groups: add the tallies, then summarise."""
     merged: dict[int, QuestionTally] = {}
     valid = flagged = 0
@@ -138,7 +144,9 @@ def merge_groups(keys, tallies: dict, counts: dict) -> SatisfactionSummary:
     return summarise(merged, valid, flagged)
 
 
-def before_after_rows(inspections, today: date | None = None) -> list[BeforeAfterRow]:
+def before_after_rows(
+    inspections: Iterable[Inspection], today: date | None = None
+) -> list[BeforeAfterRow]:
     """A row per inspection (in the given order): three queries whatever their number
     (the offices of unit-level inspections, then the two roll-up queries).
 
@@ -189,7 +197,7 @@ def before_after_rows(inspections, today: date | None = None) -> list[BeforeAfte
 
 def monthly_section(
     unit: AdministrativeUnit, month_start: date, *, office: Office | None = None
-) -> dict:
+) -> dict[str, Any]:
     """The inspections section of the monthly report of `unit` for the month starting
     `month_start` (HTML and PDF: templates/reports/partials/inspections_section.html,
     included with `section=` this dict). With `office`, only the inspections of that

@@ -14,6 +14,8 @@ drops its entry (signals in reports.apps), so opting out takes effect at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Prefetch
@@ -42,7 +44,7 @@ def forget(office_id: int) -> None:
     cache.delete(cache_key(office_id))
 
 
-def forget_office(sender, instance, **kwargs) -> None:
+def forget_office(sender: type[Office], instance: Office, **kwargs: Any) -> None:
     """Signal receiver: an office was saved or deleted."""
     forget(instance.pk)
 

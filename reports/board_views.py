@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
@@ -18,12 +19,12 @@ from suggestions.models import PUBLIC_ROLE_LABELS, Category, Status
 LANGUAGES = ("vi", "en", "fa")
 
 
-def _language(request) -> str:
+def _language(request: HttpRequest) -> str:
     wanted = request.GET.get("lang", "")
     return wanted if wanted in LANGUAGES else (translation.get_language() or "vi")[:2]
 
 
-def _context(request, office_id: int, language: str) -> dict:
+def _context(request: HttpRequest, office_id: int, language: str) -> dict[str, Any]:
     data = board.board_data(office_id)
     if data is None:
         raise Http404
@@ -65,7 +66,7 @@ def _context(request, office_id: int, language: str) -> dict:
 
 
 @require_GET
-def board_page(request, office_id: int):
+def board_page(request: HttpRequest, office_id: int) -> HttpResponse:
     """An office's public board, readable on a phone (no database work once cached)."""
     language = _language(request)
     with translation.override(language):
@@ -74,7 +75,7 @@ def board_page(request, office_id: int):
 
 
 @require_GET
-def board_poster(request, office_id: int):
+def board_poster(request: HttpRequest, office_id: int) -> HttpResponse:
     """A printable A4 poster of the board with a QR code leading to it."""
     language = _language(request)
     with translation.override(language):

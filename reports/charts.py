@@ -8,6 +8,9 @@ leftwards, time running right to left) through `Canvas`, which flips x coordinat
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.utils.formats import number_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -15,6 +18,9 @@ from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 
 from reports.indices import SatisfactionSummary
+
+if TYPE_CHECKING:
+    from common.months import Month
 
 FONT = "Report Sans, DejaVu Sans, Noto Sans, Arial, sans-serif"
 ACCENT = "#0b5394"
@@ -33,7 +39,7 @@ def percent(share: float | None, digits: int = 0) -> str:
 class Canvas:
     """An SVG drawing whose x axis is mirrored for right-to-left languages."""
 
-    def __init__(self, width: int, height: int, chart_id: str, title: str, desc: str = ""):
+    def __init__(self, width: int, height: int, chart_id: str, title: str, desc: str = "") -> None:
         self.width, self.height = width, height
         self.rtl = get_language_bidi()
         # Without the language WeasyPrint may draw Persian glyphs unshaped, in reverse.
@@ -50,7 +56,16 @@ class Canvas:
             return anchor
         return "end" if anchor == "start" else "start"
 
-    def rect(self, x, y, w, h, fill, label: str = "", **attrs) -> None:
+    def rect(
+        self,
+        x: float,
+        y: float,
+        w: float,
+        h: float,
+        fill: str,
+        label: str = "",
+        **attrs: str | float,
+    ) -> None:
         left = self.width - x - w if self.rtl else x
         extra = "".join(f' {k.replace("_", "-")}="{v}"' for k, v in attrs.items())
         title = f"<title>{escape(label)}</title>" if label else ""
@@ -59,14 +74,33 @@ class Canvas:
             f'fill="{fill}"{extra}>{title}</rect>'
         )
 
-    def line(self, x1, y1, x2, y2, stroke, width: float = 1, dash: str = "") -> None:
+    def line(
+        self,
+        x1: float,
+        y1: float,
+        x2: float,
+        y2: float,
+        stroke: str,
+        width: float = 1,
+        dash: str = "",
+    ) -> None:
         dashed = f' stroke-dasharray="{dash}"' if dash else ""
         self.parts.append(
             f'<line x1="{self.x(x1):.1f}" y1="{y1:.1f}" x2="{self.x(x2):.1f}" y2="{y2:.1f}" '
             f'stroke="{stroke}" stroke-width="{width}"{dashed}/>'
         )
 
-    def text(self, x, y, content: str, *, anchor="start", size=12, fill="#212529", bold=False):
+    def text(
+        self,
+        x: float,
+        y: float,
+        content: str,
+        *,
+        anchor: str = "start",
+        size: float = 12,
+        fill: str = "#212529",
+        bold: bool = False,
+    ) -> None:
         # The root <svg> says direction="ltr" (an rtl page would otherwise flip what
         # text-anchor means); anchors are mirrored here instead, which browsers and
         # WeasyPrint read alike. The bidi algorithm still orders Persian glyphs.
@@ -76,18 +110,18 @@ class Canvas:
             f'font-size="{size}" fill="{fill}"{weight}>{escape(content)}</text>'
         )
 
-    def polyline(self, points: list[tuple[float, float]], stroke, width: float = 2) -> None:
+    def polyline(self, points: list[tuple[float, float]], stroke: str, width: float = 2) -> None:
         coords = " ".join(f"{self.x(x):.1f},{y:.1f}" for x, y in points)
         self.parts.append(
             f'<polyline points="{coords}" fill="none" stroke="{stroke}" stroke-width="{width}" '
             'stroke-linejoin="round"/>'
         )
 
-    def polygon(self, points: list[tuple[float, float]], fill, opacity: float = 1) -> None:
+    def polygon(self, points: list[tuple[float, float]], fill: str, opacity: float = 1) -> None:
         coords = " ".join(f"{self.x(x):.1f},{y:.1f}" for x, y in points)
         self.parts.append(f'<polygon points="{coords}" fill="{fill}" fill-opacity="{opacity}"/>')
 
-    def circle(self, x, y, r, fill, label: str = "") -> None:
+    def circle(self, x: float, y: float, r: float, fill: str, label: str = "") -> None:
         title = f"<title>{escape(label)}</title>" if label else ""
         self.parts.append(
             f'<circle cx="{self.x(x):.1f}" cy="{y:.1f}" r="{r}" fill="{fill}">{title}</circle>'
@@ -184,13 +218,19 @@ def _n_label(summary: SatisfactionSummary) -> str:
     return WITHHELD_MARK if summary.withheld else f"n={summary.n}"
 
 
-def _month_description(month, summary: SatisfactionSummary, n_label) -> str:
+def _month_description(
+    month: Month, summary: SatisfactionSummary, n_label: Callable[[SatisfactionSummary], str]
+) -> str:
     if summary.withheld:
         return _("%(month)s: withheld (too few ratings)") % {"month": month.label}
     return f"{month.label}: {percent(summary.overall)} ({n_label(summary)})"
 
 
-def trend_chart(trend: list, chart_id: str = "chart-trend", n_label=_n_label) -> SafeString:
+def trend_chart(
+    trend: list[tuple[Month, SatisfactionSummary]],
+    chart_id: str = "chart-trend",
+    n_label: Callable[[SatisfactionSummary], str] = _n_label,
+) -> SafeString:
     """The overall index month by month with its 95 % band; months without data are gaps.
 
     `n_label(summary)` writes the count under each month (the public board writes
@@ -219,11 +259,13 @@ def trend_chart(trend: list, chart_id: str = "chart-trend", n_label=_n_label) ->
             segments[-1].append(i)
         elif segments[-1]:
             segments.append([])
+    # Segments and circles are drawn for months with an index only, whose index and
+    # interval are known: mypy cannot tell that from `has_index` (the ignores below).
     for segment in (s for s in segments if s):
-        band = [(left + i * step, y_of(trend[i][1].ci_high)) for i in segment]
-        band += [(left + i * step, y_of(trend[i][1].ci_low)) for i in reversed(segment)]
+        band = [(left + i * step, y_of(trend[i][1].ci_high)) for i in segment]  # type: ignore[arg-type]
+        band += [(left + i * step, y_of(trend[i][1].ci_low)) for i in reversed(segment)]  # type: ignore[arg-type]
         canvas.polygon(band, ACCENT, opacity=0.15)
-        canvas.polyline([(left + i * step, y_of(trend[i][1].overall)) for i in segment], ACCENT)
+        canvas.polyline([(left + i * step, y_of(trend[i][1].overall)) for i in segment], ACCENT)  # type: ignore[arg-type]
     for i, (month, summary) in enumerate(trend):
         x = left + i * step
         canvas.text(
@@ -232,7 +274,7 @@ def trend_chart(trend: list, chart_id: str = "chart-trend", n_label=_n_label) ->
         canvas.text(x, top + plot_h + 32, n_label(summary), anchor="middle", size=8, fill=MUTED)
         if summary.has_index:
             label = f"{month.label}: {percent(summary.overall, 1)} ({n_label(summary)})"
-            canvas.circle(x, y_of(summary.overall), 4 if summary.small_sample else 5, ACCENT, label)
+            canvas.circle(x, y_of(summary.overall), 4 if summary.small_sample else 5, ACCENT, label)  # type: ignore[arg-type]
     return canvas.render()
 
 

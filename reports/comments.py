@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, CharField, F, Value, When
 from django.utils import timezone
@@ -13,14 +14,22 @@ from reports.anonymity import desks_withheld, subject_withheld
 from reports.exports import answers_in_month
 from reports.subjects import Subject
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
 
-def can_moderate(user, subject: Subject) -> bool:
+    from surveys.models import Answer
+
+
+def can_moderate(user: User | AnonymousUser, subject: Subject) -> bool:
     """Managers and above over the subject's unit may hide and show comments."""
     unit = subject.obj if subject.kind == "unit" else subject.office.unit  # type: ignore[union-attr]
     return has_role(user, unit, Role.MANAGER)
 
 
-def _comment_answers(subject: Subject, month: Month, include_hidden: bool, search: str = ""):
+def _comment_answers(
+    subject: Subject, month: Month, include_hidden: bool, search: str = ""
+) -> QuerySet[Answer]:
     answers = (
         answers_in_month(subject, month)
         .filter(
@@ -38,7 +47,9 @@ def _comment_answers(subject: Subject, month: Month, include_hidden: bool, searc
     return answers
 
 
-def comments_for(subject: Subject, month: Month, *, include_hidden: bool, search: str = ""):
+def comments_for(
+    subject: Subject, month: Month, *, include_hidden: bool, search: str = ""
+) -> QuerySet[Answer]:
     """Text answers of valid ratings in the month, newest first; hidden ones only for
     moderators. `search` is matched case-insensitively anywhere in the text."""
     answers = _comment_answers(subject, month, include_hidden, search)
@@ -63,7 +74,9 @@ def comments_for(subject: Subject, month: Month, *, include_hidden: bool, search
 NEWEST_SPANS = (timedelta(days=2), timedelta(days=8))
 
 
-def newest_comments(subject: Subject, month: Month, *, include_hidden: bool, limit: int) -> list:
+def newest_comments(
+    subject: Subject, month: Month, *, include_hidden: bool, limit: int
+) -> list[Answer]:
     """`comments_for(...)[:limit]`, the same rows and desk labels, without sorting every
     comment of the month when its last days already hold `limit` of them (a province or the
     country has tens of thousands a month; its report shows ten): every comment outside such
@@ -74,7 +87,7 @@ def newest_comments(subject: Subject, month: Month, *, include_hidden: bool, lim
     )
     answers = answers.order_by("-response__submitted_at", "-pk")
     end = min(instant_window(month.start, month.end)[1], timezone.now())
-    found: list = []
+    found: list[Answer] = []
     # A ward's or an office's month is small enough to sort; a unit with sub-units may be a
     # province or the country.
     for span in NEWEST_SPANS if not subject.is_ward_level else ():
@@ -87,5 +100,6 @@ def newest_comments(subject: Subject, month: Month, *, include_hidden: bool, lim
     withheld = desks_withheld(offices, month.start, month.end) if found else set()
     for answer in found:
         desk = answer.response.desk
-        answer.desk_label = "" if desk is None or desk.pk in withheld else desk.number
+        # Set for the template, as `comments_for` annotates it: not a field of Answer.
+        answer.desk_label = "" if desk is None or desk.pk in withheld else desk.number  # type: ignore[attr-defined]
     return found

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -110,7 +112,9 @@ def _unit_recipients() -> dict[int, list[str]]:
     return recipients
 
 
-def due_reports(now: datetime, *, month: Month | None = None, office_ids=None) -> list[Due]:
+def due_reports(
+    now: datetime, *, month: Month | None = None, office_ids: Collection[int] | None = None
+) -> list[Due]:
     """Every report due at `now` (or, with `month`, that month's), with its recipients."""
     offices = Office.objects.filter(is_active=True).exclude(head_email="").select_related("unit")
     if office_ids:
@@ -144,7 +148,7 @@ def _delivery_key(d: ReportDelivery) -> tuple:
     return ("office", d.office_id, d.month) if d.office_id else ("unit", d.unit_id, d.month)
 
 
-def send_due_reports(now: datetime | None = None, **filters) -> Outcome:
+def send_due_reports(now: datetime | None = None, **filters: Any) -> Outcome:
     """Send every due report not yet sent. Safe to run again and from two workers."""
     now = now or timezone.now()
     due = {d.key: d for d in due_reports(now, **filters)}

@@ -14,7 +14,9 @@ their line). Existing figures for the same office and month are replaced.
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -22,12 +24,15 @@ from django.utils.translation import gettext as _
 from common.months import Month, MonthError
 from offices.models import DossierCount, Office
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
 HEADER = ["month", "office", "dossiers_handled"]
 MAX_DOSSIERS = 10_000_000
 
 
 class DossierImportError(Exception):
-    def __init__(self, errors: list[str]):
+    def __init__(self, errors: list[str]) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
 
@@ -45,7 +50,7 @@ def _is_number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-def office_lookup(offices, keys: set[str]) -> dict[str, Office]:
+def office_lookup(offices: QuerySet[Office], keys: set[str]) -> dict[str, Office]:
     """Offices by id and by unit code (codes with exactly one office), two queries."""
     ids = [int(k) for k in keys if _is_number(k)]
     found = {str(o.pk): o for o in offices.filter(pk__in=ids)}
@@ -57,7 +62,7 @@ def office_lookup(offices, keys: set[str]) -> dict[str, Office]:
     return found
 
 
-def read_dossier_rows(lines, offices) -> list[DossierRow]:
+def read_dossier_rows(lines: Iterable[str], offices: QuerySet[Office]) -> list[DossierRow]:
     """Parse and check every row against `offices` (the importer's scope)."""
     reader = csv.reader(lines)
     header = [h.strip().lower() for h in next(reader, [])]
@@ -67,7 +72,9 @@ def read_dossier_rows(lines, offices) -> list[DossierRow]:
     return check_dossier_cells(raw, offices)
 
 
-def check_dossier_cells(raw: list[tuple[int, list[str]]], offices) -> list[DossierRow]:
+def check_dossier_cells(
+    raw: list[tuple[int, list[str]]], offices: QuerySet[Office]
+) -> list[DossierRow]:
     """Check (line number, [month, office, count]) rows against `offices`; all or nothing.
 
     The CSV import and the integration API (POST /api/v1/dossiers/) both end here.

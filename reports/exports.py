@@ -5,8 +5,9 @@ common.exports writes them (CSV streamed, XLSX row by row, every cell formula-sa
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
@@ -16,8 +17,15 @@ from common.exports import Exporter, Table
 from common.months import Month, instant_window, local_date
 from reports.indices import RankedRow, SatisfactionSummary, staff_min_n
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
-def _share(value: float | None):
+    from reports.monthly import MonthlyReport
+    from reports.subjects import Subject
+    from surveys.models import Answer
+
+
+def _share(value: float | None) -> float | str:
     return round(value, 4) if value is not None else ""
 
 
@@ -27,7 +35,7 @@ def _share(value: float | None):
 class ReportTablesExporter(Exporter):
     """Every table of a monthly report (shares as fractions 0..1, four decimals)."""
 
-    def __init__(self, report):
+    def __init__(self, report: MonthlyReport) -> None:
         self.report = report
         self.filename = f"report-{report.subject.kind}-{report.subject.pk}-{report.month}"
 
@@ -107,7 +115,7 @@ class ReportTablesExporter(Exporter):
                     _ranked_rows(rows, [code for code, _text in conduct]),
                 )
 
-    def _withheld_rows(self):
+    def _withheld_rows(self) -> Iterator[list[str | float]]:
         report = self.report
         yield [_("Report of"), report.subject.full_name]
         yield [_("Month"), str(report.month)]
@@ -117,7 +125,7 @@ class ReportTablesExporter(Exporter):
             % {"n": staff_min_n()},
         ]
 
-    def _summary_rows(self):
+    def _summary_rows(self) -> Iterator[list[str | float]]:
         report, summary = self.report, self.report.summary
         yield [_("Report of"), report.subject.full_name]
         yield [_("Month"), str(report.month)]
@@ -152,7 +160,7 @@ def _ranked_headers() -> list[str]:
     ]
 
 
-def _ranked_rows(rows: list[RankedRow], conduct: list[str] = ()):  # type: ignore[assignment]
+def _ranked_rows(rows: list[RankedRow], conduct: Sequence[str] = ()) -> Iterator[list[str | float]]:
     """Rows below the minimum are not listed (not even by name): one closing line counts
     them. `conduct`: question codes whose yes-rate follows the index (staff table)."""
     hidden = sum(1 for row in rows if row.hidden)
@@ -187,7 +195,7 @@ def _ranked_rows(rows: list[RankedRow], conduct: list[str] = ()):  # type: ignor
 # --- Raw responses -----------------------------------------------------------------------------
 
 
-def answers_in_month(subject, month: Month):
+def answers_in_month(subject: Subject, month: Month) -> QuerySet[Answer]:
     """Answers of the subject's responses whose local day falls in `month` (all ratings,
     flagged ones included and marked): the raw data, read from the response table."""
     from surveys.models import Answer
@@ -231,7 +239,7 @@ class RawResponsesExporter(Exporter):
         "response__desk_id",
     ]
 
-    def __init__(self, subject, month: Month, *, to_the_hour: bool = False):
+    def __init__(self, subject: Subject, month: Month, *, to_the_hour: bool = False) -> None:
         """`to_the_hour`: times without minutes and seconds (for viewers), so a rating
         cannot be matched to the citizen an officer served at that minute."""
         from reports.anonymity import desks_withheld, officers_shown, subject_withheld

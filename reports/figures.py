@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
@@ -26,6 +27,12 @@ from reports.indices import (
     summarise,
 )
 from surveys.models import Response
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from offices.models import Office
+    from reports.indices import OfficeScope
 
 MONTH_GROUP = {"month": TruncMonth("day")}
 
@@ -85,7 +92,9 @@ def _month_of(day: date) -> Month:
     return Month.of(day)
 
 
-def late_counts(offices, start: date, end: date, part: str = "office") -> dict[tuple, int]:
+def late_counts(
+    offices: OfficeScope, start: date, end: date, part: str = "office"
+) -> dict[tuple, int]:
     """Ratings that arrived after their month closed, per (`part` id, month start): one
     query over the late ones alone (a partial index holds only them)."""
     rows = (
@@ -99,7 +108,9 @@ def late_counts(offices, start: date, end: date, part: str = "office") -> dict[t
     return {(key, month): n for key, month, n in rows}
 
 
-def office_month_tallies(offices, months: list[Month]) -> dict[tuple[int, Month], Tallies]:
+def office_month_tallies(
+    offices: OfficeScope, months: list[Month]
+) -> dict[tuple[int, Month], Tallies]:
     """Four queries: answers, rating counts, late ratings and dossier figures per office
     and month."""
     start, end = months[0].start, months[-1].end
@@ -125,7 +136,7 @@ def office_month_tallies(offices, months: list[Month]) -> dict[tuple[int, Month]
     return result
 
 
-def office_figures(offices, months: list[Month]) -> dict[int, list[MonthFigures]]:
+def office_figures(offices: OfficeScope, months: list[Month]) -> dict[int, list[MonthFigures]]:
     """Figures per office id, one entry per month (empty months included)."""
     tallies = office_month_tallies(offices, months)
     office_ids = {office_id for office_id, _m in tallies}
@@ -136,7 +147,7 @@ def office_figures(offices, months: list[Month]) -> dict[int, list[MonthFigures]
 
 
 def unit_figures(
-    units: list[AdministrativeUnit], offices, months: list[Month]
+    units: list[AdministrativeUnit], offices: QuerySet[Office], months: list[Month]
 ) -> dict[int, list[MonthFigures]]:
     """Figures per unit id, each over the offices of its whole subtree (`offices` are the
     reader's visible ones: a unit they may see has its whole subtree visible).
@@ -173,7 +184,9 @@ def unit_figures(
     }
 
 
-def _office_extras(units, offices, start: date, end: date) -> dict[tuple[str, Month], Tallies]:
+def _office_extras(
+    units: list[AdministrativeUnit], offices: QuerySet[Office], start: date, end: date
+) -> dict[tuple[str, Month], Tallies]:
     """Per (office's unit path, month): late ratings, dossiers handled and the valid
     ratings of the office-months that have a figure, summed over the offices of that unit
     (four queries, over the late ratings and the dossier figures only)."""
@@ -204,7 +217,9 @@ def _office_extras(units, offices, start: date, end: date) -> dict[tuple[str, Mo
     return extras
 
 
-def part_figures(offices, months: list[Month], part: str) -> dict[int | None, list[MonthFigures]]:
+def part_figures(
+    offices: OfficeScope, months: list[Month], part: str
+) -> dict[int | None, list[MonthFigures]]:
     """Figures per desk (`part="desk"`) or staff member (`"staff"`) within `offices`.
 
     Two queries on the daily roll-ups and one on the late ratings. A month below the

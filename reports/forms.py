@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from common.months import Month, MonthError
 from inspections.forms import ReportForm
 from offices.models import AdministrativeUnit, Office
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.core.files.uploadedfile import UploadedFile
+    from django.db.models import QuerySet
 
 
 class MonthField(forms.CharField):
@@ -19,7 +26,8 @@ class MonthField(forms.CharField):
         "invalid": _("Choose a month between January 2000 and the current month (YYYY-MM).")
     }
 
-    def to_python(self, value):
+    # A CharField cleaned to a Month, not to a str: the override's return type differs.
+    def to_python(self, value: Any) -> Month | None:  # type: ignore[override]
         value = super().to_python(value)
         if value in self.empty_values:
             return None
@@ -28,11 +36,11 @@ class MonthField(forms.CharField):
         except MonthError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Month | str | None) -> str | None:
         return str(value) if isinstance(value, Month) else value
 
 
-def subject_choices(user) -> list[tuple[str, str]]:
+def subject_choices(user: User | AnonymousUser) -> list[tuple[str, str]]:
     """Visible units that hold offices, then visible offices: two queries.
 
     The units holding offices are the prefixes of the offices' unit paths, looked up by
@@ -54,7 +62,7 @@ class ReportPickForm(forms.Form):
     subject = forms.ChoiceField(label=_("Unit or office"))
     month = MonthField(label=_("Month"))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: User | AnonymousUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         subject = self.fields["subject"]
         assert isinstance(subject, forms.ChoiceField)
@@ -73,7 +81,7 @@ class CommentSearchForm(forms.Form):
     q = forms.CharField(label=_("Search the comments"), max_length=100, required=False)
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_method = "get"
@@ -95,13 +103,13 @@ class DossierImportForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, offices, **kwargs):
+    def __init__(self, *args: Any, offices: QuerySet[Office], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.offices = offices
         self.helper = FormHelper()
         self.helper.form_tag = False
 
-    def clean_csv_file(self):
+    def clean_csv_file(self) -> UploadedFile:
         from reports.dossiers import DossierImportError, read_dossier_rows
 
         upload = self.cleaned_data["csv_file"]
@@ -125,5 +133,5 @@ class BeforeAfterForm(ReportForm):
     group = None  # type: ignore[assignment]  # no grouping on this page
 
     @staticmethod
-    def units_for(user):
+    def units_for(user: User | AnonymousUser) -> QuerySet[AdministrativeUnit]:
         return AdministrativeUnit.objects.visible_to(user)

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.conf import settings
 from django.db import connection, models
@@ -54,6 +54,18 @@ from surveys.models import (
     UnitMonthlyHourRollup,
     UnitMonthlyResponseRollup,
 )
+
+if TYPE_CHECKING:
+    from common.months import Month
+    from offices.models import AdministrativeUnit, Office
+
+    # The offices a report reads: a queryset (it becomes a sub-select, not an extra query)
+    # or the ids the caller has already checked.
+    OfficeScope: TypeAlias = models.QuerySet[Office, Any] | Collection[int]
+    # The units whose whole subtrees those offices are (the unit grain): units or their ids.
+    UnitScope: TypeAlias = (
+        models.QuerySet[AdministrativeUnit, Any] | Collection[AdministrativeUnit] | Collection[int]
+    )
 
 Z_95 = 1.959963984540054  # two-sided 95 % normal quantile
 
@@ -364,7 +376,11 @@ def _where_fits(where: Q | None, fields: set[str]) -> bool:
 
 
 def _grain(
-    start: date, end_exclusive: date, where: Q | None, group: Group | None, units=None
+    start: date,
+    end_exclusive: date,
+    where: Q | None,
+    group: Group | None,
+    units: UnitScope | None = None,
 ) -> str:
     """The coarsest grain that answers exactly: "unit", "office", "desk" or "daily"."""
     if start.day != 1 or end_exclusive.day != 1:
@@ -380,21 +396,22 @@ def _grain(
 
 
 def _rollup_filter(
-    model,
-    offices,
+    model: type[AnswerRollup | ResponseRollup],
+    offices: OfficeScope,
     start: date,
     end_exclusive: date,
     where: Q | None,
     *,
     grain: str = "daily",
-    units=None,
-):
+    units: UnitScope | None = None,
+) -> models.QuerySet[Any]:
     """The roll-up rows of `offices` (on the unit grain: of `units`) for local days in
     [start, end_exclusive).
 
     On a monthly grain its month is exposed as `day`, so callers group and filter the
     same way on every grain.
     """
+    base: Any  # the manager or queryset of whichever roll-up model the grain reads
     if grain == "daily":
         base = model.objects
     else:
@@ -406,7 +423,9 @@ def _rollup_filter(
     return queryset.filter(where) if where is not None else queryset
 
 
-def _grouped(queryset, group: Group):
+def _grouped(
+    queryset: models.QuerySet[Any], group: Group
+) -> tuple[models.QuerySet[Any], list[str]]:
     names = [f"g_{name}" for name in group]
     annotated = queryset.annotate(**{f"g_{name}": expr for name, expr in group.items()})
     return annotated, names
@@ -417,13 +436,13 @@ def _key(row: dict, names: list[str]) -> tuple:
 
 
 def answer_tallies(
-    offices,
+    offices: OfficeScope,
     start: date,
     end_exclusive: date,
     *,
     where: Q | None = None,
     group: Group | None = None,
-    units=None,
+    units: UnitScope | None = None,
 ) -> dict[tuple, dict[int, QuestionTally]]:
     """One query: valid scored answers per group key and question, by score. `units`
     (ids or a queryset of units whose whole subtrees are `offices`) lets whole months
@@ -480,13 +499,13 @@ def answer_tallies(
 
 
 def rating_counts(
-    offices,
+    offices: OfficeScope,
     start: date,
     end_exclusive: date,
     *,
     where: Q | None = None,
     group: Group | None = None,
-    units=None,
+    units: UnitScope | None = None,
 ) -> dict[tuple, tuple[int, int]]:
     """One query: (valid, flagged) ratings per group key (`units` as in answer_tallies)."""
     grain = _grain(start, end_exclusive, where, group, units)
@@ -505,13 +524,13 @@ def rating_counts(
 
 
 def grouped_summaries(
-    offices,
+    offices: OfficeScope,
     start: date,
     end_exclusive: date,
     *,
     where: Q | None = None,
     group: Group | None = None,
-    units=None,
+    units: UnitScope | None = None,
 ) -> dict[tuple, SatisfactionSummary]:
     """Two queries: the index per group key (a key with only flagged ratings is kept);
     `units` as in answer_tallies."""
@@ -524,7 +543,7 @@ def grouped_summaries(
 
 
 def satisfaction_summary(
-    office_ids, start: date, end_exclusive: date, *, where: Q | None = None
+    office_ids: OfficeScope, start: date, end_exclusive: date, *, where: Q | None = None
 ) -> SatisfactionSummary:
     """The index over `office_ids` (ids or an Office queryset) for local days in
     [start, end_exclusive). Two queries. The caller is responsible for scope."""
@@ -532,7 +551,13 @@ def satisfaction_summary(
     return summaries.get((), empty_summary())
 
 
-def monthly_summaries(offices, months: list, *, where: Q | None = None, units=None) -> list:
+def monthly_summaries(
+    offices: OfficeScope,
+    months: list[Month],
+    *,
+    where: Q | None = None,
+    units: UnitScope | None = None,
+) -> list[tuple[Month, SatisfactionSummary]]:
     """[(month, summary)] for consecutive `months` (common.months.Month), two queries;
     `units` as in answer_tallies."""
     by_month = grouped_summaries(
@@ -547,12 +572,18 @@ def monthly_summaries(offices, months: list, *, where: Q | None = None, units=No
 
 
 def partial_count(
-    offices, start: date, end_exclusive: date, *, where: Q | None = None, units=None
+    offices: OfficeScope,
+    start: date,
+    end_exclusive: date,
+    *,
+    where: Q | None = None,
+    units: UnitScope | None = None,
 ) -> int:
     """Valid ratings left before the last question, over whole months (one query); the
     rest of the valid ratings were completed in full. `units` as in answer_tallies."""
     if _grain(start, end_exclusive, where, None, units) == "unit":
-        unit_rows = UnitMonthlyResponseRollup.objects.filter(
+        # The unit grain is chosen only when `units` is given.
+        unit_rows = UnitMonthlyResponseRollup.objects.filter(  # type: ignore[misc]
             unit__in=units, month__gte=start, month__lt=end_exclusive
         )
         return unit_rows.aggregate(partial=Sum("partial"))["partial"] or 0
@@ -575,13 +606,13 @@ class ReasonRow:
 
 
 def top_reasons(
-    offices,
+    offices: OfficeScope,
     start: date,
     end_exclusive: date,
     *,
     where: Q | None = None,
     limit: int = 5,
-    units=None,
+    units: UnitScope | None = None,
 ) -> list[ReasonRow]:
     """The reasons citizens chose most often after a low score (one query); `units` as
     in answer_tallies."""
@@ -611,13 +642,19 @@ def top_reasons(
 
 
 def weekday_hour_counts(
-    offices, start: date, end_exclusive: date, *, where: Q | None = None, units=None
+    offices: OfficeScope,
+    start: date,
+    end_exclusive: date,
+    *,
+    where: Q | None = None,
+    units: UnitScope | None = None,
 ) -> dict[tuple[int, int], int]:
     """Valid ratings per (ISO weekday 1–7, local hour 0–23) — one query, on the monthly
     hour table for whole months (the unit one with `units`, as in answer_tallies)."""
     queryset: models.QuerySet
     if _grain(start, end_exclusive, where, None, units) == "unit":
-        queryset = UnitMonthlyHourRollup.objects.filter(
+        # The unit grain is chosen only when `units` is given.
+        queryset = UnitMonthlyHourRollup.objects.filter(  # type: ignore[misc]
             unit__in=units, month__gte=start, month__lt=end_exclusive
         )
     elif _grain(start, end_exclusive, where, {"desk": F("desk_id")}) == "daily":
@@ -651,7 +688,7 @@ class ResponseRate:
         return self.offices_with_figures >= self.offices_rated
 
 
-def response_rate(offices, start: date, end_exclusive: date) -> ResponseRate:
+def response_rate(offices: OfficeScope, start: date, end_exclusive: date) -> ResponseRate:
     """Two queries: the dossier figures and the valid ratings per office and month."""
     figures = {
         (r["office_id"], r["month"]): r["dossiers_handled"]
@@ -694,7 +731,9 @@ class RankedRow:
     hidden: bool = False  # too few ratings to show (staff below the minimum n)
 
 
-def rank_rows(rows: Iterable[RankedRow], *, min_n: int = 0, hide=frozenset()) -> list[RankedRow]:
+def rank_rows(
+    rows: Iterable[RankedRow], *, min_n: int = 0, hide: Collection[object] = frozenset()
+) -> list[RankedRow]:
     """Sort by index and give ranks; rows whose 95 % intervals overlap the first row of
     the current rank share that rank (they cannot be told apart). Rows below `min_n`
     ratings, and rows whose key is in `hide`, are marked hidden and left unranked at

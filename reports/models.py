@@ -8,6 +8,8 @@ and interval (reports.indices); nothing imports reports.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -15,6 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from offices.models import AdministrativeUnit, Desk, Kiosk, Office, Role
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 class DeliveryStatus(models.TextChoices):
@@ -161,10 +166,10 @@ class AlertStatus(models.TextChoices):
 
 
 class AlertQuerySet(models.QuerySet):
-    def visible_to(self, user, min_role: str = Role.VIEWER):
+    def visible_to(self, user: User | AnonymousUser, min_role: str = Role.VIEWER) -> Self:
         return self.filter(office__in=Office.objects.visible_to(user, min_role))
 
-    def open(self):
+    def open(self) -> Self:
         return self.filter(status=AlertStatus.OPEN)
 
 

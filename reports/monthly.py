@@ -7,8 +7,9 @@ the subject (see tests/reports/test_pages.py for the bound).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
 from django.db.models.functions import Substr, TruncMonth
@@ -40,6 +41,11 @@ from reports.models import DeliveryStatus, ReportDelivery
 from reports.subjects import Subject
 from surveys.flags import excluded_by_kind
 from surveys.models import ClosedMonth, Response
+
+if TYPE_CHECKING:
+    from django.utils.safestring import SafeString
+
+    from suggestions.stats import SuggestionFigures
 
 TREND_MONTHS = 13  # this month and the same month last year
 
@@ -127,7 +133,7 @@ class MonthlyReport:
     desks: list[RankedRow] = field(default_factory=list)
     staff: list[RankedRow] = field(default_factory=list)
     fields: list[RankedRow] = field(default_factory=list)
-    suggestions: object | None = None
+    suggestions: SuggestionFigures | None = None
     inspections: dict | None = None
     reform: dict | None = None
     revision: Revision | None = None  # late ratings and the figures as sent
@@ -205,7 +211,7 @@ class MonthlyReport:
         return any(r.tied for r in self.children + self.desks + self.staff + self.fields)
 
     @cached_property
-    def charts(self) -> dict:
+    def charts(self) -> dict[str, SafeString]:
         return {
             "factors": charts.factor_bars(self.summary),
             "levels": charts.distribution_bars(self.summary),
@@ -214,7 +220,7 @@ class MonthlyReport:
         }
 
 
-def child_rows(subject: Subject, start, end) -> list[RankedRow]:
+def child_rows(subject: Subject, start: date, end: date) -> list[RankedRow]:
     """The unit's sub-units (each its whole subtree, read from the unit grain) and the
     offices attached to it directly (the office grain): two queries to list them and two
     per grain read, so a province or the nation reads one row per sub-unit, shard,
@@ -253,7 +259,9 @@ def child_rows(subject: Subject, start, end) -> list[RankedRow]:
     return rank_rows(rows)
 
 
-def _child_summaries_from_offices(subject: Subject, start, end) -> tuple[dict, dict]:
+def _child_summaries_from_offices(
+    subject: Subject, start: date, end: date
+) -> tuple[dict[tuple, SatisfactionSummary], dict[tuple, SatisfactionSummary]]:
     """({(sub-unit id,): summary}, {(office id,): summary}) summed from the office grain
     of `subject.offices`: two queries."""
     unit = subject.obj
@@ -282,7 +290,7 @@ def _child_summaries_from_offices(subject: Subject, start, end) -> tuple[dict, d
     return by_unit, by_office
 
 
-def desk_rows(subject: Subject, start, end) -> list[RankedRow]:
+def desk_rows(subject: Subject, start: date, end: date) -> list[RankedRow]:
     summaries = grouped_summaries(
         subject.offices, start, end, where=subject.where, group={"desk": F("desk_id")}
     )
@@ -304,7 +312,7 @@ def desk_rows(subject: Subject, start, end) -> list[RankedRow]:
     return rank_rows(rows, hide=hide)
 
 
-def staff_rows(subject: Subject, start, end) -> list[RankedRow]:
+def staff_rows(subject: Subject, start: date, end: date) -> list[RankedRow]:
     summaries = grouped_summaries(
         subject.offices, start, end, where=subject.where, group={"staff": F("staff_id")}
     )
@@ -327,7 +335,7 @@ def staff_rows(subject: Subject, start, end) -> list[RankedRow]:
     return rank_rows(rows, min_n=staff_min_n())
 
 
-def field_rows(subject: Subject, start, end) -> list[RankedRow]:
+def field_rows(subject: Subject, start: date, end: date) -> list[RankedRow]:
     """By procedure field of the desk rated; a desk with two fields counts in both."""
     # A unit's fields come from the unit field grain (the same desks' fields, summed).
     field = F("field_id") if subject.units is not None else F("desk__procedure_fields")
@@ -346,7 +354,7 @@ def field_rows(subject: Subject, start, end) -> list[RankedRow]:
     )
 
 
-def suggestion_figures(subject: Subject, month: Month):
+def suggestion_figures(subject: Subject, month: Month) -> SuggestionFigures | None:
     """Figures of the suggestion book for the month, when that app provides them.
 
     Extension point: suggestions/stats.py (owned by the suggestions engineer).
@@ -398,7 +406,9 @@ def core_question_codes(codes: list[str]) -> frozenset[str]:
     return frozenset(items.values_list("question__code", flat=True).distinct())
 
 
-def _withhold_trend(subject: Subject, trend):
+def _withhold_trend(
+    subject: Subject, trend: list[tuple[Month, SatisfactionSummary]]
+) -> list[tuple[Month, SatisfactionSummary]]:
     """An officer's months (or a single-officer desk's) below the minimum show nothing."""
     if subject.kind not in ("staff", "desk"):
         return trend
@@ -410,7 +420,7 @@ def _withhold_trend(subject: Subject, trend):
     return [(m, withheld_summary() if m.start in hidden else s) for m, s in trend]
 
 
-def _desk_months_withheld(subject: Subject, first: Month, last: Month) -> set:
+def _desk_months_withheld(subject: Subject, first: Month, last: Month) -> set[date]:
     """Months (their first day) in which the desk had a single officer and too few ratings:
     one grouped query over the trend's span."""
     counts = rating_counts(

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from reports.monthly import MonthlyReport
 
 # WeasyPrint reports each layout step at INFO: noise in the server log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -28,7 +32,7 @@ def _font_uri(name: str) -> str:
     return Path(found).resolve().as_uri()
 
 
-def render_report_html(report, **context) -> str:
+def render_report_html(report: MonthlyReport, **context: Any) -> str:
     now = timezone.localtime(timezone.now())
     return render_to_string(
         "reports/report_pdf.html",
@@ -41,7 +45,7 @@ def render_report_html(report, **context) -> str:
     )
 
 
-def render_pdf(report, **context) -> bytes:
+def render_pdf(report: MonthlyReport, **context: Any) -> bytes:
     from weasyprint import HTML
 
     html = render_report_html(report, **context)

@@ -19,14 +19,16 @@ queries, whatever the number of units.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, F
 from django.db.models.functions import ExtractYear, TruncYear
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path
 from django.utils import timezone
@@ -55,6 +57,10 @@ from reports.indices import (
     grouped_summaries,
     rating_counts,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
 
 YEARS_SHOWN = 6
 CUTS_SHOWN = 10
@@ -221,14 +227,14 @@ def rank(results: list[ParResult]) -> list[ParResult]:
 # --- The ranking of sibling units -------------------------------------------------------
 
 
-def _default_parent(user) -> AdministrativeUnit | None:
+def _default_parent(user: User | AnonymousUser) -> AdministrativeUnit | None:
     paths = reader_paths(user)
     if paths is None:
         return AdministrativeUnit.objects.get_first_root_node()
     return AdministrativeUnit.objects.filter(path__in=paths).order_by("path").first()
 
 
-def _unit_param(request, name: str = "unit") -> AdministrativeUnit | None:
+def _unit_param(request: HttpRequest, name: str = "unit") -> AdministrativeUnit | None:
     raw = request.GET.get(name, "")
     if not raw:
         return _default_parent(request.user)
@@ -240,7 +246,7 @@ def _unit_param(request, name: str = "unit") -> AdministrativeUnit | None:
     return unit
 
 
-def _sets_for(parent: AdministrativeUnit):
+def _sets_for(parent: AdministrativeUnit) -> QuerySet[CriteriaSet]:
     """Sets with assessments in the parent's subtree, newest first."""
     return (
         CriteriaSet.objects.filter(assessments__unit__path__startswith=parent.path)
@@ -263,7 +269,7 @@ class Ranking:
         return sorted(every, key=lambda rc: (-rc[1].amount, rc[0].unit.name))[:CUTS_SHOWN]
 
 
-def build_ranking(request) -> Ranking:
+def build_ranking(request: HttpRequest) -> Ranking:
     parent = _unit_param(request)
     if parent is None:
         return Ranking(None, None, [], [])
@@ -288,12 +294,12 @@ def build_ranking(request) -> Ranking:
 
 
 @login_required
-def ranking(request):
+def ranking(request: HttpRequest) -> HttpResponse:
     context = {"ranking": build_ranking(request), "scope_units": _scope_units(request.user)}
     return render(request, "reports/reform_ranking.html", context)
 
 
-def _scope_units(user):
+def _scope_units(user: User | AnonymousUser) -> list[AdministrativeUnit]:
     """Units to rank within: the reader's roots and the units above wards under them."""
     units = readable_units(user).exclude(level__in=["ward", "commune", "special_zone"])
     return list(units.order_by("path")[:200])
@@ -302,12 +308,12 @@ def _scope_units(user):
 class RankingExporter(Exporter):
     several_tables = True
 
-    def __init__(self, ranking: Ranking):
+    def __init__(self, ranking: Ranking) -> None:
         self.ranking = ranking
         s = ranking.criteria_set
         self.filename = f"par-ranking-{ranking.parent.pk}-{s.year if s else 'none'}"  # type: ignore[union-attr]
 
-    def tables(self):
+    def tables(self) -> Iterator[Table]:
         headers = [_("Rank"), _("Unit code"), _("Unit"), _("Status"), _("Final score")]
         headers += [_("Self-assessed score"), _("Cut by appraisal"), _("Maximum")]
         headers += [_("Satisfaction index (%)"), _("Valid ratings"), _("Small sample")]
@@ -342,19 +348,19 @@ class RankingExporter(Exporter):
         )
 
 
-def _figure_cell(summary):
+def _figure_cell(summary: SatisfactionSummary | None) -> float | str:
     figure = index_figure(summary)
     return float(figure) if figure is not None else ""
 
 
-def _small_cell(summary):
+def _small_cell(summary: SatisfactionSummary | None) -> str:
     if summary is None:
         return ""
     return _("yes") if summary.small_sample else _("no")
 
 
 @login_required
-def ranking_export(request, fmt: str):
+def ranking_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse | FileResponse:
     _check_format(fmt)
     data = build_ranking(request)
     if data.parent is None:
@@ -419,7 +425,9 @@ def _area_rows(current: ParResult | None, last: ParResult | None) -> list[AreaRo
     ]
 
 
-def _yearly_satisfaction(offices, years: list[int]) -> dict[int, SatisfactionSummary]:
+def _yearly_satisfaction(
+    offices: QuerySet[Office], years: list[int]
+) -> dict[int, SatisfactionSummary]:
     """The index per calendar year in two grouped queries (the monthly roll-ups, grouped
     by year: the key is named "month" because that is the grain the roll-up reads)."""
     start, end = year_span(years[0])[0], year_span(years[-1])[1]
@@ -427,19 +435,25 @@ def _yearly_satisfaction(offices, years: list[int]) -> dict[int, SatisfactionSum
     return {key[0].year: summary for key, summary in summaries.items()}
 
 
-def _yearly_inspections(inspections, years: list[int]) -> dict[int, tuple[int, int]]:
+def _yearly_inspections(
+    inspections: QuerySet[Inspection], years: list[int]
+) -> dict[int, tuple[int, int]]:
     start, end = year_span(years[0])[0], year_span(years[-1])[1]
+    # `cases` is also the reverse relation's name: Django allows the annotation after
+    # .values(), the django-stubs plugin does not (hence the two ignores).
     rows = (
-        inspections.filter(date__gte=start, date__lt=end)
+        inspections.filter(date__gte=start, date__lt=end)  # type: ignore[no-redef]
         .annotate(year=ExtractYear("date"))
         .values("year")
         .annotate(n=Count("pk", distinct=True), cases=Count("cases"))
         .order_by()
     )
-    return {r["year"]: (r["n"], r["cases"]) for r in rows}
+    return {r["year"]: (r["n"], r["cases"]) for r in rows}  # type: ignore[misc]
 
 
-def build_unit_page(user, unit: AdministrativeUnit, year: int | None) -> UnitPage:
+def build_unit_page(
+    user: User | AnonymousUser, unit: AdministrativeUnit, year: int | None
+) -> UnitPage:
     assessments = list(
         Assessment.objects.filter(unit=unit)
         .select_related("unit", "criteria_set")
@@ -480,12 +494,12 @@ def build_unit_page(user, unit: AdministrativeUnit, year: int | None) -> UnitPag
                     sees_inspections)  # fmt: skip
 
 
-def _inspection_reader(user, unit) -> bool:
+def _inspection_reader(user: User | AnonymousUser, unit: AdministrativeUnit) -> bool:
     paths = inspection_readers(user)
     return paths is None or any(unit.path.startswith(p) for p in paths)
 
 
-def _year_param(request) -> int | None:
+def _year_param(request: HttpRequest) -> int | None:
     raw = request.GET.get("year", "")
     if not raw:
         return None
@@ -494,7 +508,7 @@ def _year_param(request) -> int | None:
     return int(raw)
 
 
-def _unit_or_404(user, pk: int) -> AdministrativeUnit:
+def _unit_or_404(user: User | AnonymousUser, pk: int) -> AdministrativeUnit:
     unit = get_object_or_404(AdministrativeUnit, pk=pk)
     if not may_read(user, unit):
         raise Http404
@@ -502,18 +516,18 @@ def _unit_or_404(user, pk: int) -> AdministrativeUnit:
 
 
 @login_required
-def unit_report(request, pk: int):
+def unit_report(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _unit_or_404(request.user, pk)
     page = build_unit_page(request.user, unit, _year_param(request))
     return render(request, "reports/reform_unit.html", {"page": page})
 
 
 class UnitExporter(Exporter):
-    def __init__(self, page: UnitPage):
+    def __init__(self, page: UnitPage) -> None:
         self.page = page
         self.filename = f"par-unit-{page.unit.pk}-{page.year}"
 
-    def tables(self):
+    def tables(self) -> Iterator[Table]:
         page = self.page
         yield Table(
             _("By area"),
@@ -560,12 +574,12 @@ def _check_format(fmt: str) -> None:
         raise Http404
 
 
-def _num(value: Decimal | None):
+def _num(value: Decimal | None) -> float | str:
     return "" if value is None else float(value)
 
 
 @login_required
-def unit_export(request, pk: int, fmt: str):
+def unit_export(request: HttpRequest, pk: int, fmt: str) -> StreamingHttpResponse | FileResponse:
     _check_format(fmt)
     unit = _unit_or_404(request.user, pk)
     page = build_unit_page(request.user, unit, _year_param(request))
@@ -575,7 +589,7 @@ def unit_export(request, pk: int, fmt: str):
 
 
 @login_required
-def unit_pdf(request, pk: int):
+def unit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from django.conf import settings
     from django.template.loader import render_to_string
     from weasyprint import HTML
@@ -605,7 +619,7 @@ def unit_pdf(request, pk: int):
 SECTION_ROWS = 10
 
 
-def monthly_section(unit: AdministrativeUnit, year: int) -> dict | None:
+def monthly_section(unit: AdministrativeUnit, year: int) -> dict[str, Any] | None:
     """The PAR INDEX section of a unit's monthly report (HTML and PDF:
     templates/reports/partials/reform_section.html): the latest set scored in the unit's
     subtree up to the report's year (the one most units used), its submitted and

@@ -9,7 +9,7 @@ user's visible scope.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,6 +21,9 @@ from django.utils.translation import gettext_lazy as _
 from common.months import Month
 from offices.models import AdministrativeUnit, Desk, Office, StaffMember, visible_lineage
 from offices.scope import get_in_scope
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 KINDS = {
     "unit": _("Unit"),
@@ -41,7 +44,7 @@ class Crumb:
 class Subject:
     kind: str
     obj: Any  # the unit, office, desk or staff member the report is about
-    offices: QuerySet  # visible offices this report covers (used as a sub-select)
+    offices: QuerySet[Office]  # visible offices this report covers (used as a sub-select)
     where: Q | None = None  # extra roll-up filter (desk, staff)
     crumbs: list[Crumb] = field(default_factory=list)  # visible ancestors, top first
     office: Office | None = None
@@ -78,7 +81,7 @@ class Subject:
     def current_month(self) -> Month:
         return Month.current(ZoneInfo(self.time_zone))
 
-    def url(self, name: str, month: Month, **extra) -> str:
+    def url(self, name: str, month: Month, **extra: object) -> str:
         return reverse(
             f"reports:{name}", kwargs={"kind": self.kind, "pk": self.pk, "month": str(month)}
         ) + ("?" + "&".join(f"{k}={v}" for k, v in extra.items()) if extra else "")
@@ -89,14 +92,16 @@ class Subject:
         return self.kind != "unit" or not AdministrativeUnit.objects.get_children_count(self.obj)
 
 
-def _unit_crumbs(user, unit: AdministrativeUnit, include_self: bool) -> list[Crumb]:
+def _unit_crumbs(
+    user: User | AnonymousUser, unit: AdministrativeUnit, include_self: bool
+) -> list[Crumb]:
     lineage = visible_lineage(user, unit)
     if not include_self:
         lineage = lineage[:-1]
     return [Crumb(u.name, "unit", u.pk) for u in lineage]
 
 
-def resolve_subject(user, kind: str, pk: int) -> Subject:
+def resolve_subject(user: User | AnonymousUser, kind: str, pk: int) -> Subject:
     """The subject `kind`/`pk` if the user may see it; Http404 otherwise."""
     visible = Office.objects.visible_to(user)
     if kind == "unit":
@@ -115,7 +120,8 @@ def resolve_subject(user, kind: str, pk: int) -> Subject:
     if kind in ("desk", "staff"):
         model = Desk if kind == "desk" else StaffMember
         related = ["office__unit"] + (["desk"] if kind == "staff" else [])
-        obj = get_in_scope(user, model.objects.select_related(*related), pk=pk)
+        # A Desk or a StaffMember, as `kind` says (mypy cannot tell which from the string).
+        obj: Any = get_in_scope(user, model.objects.select_related(*related), pk=pk)
         office = obj.office
         crumbs = [*_unit_crumbs(user, office.unit, True), Crumb(office.name, "office", office.pk)]
         if kind == "staff" and obj.desk_id:

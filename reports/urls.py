@@ -1,6 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.urls import include, path, register_converter
 
 from reports import views
+
+if TYPE_CHECKING:
+    from common.months import Month
 
 
 class KindConverter:
@@ -21,7 +28,7 @@ class MonthConverter:
     def to_python(self, value: str) -> str:
         return value
 
-    def to_url(self, value) -> str:
+    def to_url(self, value: Month | str) -> str:
         return str(value)
 
 

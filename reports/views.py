@@ -3,11 +3,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -43,17 +52,22 @@ from reports.monthly import build_dashboard, build_monthly_report
 from reports.subjects import resolve_subject
 from surveys.models import Answer
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    from reports.subjects import Subject
+
 BEFORE_AFTER_PAGE_SIZE = 25
 
 
-def _month_or_404(text: str, subject) -> Month:
+def _month_or_404(text: str, subject: Subject) -> Month:
     try:
         return Month.parse(text, latest=subject.current_month())
     except MonthError:
         raise Http404 from None
 
 
-def _default_unit_id(user) -> int | None:
+def _default_unit_id(user: User | AnonymousUser) -> int | None:
     if is_active_superuser(user):
         root = AdministrativeUnit.objects.get_first_root_node()
         return root.pk if root else None
@@ -62,7 +76,7 @@ def _default_unit_id(user) -> int | None:
 
 
 @login_required
-def dashboard(request):
+def dashboard(request: HttpRequest) -> HttpResponse:
     unit_id = request.GET.get("unit") or _default_unit_id(request.user)
     if unit_id is None:
         return render(request, "reports/no_scope.html", status=404)
@@ -78,7 +92,7 @@ def dashboard(request):
 
 
 @login_required
-def pick(request):
+def pick(request: HttpRequest) -> HttpResponse:
     """The "pick unit + month" form (GET); a valid choice redirects to the report."""
     form = ReportPickForm(request.GET or None, user=request.user)
     if request.GET and form.is_valid():
@@ -90,7 +104,7 @@ def pick(request):
 
 
 @login_required
-def report(request, kind: str, pk: int, month: str):
+def report(request: HttpRequest, kind: str, pk: int, month: str) -> HttpResponse:
     subject = resolve_subject(request.user, kind, pk)
     report_month = _month_or_404(month, subject)
     moderator = can_moderate(request.user, subject)
@@ -103,7 +117,7 @@ def report(request, kind: str, pk: int, month: str):
 
 
 @login_required
-def comments(request, kind: str, pk: int, month: str):
+def comments(request: HttpRequest, kind: str, pk: int, month: str) -> HttpResponse:
     subject = resolve_subject(request.user, kind, pk)
     report_month = _month_or_404(month, subject)
     form = CommentSearchForm(request.GET)
@@ -121,7 +135,7 @@ def comments(request, kind: str, pk: int, month: str):
 
 @login_required
 @require_POST
-def hide_comment(request, answer_id: int):
+def hide_comment(request: HttpRequest, answer_id: int) -> HttpResponse:
     """Hide (or show again) an abusive comment: managers and above, audit-logged."""
     answer = get_object_or_404(Answer.objects.exclude(text=""), pk=answer_id)
     office = get_in_scope(
@@ -140,14 +154,18 @@ def hide_comment(request, answer_id: int):
     return redirect(target)
 
 
-def _audit_export(request, subject, month, what: str, fmt: str) -> None:
+def _audit_export(
+    request: HttpRequest, subject: Subject, month: Month, what: str, fmt: str
+) -> None:
     AuditEvent.record(
         request, "export", subject.obj, kind=subject.kind, month=str(month), what=what, format=fmt
     )
 
 
 @login_required
-def export_tables(request, kind: str, pk: int, month: str, fmt: str):
+def export_tables(
+    request: HttpRequest, kind: str, pk: int, month: str, fmt: str
+) -> StreamingHttpResponse | FileResponse:
     subject = resolve_subject(request.user, kind, pk)
     report_month = _month_or_404(month, subject)
     exporter = ReportTablesExporter(build_monthly_report(subject, report_month))
@@ -156,7 +174,9 @@ def export_tables(request, kind: str, pk: int, month: str, fmt: str):
 
 
 @login_required
-def export_responses(request, kind: str, pk: int, month: str, fmt: str):
+def export_responses(
+    request: HttpRequest, kind: str, pk: int, month: str, fmt: str
+) -> StreamingHttpResponse | FileResponse:
     subject = resolve_subject(request.user, kind, pk)
     report_month = _month_or_404(month, subject)
     unit = subject.obj if subject.kind == "unit" else subject.office.unit  # type: ignore[union-attr]
@@ -168,7 +188,7 @@ def export_responses(request, kind: str, pk: int, month: str, fmt: str):
 
 
 @login_required
-def export_pdf(request, kind: str, pk: int, month: str):
+def export_pdf(request: HttpRequest, kind: str, pk: int, month: str) -> HttpResponse:
     from reports.pdf import PDF_COMMENTS, render_pdf
 
     subject = resolve_subject(request.user, kind, pk)
@@ -183,7 +203,7 @@ def export_pdf(request, kind: str, pk: int, month: str):
 
 
 @login_required
-def import_dossiers(request):
+def import_dossiers(request: HttpRequest) -> HttpResponse:
     """Managers upload dossiers-handled figures for the offices they manage."""
     if not holds_role_anywhere(request.user, Role.MANAGER):
         raise PermissionDenied
@@ -201,7 +221,7 @@ def import_dossiers(request):
     return render(request, "reports/import_dossiers.html", {"form": form})
 
 
-def method(request):
+def method(request: HttpRequest) -> HttpResponse:
     """How the index is computed (public)."""
     from django.conf import settings
 
@@ -210,7 +230,7 @@ def method(request):
 
 @login_required
 @bound_to_query(BeforeAfterForm, "reports/inspections.html")
-def inspections(request, form: BeforeAfterForm):
+def inspections(request: HttpRequest, form: BeforeAfterForm) -> HttpResponse:
     """Satisfaction before and after each inspection in a unit and period the user may read."""
     data = form.cleaned_data
     held = (

@@ -2,6 +2,7 @@
 success; failed and successful tasks; the queue) for superusers only, and our runs."""
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django_q import admin as q_admin
 from django_q.models import Failure, OrmQ, Schedule, Success
 
@@ -33,8 +34,8 @@ class JobRunAdmin(SuperuserOnly, admin.ModelAdmin):
     list_filter = ["job"]
     search_fields = ["period"]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: JobRun | None = None) -> bool:
         return False

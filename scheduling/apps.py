@@ -13,7 +13,7 @@ class SchedulingConfig(AppConfig):
     name = "scheduling"
     verbose_name = _("Scheduled jobs")
 
-    def ready(self):
+    def ready(self) -> None:
         from scheduling.schedules import sync_after_migrate
 
         post_migrate.connect(sync_after_migrate, sender=self)

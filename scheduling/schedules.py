@@ -7,7 +7,12 @@ keeps an admin's change of timing.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from django.apps import AppConfig
 
 
 def sync_schedules() -> list[str]:
@@ -28,6 +33,6 @@ def sync_schedules() -> list[str]:
     return created
 
 
-def sync_after_migrate(sender, using="default", **kwargs) -> None:
+def sync_after_migrate(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     if using == "default":
         sync_schedules()

@@ -17,7 +17,7 @@ def purge_personal_data(now: datetime | None = None) -> bool:
     now = now or timezone.now()
     day = timezone.localtime(now).date()
 
-    def work():
+    def work() -> dict[str, str]:
         out = io.StringIO()
         call_command("purge_personal_data", days=settings.PERSONAL_DATA_RETENTION_DAYS, stdout=out)
         return {"output": out.getvalue()[-2000:]}

@@ -5,22 +5,30 @@ stamps can never be added, changed or deleted here. Citizens' names, contact
 details and addresses are shown to superusers only.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from offices.admin_scope import READ, ScopedAdmin
 from suggestions.models import Reply, SeenStamp, Suggestion
 
+if TYPE_CHECKING:
+    from django.db.models import Model
+    from django.http import HttpRequest
+
 PERSONAL_FIELDS = ("name", "contact", "contact_consent", "submitter_ip")
 
 
 class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
@@ -53,7 +61,10 @@ class SuggestionAdmin(ReadOnlyMixin, ScopedAdmin, admin.ModelAdmin):
     list_select_related = ["office"]
     inlines = [SeenStampInline, ReplyInline]
 
-    def get_fields(self, request, obj=None):
+    # A flat list of names: narrower than the stub's (invariant) list of names or groups.
+    def get_fields(  # type: ignore[override]
+        self, request: HttpRequest, obj: Suggestion | None = None
+    ) -> list[str]:
         fields = [
             "code",
             "office",
@@ -75,10 +86,10 @@ class SuggestionAdmin(ReadOnlyMixin, ScopedAdmin, admin.ModelAdmin):
             fields += PERSONAL_FIELDS
         return fields
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Suggestion | None = None) -> list[str]:
         return self.get_fields(request, obj)
 
-    def get_search_fields(self, request):
+    def get_search_fields(self, request: HttpRequest) -> list[str] | tuple[str, ...]:
         if request.user.is_superuser:
             return [*self.search_fields, "name", "contact"]
         return self.search_fields

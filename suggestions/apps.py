@@ -6,5 +6,5 @@ class SuggestionsConfig(AppConfig):
     name = "suggestions"
     verbose_name = _("Suggestion book")
 
-    def ready(self):
+    def ready(self) -> None:
         from suggestions import signals  # noqa: F401 — connects the purge receiver

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Field, Layout, Submit
@@ -17,6 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from offices.models import Office
 from suggestions.models import Category, Channel, Status, Suggestion, normalise_code
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import QuerySet
 
 _STARTED_SALT = "suggestions.form-started"
 _PHONE_SEPARATORS = re.compile(r"[\s().\-]")
@@ -81,7 +86,9 @@ class SuggestionForm(forms.ModelForm):
             "contact": forms.TextInput(attrs={"autocomplete": "tel"}),
         }
 
-    def __init__(self, *args, locked_office: Office, large: bool = False, **kwargs):
+    def __init__(
+        self, *args: Any, locked_office: Office, large: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = Category.choices  # type: ignore[attr-defined]
         self.fields["text"].error_messages["required"] = _("Please write your suggestion.")
@@ -138,7 +145,7 @@ class SuggestionForm(forms.ModelForm):
             )
         return phone
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         if cleaned.get("website"):
             raise ValidationError(_("This form could not be accepted. Please try again."))
@@ -203,7 +210,7 @@ class ReplyForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -217,7 +224,7 @@ class ReplyForm(forms.Form):
 
 
 class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
+    def label_from_instance(self, obj: User) -> str:
         full = obj.get_full_name()
         return f"{full} ({obj.get_username()})" if full else obj.get_username()
 
@@ -230,7 +237,7 @@ class AssignForm(forms.Form):
         empty_label=_("Nobody"),
     )
 
-    def __init__(self, *args, suggestion: Suggestion, **kwargs):
+    def __init__(self, *args: Any, suggestion: Suggestion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = suggestion.colleagues()  # type: ignore[attr-defined]
         self.fields["assignee"].initial = suggestion.assignee_id
@@ -270,7 +277,7 @@ class SuggestionFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     mine = forms.BooleanField(label=_("Assigned to me"), required=False)
 
-    def __init__(self, *args, offices, **kwargs):
+    def __init__(self, *args: Any, offices: QuerySet[Office], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         office = self.fields["office"]
         assert isinstance(office, forms.ModelChoiceField)

@@ -12,8 +12,8 @@ offers neither, and a database trigger (migration 0002) rejects UPDATE and DELET
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,6 +37,8 @@ from offices.models import (
 from suggestions.deadlines import due_at
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.db.models import QuerySet
     from django_stubs_ext import StrOrPromise
 
 # No 0/O, 1/I/L: a code read off a screen or a receipt is typed back without doubt.
@@ -89,7 +91,7 @@ class SuggestionClosed(Exception):
     """An action that needs an open suggestion was attempted on a closed one."""
 
 
-def signing_role(user, unit: AdministrativeUnit) -> tuple[str, str]:
+def signing_role(user: User | AnonymousUser, unit: AdministrativeUnit) -> tuple[str, str]:
     """(role, unit name) through which `user` acts on `unit`: the strongest, nearest first."""
     holding = memberships_over(user, unit)
     best = max(holding, key=lambda m: (ROLE_RANK[m.role], m.unit.depth), default=None)
@@ -100,21 +102,21 @@ def signing_role(user, unit: AdministrativeUnit) -> tuple[str, str]:
     return best.role, best.unit.name
 
 
-def _require_manager(user, office: Office) -> tuple[str, str]:
+def _require_manager(user: User | AnonymousUser, office: Office) -> tuple[str, str]:
     if not has_role(user, office.unit, Role.MANAGER):
         raise PermissionDenied
     return signing_role(user, office.unit)
 
 
 class SuggestionQuerySet(models.QuerySet):
-    def visible_to(self, user, min_role: str = Role.VIEWER):
+    def visible_to(self, user: User | AnonymousUser, min_role: str = Role.VIEWER) -> Self:
         return self.filter(office__in=Office.objects.visible_to(user, min_role))
 
-    def awaiting_reply(self):
+    def awaiting_reply(self) -> Self:
         """Neither answered nor closed: the office still owes the citizen something."""
         return self.filter(status__in=[Status.RECEIVED, Status.SEEN])
 
-    def overdue(self, now=None):
+    def overdue(self, now: datetime | None = None) -> Self:
         """Awaiting a reply past the answer deadline, or still unseen past the seen deadline."""
         now = now or timezone.now()
         return self.awaiting_reply().filter(
@@ -124,16 +126,16 @@ class SuggestionQuerySet(models.QuerySet):
     def matching(
         self,
         *,
-        user=None,
-        status="",
-        office=None,
-        category="",
-        age="",
-        channel="",
-        overdue=False,
-        mine=False,
-        now=None,
-    ):
+        user: User | None = None,
+        status: str = "",
+        office: Office | None = None,
+        category: str = "",
+        age: str = "",
+        channel: str = "",
+        overdue: bool = False,
+        mine: bool = False,
+        now: datetime | None = None,
+    ) -> Self:
         """The officials' list filters (values as cleaned by SuggestionFilterForm)."""
         now = now or timezone.now()
         queryset = self
@@ -155,10 +157,10 @@ class SuggestionQuerySet(models.QuerySet):
             queryset = queryset.filter(assignee=user)
         return queryset
 
-    def on_public_board(self):
+    def on_public_board(self) -> Self:
         return self.filter(is_public=True, office__public_board=True, office__is_active=True)
 
-    def purge_personal_data(self, before) -> dict[str, int]:
+    def purge_personal_data(self, before: datetime) -> dict[str, int]:
         """Forget addresses, names and contact details of suggestions older than `before`.
 
         The suggestion, its stamps and replies stay (they are the office's record).
@@ -229,7 +231,7 @@ class Suggestion(models.Model):
     def __str__(self) -> str:
         return format_code(self.code) if self.code else "—"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self._state.adding:
             if self.seen_due_at is None or self.answer_due_at is None:
                 self.set_deadlines()
@@ -237,7 +239,7 @@ class Suggestion(models.Model):
                 return self._insert_with_fresh_code(*args, **kwargs)
         return super().save(*args, **kwargs)
 
-    def _insert_with_fresh_code(self, *args, **kwargs):
+    def _insert_with_fresh_code(self, *args: Any, **kwargs: Any) -> None:
         for _attempt in range(5):
             self.code = new_tracking_code()
             try:
@@ -267,7 +269,7 @@ class Suggestion(models.Model):
     def is_closed(self) -> bool:
         return self.status == Status.CLOSED
 
-    def overdue_reason(self, now=None) -> str:
+    def overdue_reason(self, now: datetime | None = None) -> str:
         """'' when on time; otherwise which deadline was missed (for highlighting)."""
         now = now or timezone.now()
         if self.status not in (Status.RECEIVED, Status.SEEN):
@@ -282,7 +284,7 @@ class Suggestion(models.Model):
     def is_overdue(self) -> bool:
         return bool(self.overdue_reason())
 
-    def colleagues(self):
+    def colleagues(self) -> QuerySet[User]:
         """Users who may act on this suggestion (manager or above over its office)."""
         unit_path = self.office.unit.path
         step = AdministrativeUnit.steplen
@@ -299,7 +301,7 @@ class Suggestion(models.Model):
     # --- Official actions (each called inside the view that audit-logs it) ---------
 
     @transaction.atomic
-    def stamp_seen(self, user) -> SeenStamp | None:
+    def stamp_seen(self, user: User) -> SeenStamp | None:
         """Add `user`'s "Seen" stamp; None when they had stamped it already."""
         role, unit_name = _require_manager(user, self.office)
         locked = Suggestion.objects.select_for_update().get(pk=self.pk)
@@ -321,7 +323,9 @@ class Suggestion(models.Model):
         return stamp
 
     @transaction.atomic
-    def add_reply(self, user, text: str, public: bool = False) -> tuple[Reply, SeenStamp | None]:
+    def add_reply(
+        self, user: User, text: str, public: bool = False
+    ) -> tuple[Reply, SeenStamp | None]:
         """Reply to the citizen. Nobody answers unseen: a first reply also stamps it as seen."""
         role, unit_name = _require_manager(user, self.office)
         locked = Suggestion.objects.select_for_update().get(pk=self.pk)
@@ -347,19 +351,19 @@ class Suggestion(models.Model):
         )
         return reply, stamp
 
-    def assign_to(self, user, assignee) -> None:
+    def assign_to(self, user: User, assignee: User | None) -> None:
         _require_manager(user, self.office)
         if self.is_closed:
             raise SuggestionClosed
         self.assignee = assignee
         self.save(update_fields=["assignee"])
 
-    def set_public(self, user, public: bool) -> None:
+    def set_public(self, user: User, public: bool) -> None:
         _require_manager(user, self.office)
         self.is_public = public
         self.save(update_fields=["is_public"])
 
-    def close(self, user) -> None:
+    def close(self, user: User) -> None:
         _require_manager(user, self.office)
         if self.is_closed:
             raise SuggestionClosed
@@ -403,12 +407,12 @@ class SeenStamp(models.Model):
     def __str__(self) -> str:
         return f"{self.suggestion} · {self.signer_name} · {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise ImmutableStampError("Seen stamps cannot be changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ImmutableStampError("Seen stamps cannot be deleted.")
 
     @property

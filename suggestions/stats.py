@@ -30,8 +30,10 @@ see suggestions.deadlines and the SUGGESTIONS settings):
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import (
     Aggregate,
@@ -46,6 +48,16 @@ from django.db.models import (
 from django.db.models.functions import Least, Now
 
 from suggestions.models import Suggestion
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from django.db.models import QuerySet
+
+    from suggestions.models import SuggestionQuerySet
+
+    # A list of ids, or a QuerySet of ids used as a subquery (values("pk") or values_list).
+    OfficeIds: TypeAlias = Iterable[int] | QuerySet[Any, Any]
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,7 @@ class _LocalMidnight(Func):
     template = "%(function)s(%(expressions)s::timestamp)"
     output_field = DateTimeField()
 
-    def __init__(self, zone, day: date):
+    def __init__(self, zone: F, day: date) -> None:
         super().__init__(zone, Value(day.isoformat()))
 
 
@@ -96,7 +108,7 @@ class _Median(Aggregate):
     output_field = FloatField()
 
 
-def _aggregates(start: date, end_exclusive: date) -> dict:
+def _aggregates(start: date, end_exclusive: date) -> dict[str, Aggregate]:
     zone = F("office__time_zone")
     period_start = _LocalMidnight(zone, start)
     period_end = _LocalMidnight(zone, end_exclusive)
@@ -130,8 +142,8 @@ def _aggregates(start: date, end_exclusive: date) -> dict:
     }
 
 
-def _figures(row: dict) -> SuggestionFigures:
-    def days(value):
+def _figures(row: Mapping[str, Any]) -> SuggestionFigures:
+    def days(value: float | None) -> float | None:
         return None if value is None else round(value, 2)
 
     return SuggestionFigures(
@@ -147,7 +159,7 @@ def _figures(row: dict) -> SuggestionFigures:
     )
 
 
-def _base(office_ids, end_exclusive: date):
+def _base(office_ids: OfficeIds, end_exclusive: date) -> SuggestionQuerySet[Suggestion]:
     # Only rows that can count at all arrived before the period's end. The exact bound is
     # local midnight per office (inside the aggregates); this coarser one, a day later in
     # UTC, holds for every time zone and lets the index skip later rows.
@@ -155,14 +167,14 @@ def _base(office_ids, end_exclusive: date):
     return Suggestion.objects.filter(office_id__in=office_ids, created_at__lt=latest)
 
 
-def monthly_figures(office_ids, start: date, end_exclusive: date) -> SuggestionFigures:
+def monthly_figures(office_ids: OfficeIds, start: date, end_exclusive: date) -> SuggestionFigures:
     """The figures of all `office_ids` together for [start, end_exclusive). One query."""
     row = _base(office_ids, end_exclusive).aggregate(**_aggregates(start, end_exclusive))
     return _figures(row)
 
 
 def monthly_figures_by_office(
-    office_ids, start: date, end_exclusive: date
+    office_ids: Iterable[int], start: date, end_exclusive: date
 ) -> dict[int, SuggestionFigures]:
     """The same figures per office, in one grouped query; every requested office is a key
     (offices without suggestions get zero figures)."""

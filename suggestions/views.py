@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from common.net import client_ip
 from common.qr import qr_svg
 from common.ratelimit import hit, too_many_requests
+from common.requests import AuthenticatedRequest
 from common.text import fold, folded
 from offices.models import AdministrativeUnit, AuditEvent, Office, Role, has_role
 from offices.scope import get_in_scope
@@ -41,6 +44,11 @@ from suggestions.models import (
     normalise_code,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.forms import Form
+
+
 SENT_SESSION_KEY = "suggestions_sent"
 DRAFT_SESSION_KEY = "suggestions_draft"
 DRAFT_FIELDS = ("category", "text", "name", "contact", "contact_consent")
@@ -49,7 +57,7 @@ KIOSK_HOME = "/kiosk/"
 # --- Citizens ------------------------------------------------------------------------
 
 
-def _language_from_link(request) -> str:
+def _language_from_link(request: HttpRequest) -> str:
     """Honour `?lang=fa` for this page only: a kiosk switches language on screen, without a
     cookie, and must not leave its choice behind for the next citizen."""
     code = request.GET.get("lang", "")
@@ -68,11 +76,11 @@ def _lang_query(lang: str, kiosk: bool = False) -> str:
     return "?" + urlencode(params) if params else ""
 
 
-def _on_kiosk(request) -> bool:
+def _on_kiosk(request: HttpRequest) -> bool:
     return request.GET.get("channel") == Channel.KIOSK
 
 
-def _rate_limited(request, retry_after: int, kiosk: bool = False):
+def _rate_limited(request: HttpRequest, retry_after: int, kiosk: bool = False) -> HttpResponse:
     return too_many_requests(
         request, retry_after, "suggestions/rate_limited.html", {"kiosk": kiosk}
     )
@@ -89,7 +97,9 @@ def _locked_office(raw: str | None) -> Office | None:
 CHOOSER_MATCHES = 30
 
 
-def _office_chooser(request, channel: str, lang: str, status: int = 200):
+def _office_chooser(
+    request: HttpRequest, channel: str, lang: str, status: int = 200
+) -> HttpResponse:
     """Find the office without listing the country: a unit at a time (links, no script),
     or a name search. Only active offices and the units above them are shown; both are
     public (boards and QR posters name them)."""
@@ -132,7 +142,7 @@ def _unit_from_link(raw: str | None) -> AdministrativeUnit | None:
 
 
 @never_cache
-def new(request):
+def new(request: HttpRequest) -> HttpResponse:
     """The citizen's form, always for one office: `?office=<id>` (the office's link, its
     kiosk or QR poster) presets and locks it; without it the citizen first finds the office
     (a posted `office` from an older page is still taken)."""
@@ -190,7 +200,7 @@ def new(request):
     return render(request, "suggestions/new.html", context, status=400 if form.is_bound else 200)
 
 
-def _keep_draft(request, channel: str) -> bool:
+def _keep_draft(request: HttpRequest, channel: str) -> bool:
     """Keep a posted suggestion's fields (not its office, token or trap) in the session;
     False when there was nothing to keep."""
     fields = {name: request.POST.get(name, "")[:5000] for name in DRAFT_FIELDS}
@@ -207,7 +217,7 @@ def _keep_draft(request, channel: str) -> bool:
     return True
 
 
-def _take_draft(request, channel: str) -> dict | None:
+def _take_draft(request: HttpRequest, channel: str) -> dict[str, Any] | None:
     """The kept suggestion, once, if it is fresh and from the same kind of device: a kiosk's
     draft is kept only minutes, so the next citizen at the kiosk does not find it."""
     draft = request.session.pop(DRAFT_SESSION_KEY, None)
@@ -224,7 +234,7 @@ def _take_draft(request, channel: str) -> dict | None:
     return initial
 
 
-def _kiosk_languages(request) -> list[dict]:
+def _kiosk_languages(request: HttpRequest) -> list[dict[str, str]]:
     """Language links for the kiosk form: the same page with `lang=…`, no cookie set."""
     links = []
     for code, _name in settings.LANGUAGES:
@@ -241,7 +251,7 @@ def _qr_svg(url: str) -> str:
 
 
 @never_cache
-def sent(request, code: str):
+def sent(request: HttpRequest, code: str) -> HttpResponse:
     """Right after sending: the tracking code, large, with a QR code of the status page."""
     lang = _language_from_link(request)
     status_path = reverse("suggestions:status", args=[code]) + _lang_query(lang)
@@ -268,7 +278,7 @@ def sent(request, code: str):
 
 
 @require_GET
-def track(request):
+def track(request: HttpRequest) -> HttpResponse:
     """Type a tracking code; a well-formed one goes to its status page."""
     lang, kiosk = _language_from_link(request), _on_kiosk(request)
     form = TrackForm(request.GET if "code" in request.GET else None)
@@ -279,7 +289,7 @@ def track(request):
     return render(request, "suggestions/track.html", context, status=404 if form.is_bound else 200)
 
 
-def _lookup(code: str):
+def _lookup(code: str) -> tuple[Suggestion | None, list[SeenStamp], list[Reply]]:
     """The same three queries whether or not the code exists: no timing tell."""
     suggestion = Suggestion.objects.select_related("office").filter(code=code).first()
     stamps = list(SeenStamp.objects.filter(suggestion__code=code).order_by("at", "pk"))
@@ -289,7 +299,7 @@ def _lookup(code: str):
 
 @require_GET
 @never_cache
-def status(request, code: str):
+def status(request: HttpRequest, code: str) -> HttpResponse:
     """What happened to a suggestion: received → seen (by role and date) → answered → closed."""
     lang, kiosk = _language_from_link(request), _on_kiosk(request)
     wait = hit(request, "suggestion_lookup")
@@ -311,7 +321,7 @@ def status(request, code: str):
     return render(request, "suggestions/status.html", context)
 
 
-def boards(request):
+def boards(request: HttpRequest) -> HttpResponse:
     """Offices that publish a suggestion board."""
     offices = (
         Office.objects.filter(is_active=True, public_board=True)
@@ -321,7 +331,7 @@ def boards(request):
     return render(request, "suggestions/boards.html", {"offices": offices})
 
 
-def board(request, office_id: int):
+def board(request: HttpRequest, office_id: int) -> HttpResponse:
     """An office's public board: published suggestions and public replies, no personal data."""
     office = get_object_or_404(Office, pk=office_id, is_active=True, public_board=True)
     published = (
@@ -340,12 +350,12 @@ def board(request, office_id: int):
 # --- Officials -----------------------------------------------------------------------
 
 
-def _can_act(user, suggestion: Suggestion) -> bool:
+def _can_act(user: User | AnonymousUser, suggestion: Suggestion) -> bool:
     return has_role(user, suggestion.office.unit, Role.MANAGER)
 
 
 @login_required
-def suggestion_list(request):
+def suggestion_list(request: AuthenticatedRequest) -> HttpResponse:
     offices = Office.objects.visible_to(request.user).select_related("unit")
     form = SuggestionFilterForm(request.GET or None, offices=offices)
     suggestions = Suggestion.objects.visible_to(request.user).select_related("office", "assignee")
@@ -363,7 +373,9 @@ def suggestion_list(request):
     return render(request, "suggestions/list.html", context, status=status)
 
 
-def _render_detail(request, suggestion: Suggestion, status: int = 200, **forms):
+def _render_detail(
+    request: AuthenticatedRequest, suggestion: Suggestion, status: int = 200, **forms: Form
+) -> HttpResponse:
     can_act = _can_act(request.user, suggestion)
     context = {
         "suggestion": suggestion,
@@ -378,24 +390,24 @@ def _render_detail(request, suggestion: Suggestion, status: int = 200, **forms):
     return render(request, "suggestions/detail.html", context, status=status)
 
 
-def _in_scope(request, pk: int, min_role: str = Role.VIEWER) -> Suggestion:
+def _in_scope(request: AuthenticatedRequest, pk: int, min_role: str = Role.VIEWER) -> Suggestion:
     queryset = Suggestion.objects.select_related("office__unit", "assignee")
     return get_in_scope(request.user, queryset, min_role=min_role, pk=pk)
 
 
 @login_required
-def detail(request, pk: int):
+def detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _in_scope(request, pk))
 
 
-def _closed(request, suggestion):
+def _closed(request: AuthenticatedRequest, suggestion: Suggestion) -> HttpResponse:
     messages.error(request, _("This suggestion is closed; nothing more can be done on it."))
     return _render_detail(request, suggestion, status=409)
 
 
 @login_required
 @require_POST
-def mark_seen(request, pk: int):
+def mark_seen(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     suggestion = _in_scope(request, pk, Role.MANAGER)
     stamp = suggestion.stamp_seen(request.user)
     if stamp is None:
@@ -408,7 +420,7 @@ def mark_seen(request, pk: int):
 
 @login_required
 @require_POST
-def reply(request, pk: int):
+def reply(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     suggestion = _in_scope(request, pk, Role.MANAGER)
     form = ReplyForm(request.POST)
     if not form.is_valid():
@@ -428,7 +440,7 @@ def reply(request, pk: int):
 
 @login_required
 @require_POST
-def assign(request, pk: int):
+def assign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     suggestion = _in_scope(request, pk, Role.MANAGER)
     form = AssignForm(request.POST, suggestion=suggestion)
     if not form.is_valid():
@@ -446,7 +458,7 @@ def assign(request, pk: int):
 
 @login_required
 @require_POST
-def publish(request, pk: int):
+def publish(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     suggestion = _in_scope(request, pk, Role.MANAGER)
     form = PublishForm(request.POST)
     form.is_valid()  # a lone boolean: anything but a true value means "unpublish"
@@ -465,7 +477,7 @@ def publish(request, pk: int):
 
 @login_required
 @require_POST
-def close(request, pk: int):
+def close(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     suggestion = _in_scope(request, pk, Role.MANAGER)
     try:
         suggestion.close(request.user)

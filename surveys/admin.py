@@ -4,16 +4,21 @@ KioskAdmin lives here, not in offices, because enrolment links and the kiosk's
 rating flow belong to surveys (offices imports no other app).
 """
 
-from typing import TYPE_CHECKING
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -34,6 +39,15 @@ from surveys.models import (
     SurveyVersion,
 )
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from django.contrib.admin.options import InlineModelAdmin, _FieldGroups
+    from django.contrib.auth.models import AnonymousUser, User
+    from django_stubs_ext import StrOrPromise
+
+    from offices.models import Office
+
 # --- Question bank ------------------------------------------------------------------
 
 
@@ -46,13 +60,14 @@ class ChoiceInline(ScopedAdmin, admin.TabularInline):
     extra = 0
     fields = ["position", "code", "text_vi", "text_en", "text_fa"]
 
-    def get_readonly_fields(self, request, obj=None):
-        return self.fields if obj is not None and obj.is_answered else []
+    def get_readonly_fields(self, request: HttpRequest, obj: Question | None = None) -> list[str]:
+        # `fields` above is a list of names; the stubs type it as any field grouping.
+        return self.fields if obj is not None and obj.is_answered else []  # type: ignore[return-value]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Question | None = None) -> bool:
         return not (obj is not None and obj.is_answered)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Question | None = None) -> bool:
         return not (obj is not None and obj.is_answered)
 
 
@@ -72,7 +87,7 @@ class ShowsCoreAbove(_ScopedBase):
 
     core_unit_lookup = "unit"
 
-    def readable_queryset(self, request, queryset):
+    def readable_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         own = self.subtree_q(request)
         if own is None:  # a superuser (get_queryset does not come here for one)
             return queryset
@@ -94,14 +109,20 @@ class QuestionAdmin(ScopedAdmin, admin.ModelAdmin):
 
     change_form_template = "admin/surveys/question/change_form.html"
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Question | None = None) -> list[str]:
         # Once answered, everything a question says is what its answers mean: new wording
         # is a new question; a typo is fixed on the correction page (audited).
         if obj is not None and obj.is_answered:
             return ["code", "kind", "factor", "reasons", "text_vi", "text_en", "text_fa"]
         return []
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         """Below an answered question: its corrections (old and new wording) and, for those
         who may change it, the way to correct a typo."""
         question = self.get_object(request, object_id)
@@ -112,7 +133,7 @@ class QuestionAdmin(ScopedAdmin, admin.ModelAdmin):
                 extra["correct_url"] = reverse("admin:surveys_question_correct", args=[question.pk])
         return super().change_view(request, object_id, form_url, extra)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<path:object_id>/correct/",
@@ -122,7 +143,7 @@ class QuestionAdmin(ScopedAdmin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def correct_view(self, request, object_id):
+    def correct_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Fix a typo in one translation of an answered question: the kind, factor and
         choices stay; the old wording stays in the history (an audit event each)."""
         question = self.get_object(request, object_id)
@@ -163,7 +184,7 @@ STATUS_LABELS = {
 }
 
 
-def may_publish(user, survey: Survey) -> bool:
+def may_publish(user: User | AnonymousUser, survey: Survey) -> bool:
     """Only someone with the admin role over the survey's unit (or a superuser)."""
     unit = survey.unit or survey.office.unit  # type: ignore[union-attr]
     role = role_over(user, unit)
@@ -181,16 +202,16 @@ class VersionInline(ScopedAdmin, admin.TabularInline):
     can_delete = False
     show_change_link = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Survey | None = None) -> bool:
         return False
 
     @admin.display(description=_("version"))
-    def link(self, version):
+    def link(self, version: SurveyVersion) -> SafeString:
         url = reverse("admin:surveys_surveyversion_change", args=[version.pk])
         return format_html('<a href="{}">v{}</a>', url, version.number)
 
     @admin.display(description=_("status"))
-    def state(self, version):
+    def state(self, version: SurveyVersion) -> StrOrPromise:
         return STATUS_LABELS[version.status()]
 
 
@@ -203,15 +224,17 @@ class SurveyAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
     autocomplete_fields = ["unit", "office"]
     inlines = [VersionInline]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Survey]:
         return super().get_queryset(request).select_related("unit", "office")
 
     @admin.display(description=_("versions"))
-    def versions_link(self, survey):
+    def versions_link(self, survey: Survey) -> SafeString:
         url = reverse("admin:surveys_surveyversion_changelist") + f"?survey__id__exact={survey.pk}"
         return format_html('<a href="{}">{}</a>', url, _("versions"))
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Survey, form: ModelForm[Survey], change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         if not change:  # a new survey starts with an empty, editable version 1
             SurveyVersion.objects.create(survey=obj, number=1, note=str(_("First version")))
@@ -239,7 +262,7 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
     actions = ["create_new_version"]
     change_form_template = "admin/surveys/surveyversion/change_form.html"
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SurveyVersion]:
         return (
             super()
             .get_queryset(request)
@@ -254,35 +277,37 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
             )
         )
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: SurveyVersion | None = None
+    ) -> list[str]:
         return ["survey", "number", "published_at", "published_by"] if obj else []
 
-    def get_exclude(self, request, obj=None):
+    def get_exclude(self, request: HttpRequest, obj: SurveyVersion | None = None) -> list[str]:
         return [] if obj else ["published_at", "published_by"]  # a new version is a draft
 
     @admin.display(description=_("questions"))
-    def item_count(self, version):
-        return version.n_items
+    def item_count(self, version: SurveyVersion) -> int:
+        return version.n_items  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description=_("frozen"), boolean=True)
-    def frozen(self, version):
-        return version.has_responses or version.published_at is not None
+    def frozen(self, version: SurveyVersion) -> bool:
+        return version.has_responses or version.published_at is not None  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description=_("status"))
-    def state(self, version):
+    def state(self, version: SurveyVersion) -> StrOrPromise:
         return STATUS_LABELS[version.status()]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: SurveyVersion | None = None) -> bool:
         if obj is not None and obj.is_frozen:
             return False
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: SurveyVersion | None = None) -> bool:
         if obj is not None and obj.is_frozen:
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         return [
             path(
                 "<int:version_id>/publish/",
@@ -297,7 +322,7 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def new_version_view(self, request, version_id: int):
+    def new_version_view(self, request: HttpRequest, version_id: int) -> HttpResponseRedirect:
         """POST: copy this version into the next number and open it for editing."""
         version = get_object_or_404(self.get_queryset(request), pk=version_id)
         if request.method != "POST":
@@ -314,7 +339,7 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
         )
         return redirect("admin:surveys_surveyversion_change", successor.pk)
 
-    def publish_view(self, request, version_id: int):
+    def publish_view(self, request: HttpRequest, version_id: int) -> HttpResponseRedirect:
         """POST: put a draft in force, now or from `publish_from`; admin role only."""
         version = get_object_or_404(self.get_queryset(request), pk=version_id)
         if request.method != "POST":
@@ -331,7 +356,7 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
                 request,
                 "survey.published",
                 version,
-                at=version.published_at.isoformat(),
+                at=version.published_at.isoformat(),  # type: ignore[union-attr]  # set by publish()
             )
             self.message_user(
                 request,
@@ -347,7 +372,7 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
     @admin.action(
         description=_("Create a new version (copy of the selected one)"), permissions=["add"]
     )
-    def create_new_version(self, request, queryset):
+    def create_new_version(self, request: HttpRequest, queryset: QuerySet[SurveyVersion]) -> None:
         created = [version.new_version() for version in queryset]
         self.message_user(
             request,
@@ -356,7 +381,15 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: SurveyVersion | None = None,
+    ) -> HttpResponse:
         if obj is not None:
             context["preview_url"] = reverse("surveys:kiosk_preview", args=[obj.pk])
             context["new_version_url"] = reverse(
@@ -372,7 +405,7 @@ class SurveyVersionAdmin(ShowsCoreAbove, ScopedAdmin, admin.ModelAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-def _publish_from(text: str, version: SurveyVersion):
+def _publish_from(text: str, version: SurveyVersion) -> datetime | None:
     """The optional start (a local date and time from the form), or None for now."""
     from datetime import datetime
 
@@ -398,7 +431,7 @@ class AnswerInline(ScopedAdmin, admin.TabularInline):
     readonly_fields = ["question", "score", "choice", "text"]
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Response | None = None) -> bool:
         return False
 
 
@@ -414,10 +447,10 @@ class ResponseAdmin(ScopedAdmin, admin.ModelAdmin):
     inlines = [AnswerInline]
     readonly_fields = [f.name for f in Response._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Response | None = None) -> bool:
         return False
 
 
@@ -434,13 +467,17 @@ class RefusedSubmissionAdmin(ScopedAdmin, admin.ModelAdmin):
     date_hierarchy = "refused_at"
     readonly_fields = [f.name for f in RefusedSubmission._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(
+        self, request: HttpRequest, obj: RefusedSubmission | None = None
+    ) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(
+        self, request: HttpRequest, obj: RefusedSubmission | None = None
+    ) -> bool:
         return False
 
 
@@ -459,16 +496,16 @@ class FlagReviewAdmin(ScopedAdmin, admin.ModelAdmin):
     readonly_fields = [f.name for f in FlagReview._meta.fields]
 
     @admin.display(description=_("office"), ordering="response__office__name")
-    def office(self, review):
+    def office(self, review: FlagReview) -> Office:
         return review.response.office
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: FlagReview | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: FlagReview | None = None) -> bool:
         return False
 
 
@@ -486,7 +523,7 @@ class AssignmentInline(ScopedAdmin, admin.TabularInline):
     can_delete = False
     ordering = ["-valid_from"]
 
-    def has_add_permission(self, request, obj=None):
+    def has_add_permission(self, request: HttpRequest, obj: Kiosk | None = None) -> bool:
         return False
 
 
@@ -503,7 +540,9 @@ class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
     actions = ["rotate_credentials", "revoke_credentials"]
     fields = ["office", "desk", "name", "idle_seconds", "min_seconds_between_ratings"]
 
-    def get_inlines(self, request, obj):
+    def get_inlines(
+        self, request: HttpRequest, obj: Kiosk | None
+    ) -> list[type[InlineModelAdmin[Any, Any]]]:
         return [AssignmentInline] if obj is not None else []  # a new kiosk has no history yet
 
     readonly_fields = [
@@ -515,7 +554,7 @@ class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
         "queue_reported_at",
     ]
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Kiosk]:
         return (
             super()
             .get_queryset(request)
@@ -523,23 +562,23 @@ class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
         )
 
     @admin.display(description=_("waiting on the device"), ordering="queue_length")
-    def queue(self, kiosk):
+    def queue(self, kiosk: Kiosk) -> str | int:
         return "—" if kiosk.queue_length is None else kiosk.queue_length
 
     @admin.display(description=_("refused ratings"), ordering="refused_count")
-    def refused(self, kiosk):
-        if not kiosk.refused_count:
+    def refused(self, kiosk: Kiosk) -> int | SafeString:
+        if not kiosk.refused_count:  # type: ignore[attr-defined]  # annotated by get_queryset
             return 0
         url = (
             reverse("admin:surveys_refusedsubmission_changelist") + f"?kiosk__id__exact={kiosk.pk}"
         )
-        return format_html('<a href="{}">{}</a>', url, kiosk.refused_count)
+        return format_html('<a href="{}">{}</a>', url, kiosk.refused_count)  # type: ignore[attr-defined]
 
-    def get_fields(self, request, obj=None):
+    def get_fields(self, request: HttpRequest, obj: Kiosk | None = None) -> _FieldGroups:
         return self.fields + (self.readonly_fields if obj else [])
 
     @admin.display(description=_("status"))
-    def status(self, kiosk):
+    def status(self, kiosk: Kiosk) -> StrOrPromise:
         if kiosk.revoked_at:
             return _("revoked")
         if kiosk.is_enrolled:
@@ -547,7 +586,7 @@ class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
         return _("waiting for enrolment")
 
     @admin.display(description=_("last seen"), ordering="last_seen_at")
-    def seen(self, kiosk):
+    def seen(self, kiosk: Kiosk) -> str:
         when = (
             timezone.localtime(kiosk.last_seen_at).strftime("%Y-%m-%d %H:%M")
             if kiosk.last_seen_at
@@ -559,7 +598,9 @@ class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
             )
         return when
 
-    def response_add(self, request, obj, post_url_continue=None):
+    def response_add(
+        self, request: HttpRequest, obj: Kiosk, post_url_continue: str | None = None
+    ) -> TemplateResponse:
         """Right after creating a kiosk, show its enrolment link and QR code."""
         return self._enrolment_page(request, [obj])
 
@@ -567,14 +608,16 @@ class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
         description=_("Rotate credential: new enrolment link (the device must re-enrol)"),
         permissions=["change"],
     )
-    def rotate_credentials(self, request, queryset):
+    def rotate_credentials(
+        self, request: HttpRequest, queryset: QuerySet[Kiosk]
+    ) -> TemplateResponse:
         return self._enrolment_page(request, list(queryset.select_related("office", "desk")))
 
     @admin.action(
         description=_("Revoke credential: refuse ratings from the selected kiosks"),
         permissions=["change"],
     )
-    def revoke_credentials(self, request, queryset):
+    def revoke_credentials(self, request: HttpRequest, queryset: QuerySet[Kiosk]) -> None:
         for kiosk in queryset:
             kiosk.revoke()
             AuditEvent.record(request, "kiosk.revoked", kiosk)
@@ -585,7 +628,7 @@ class KioskAdmin(ScopedAdmin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    def _enrolment_page(self, request, kiosks):
+    def _enrolment_page(self, request: HttpRequest, kiosks: list[Kiosk]) -> TemplateResponse:
         links = []
         for kiosk in kiosks:
             token = kiosk.rotate()

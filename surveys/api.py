@@ -8,15 +8,26 @@ who serves at a desk call the counter-session methods in `offices`.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from django.db.models import Model
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from common.net import client_ip
-from offices.api import INGEST, ApiError, ClientAuth, api_settings, errors, office_in_scope
+from offices.api import (
+    INGEST,
+    ApiError,
+    ClientAuth,
+    ClientRequest,
+    api_settings,
+    errors,
+    office_in_scope,
+)
 from offices.models import (
+    ApiClient,
     AuditEvent,
     CounterSession,
     CounterSessionError,
@@ -42,7 +53,7 @@ router = Router(tags=["ingest"], auth=ClientAuth(INGEST))
 MAX_DOSSIER_CODE = 64
 
 
-def desk_in_scope(client, desk_id: int) -> Desk:
+def desk_in_scope(client: ApiClient, desk_id: int) -> Desk:
     try:
         return get_in_scope(client, Desk.objects.select_related("office__unit"), pk=desk_id)
     except Http404:
@@ -60,7 +71,7 @@ def officer_at(desk: Desk, staff_id: int | None) -> StaffMember | None:
     return officer
 
 
-def clean_dossier_code(value) -> str:
+def clean_dossier_code(value: object) -> str:
     """A dossier code, or SubmissionError (the rating's refusal, 422 like the kiosk's)."""
     code = value.strip() if isinstance(value, str) else ""
     if not code or len(code) > MAX_DOSSIER_CODE or "\x00" in code:
@@ -71,7 +82,7 @@ def clean_dossier_code(value) -> str:
     return code
 
 
-def _audit(request, action: str, obj, **detail) -> None:
+def _audit(request: ClientRequest, action: str, obj: Model, **detail: Any) -> None:
     AuditEvent.record(request, action, obj, username=request.auth.get_username(), **detail)
 
 
@@ -123,7 +134,7 @@ def _session(session: CounterSession) -> dict:
     url_name="event_service_started",
     summary="Officer X started serving at desk Y",
 )
-def service_started(request, event: ServiceStartedIn):
+def service_started(request: ClientRequest, event: ServiceStartedIn) -> Status[dict]:
     """Starts the officer's counter session (as their own page or the kiosk PIN would):
     the kiosk shows them and ratings there credit them. Starting again where already
     serving returns the open session; a session elsewhere ends ("moved")."""
@@ -143,7 +154,7 @@ def service_started(request, event: ServiceStartedIn):
     url_name="event_service_stopped",
     summary="Officer X stopped serving (at desk Y)",
 )
-def service_stopped(request, event: ServiceStoppedIn):
+def service_stopped(request: ClientRequest, event: ServiceStoppedIn) -> dict[str, dict | None]:
     """Ends the officer's open counter session (at `desk` when given); `session` is null
     when they were not serving."""
     if event.desk is not None:
@@ -158,7 +169,7 @@ def service_stopped(request, event: ServiceStoppedIn):
     return {"session": _session(session) if session else None}
 
 
-def _officer_in_scope(client, staff_id: int) -> StaffMember:
+def _officer_in_scope(client: ApiClient, staff_id: int) -> StaffMember:
     try:
         return get_in_scope(client, StaffMember.objects.select_related("office__unit"), pk=staff_id)
     except Http404:
@@ -190,7 +201,7 @@ class ArmingOut(Schema):
     url_name="event_dossier_returned",
     summary="Dossier D was returned at desk Y by officer X",
 )
-def dossier_returned(request, event: DossierReturnedIn):
+def dossier_returned(request: ClientRequest, event: DossierReturnedIn) -> Status[dict[str, Any]]:
     """Arms the desk's kiosk for this dossier for `API_ARMING_SECONDS` (default 180): the
     rating given there next carries the dossier code and the officer, and the dossier can
     be rated once. A dossier already rated is refused (409). A new event at the same desk
@@ -296,7 +307,7 @@ class RatingErrorOut(Schema):
         }
     },
 )
-def ingest_rating(request):
+def ingest_rating(request: ClientRequest) -> Status[dict[str, Any]]:
     """Validated by the kiosk's rules, refused with the kiosk's codes and messages (the
     refusal's status is the kiosk's too). `id` is the idempotency key: sending a rating
     again stores it once. With a `dossier_code`, the dossier counts once (409 when it was

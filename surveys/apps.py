@@ -6,5 +6,5 @@ class SurveysConfig(AppConfig):
     name = "surveys"
     verbose_name = _("Surveys and ratings")
 
-    def ready(self):
+    def ready(self) -> None:
         from surveys import signals  # noqa: F401  (connects the purge receiver)

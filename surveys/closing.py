@@ -10,7 +10,7 @@ given (surveys.models.mark_if_late); the month's report then says it was revised
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from django.conf import settings
 from django.db import transaction
@@ -48,7 +48,7 @@ def close_month(
         return ClosedMonth.objects.filter(month=month.start).count() - before
 
 
-def month_to_close(now: datetime, tz) -> Month | None:
+def month_to_close(now: datetime, tz: tzinfo) -> Month | None:
     """Last month, from its closing day (local midnight in `tz`) on; else None."""
     local = timezone.localtime(now, tz).date()
     return Month.of(local).previous() if local.day >= settings.MONTH_CLOSE_DAY else None

@@ -7,6 +7,8 @@ viewer). The decision itself is `Response.review_flag` (roll-ups and audit inclu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,16 +20,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.months import instant_window
+from common.requests import AuthenticatedRequest
 from offices.models import Office, Role, holds_role_anywhere
 from offices.scope import get_in_scope
 from surveys.flags import KIND_LABELS, kind_of, local_day, reason_kind
 from surveys.forms import FlagFilterForm, FlagReviewForm
 from surveys.models import Answer, FlagDecision, FlagReview, FlagReviewError, Response
 
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from django.http import HttpRequest, HttpResponse
+
+    from surveys.models import ResponseQuerySet
+
 PAGE_SIZE = 25
 
 
-def _with_details(ratings):
+def _with_details(ratings: ResponseQuerySet) -> ResponseQuerySet:
     answers = Answer.objects.select_related("question", "choice").order_by("question__code", "pk")
     reviews = FlagReview.objects.select_related("reviewed_by").order_by("reviewed_at", "pk")
     return ratings.select_related("office", "desk", "staff", "kiosk").prefetch_related(
@@ -36,7 +46,7 @@ def _with_details(ratings):
 
 
 @login_required
-def flag_list(request):
+def flag_list(request: HttpRequest) -> HttpResponse:
     if not holds_role_anywhere(request.user, Role.MANAGER):
         raise PermissionDenied
     offices = Office.objects.visible_to(request.user, Role.MANAGER)
@@ -73,7 +83,7 @@ def _kind_label(rating: Response) -> str:
 
 @login_required
 @require_POST
-def flag_review(request, pk):
+def flag_review(request: AuthenticatedRequest, pk: UUID) -> HttpResponse:
     rating = get_in_scope(
         request.user, Response.objects.select_related("office__unit"), min_role=Role.MANAGER, pk=pk
     )
@@ -93,7 +103,9 @@ def flag_review(request, pk):
     return redirect(f"{reverse('surveys:flag_list')}?office={rating.office_id}")
 
 
-def _review_page(request, rating: Response, form, *, status: int):
+def _review_page(
+    request: HttpRequest, rating: Response, form: FlagReviewForm, *, status: int
+) -> HttpResponse:
     rating = _with_details(Response.objects.filter(pk=rating.pk)).get()
     context = {"rating": rating, "kind": _kind_label(rating), "review_form": form}
     return render(request, "surveys/flag_review.html", context, status=status)

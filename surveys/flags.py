@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Case, CharField, Count, Q, Value, When
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from common.months import instant_window, local_date
 from surveys.models import Response
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from offices.models import Office
 
 OTHER = "other"
 # (kind, label, PostgreSQL regular expression matching the start of the stored reason)
@@ -57,12 +64,14 @@ def reason_kind() -> Case:
     )
 
 
-def local_day():
+def local_day() -> Cast:
     """A rating's local date in its office's time zone (the roll-ups' day), in SQL."""
     return local_date("submitted_at", "office__time_zone")
 
 
-def flagged_in(offices, start: date, end_exclusive: date, where: Q | None = None):
+def flagged_in(
+    offices: QuerySet[Office], start: date, end_exclusive: date, where: Q | None = None
+) -> QuerySet[Response]:
     """Flagged ratings of `offices` given on local days [start, end_exclusive); the
     partial index on flagged ratings serves the coarse time bound."""
     low, high = instant_window(start, end_exclusive)
@@ -76,8 +85,8 @@ def flagged_in(offices, start: date, end_exclusive: date, where: Q | None = None
 
 
 def excluded_by_kind(
-    offices, start: date, end_exclusive: date, where: Q | None = None
-) -> list[tuple]:
+    offices: QuerySet[Office], start: date, end_exclusive: date, where: Q | None = None
+) -> list[tuple[str, str, int]]:
     """[(kind, label, count)] of the flagged ratings in the period, most first (one query)."""
     rows = (
         flagged_in(offices, start, end_exclusive, where)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
@@ -24,6 +24,12 @@ from surveys.submission import (
     build_answers,
 )
 from surveys.tokens import FormToken
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from common.months import Month
+    from surveys.models import Answer, Question
 
 HONEYPOT = "website"
 
@@ -78,12 +84,19 @@ class RatingForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    def __init__(self, *args, specs: list[VersionSpec], token: FormToken, staff_choices, **kw):
+    def __init__(
+        self,
+        *args: Any,
+        specs: list[VersionSpec],
+        token: FormToken,
+        staff_choices: QuerySet[StaffMember] | None,
+        **kw: Any,
+    ) -> None:
         super().__init__(*args, **kw)
         self.specs = specs
         self.token = token
         self.language = (get_language() or "vi")[:2]
-        self.answers: list = []
+        self.answers: list[Answer] = []
         self.initial["form_token"] = token.dumps()
         self.question_fields: list[str] = []
         if staff_choices:
@@ -147,7 +160,7 @@ class RatingForm(forms.Form):
             self.add_error(field if field in self.fields else None, error.message)
         return cleaned
 
-    def to_response(self, office: Office, desk: Desk | None, **fields) -> Response:
+    def to_response(self, office: Office, desk: Desk | None, **fields: Any) -> Response:
         now = timezone.now()
         staff = self.cleaned_data.get("staff")
         return Response(
@@ -184,7 +197,7 @@ class ReceiptForm(forms.Form):
         queryset=Desk.objects.none(), required=False, label=_("Desk"), empty_label=_("Any desk")
     )
 
-    def __init__(self, *args, office: Office, **kwargs):
+    def __init__(self, *args: Any, office: Office, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         desks = office.desks.filter(is_active=True)
         field_of(self, "desk", forms.ModelChoiceField).queryset = desks
@@ -193,7 +206,7 @@ class ReceiptForm(forms.Form):
         self.helper.add_input(Submit("make", _("Make the receipt QR code")))
 
 
-def staff_choices(office: Office, desk: Desk | None):
+def staff_choices(office: Office, desk: Desk | None) -> QuerySet[StaffMember] | None:
     people = StaffMember.objects.filter(office=office, is_active=True)
     if desk is not None:
         people = people.filter(desk=desk)
@@ -214,7 +227,7 @@ class TextCorrectionForm(forms.Form):
         help_text=_("What was wrong, for the history (for example: a missing accent)."),
     )
 
-    def __init__(self, *args, question, **kwargs):
+    def __init__(self, *args: Any, question: Question, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.question = question
         self.fields["text"].initial = question.text_vi
@@ -247,7 +260,7 @@ class FlagFilterForm(forms.Form):
         choices=[("", _("Flagged (excluded)")), ("lifted", _("Lifted (counted)"))],
     )
 
-    def __init__(self, *args, offices, **kwargs):
+    def __init__(self, *args: Any, offices: QuerySet[Office], **kwargs: Any) -> None:
         from surveys.flags import KIND_CHOICES
 
         super().__init__(*args, **kwargs)
@@ -261,7 +274,7 @@ class FlagFilterForm(forms.Form):
         )
         self.helper.add_input(Submit("filter", _("Filter"), css_class="ms-2"))
 
-    def clean_month(self):
+    def clean_month(self) -> Month | None:
         from common.months import Month, MonthError
 
         text = self.cleaned_data["month"].strip()
@@ -284,7 +297,7 @@ class FlagReviewForm(forms.Form):
         help_text=_("Required: it is kept with the rating and in the audit log."),
     )
 
-    def clean_reason(self):
+    def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
         if not reason:
             raise forms.ValidationError(_("Say why."))

@@ -154,7 +154,13 @@ class KioskScreen:
         return initials(self.staff.full_name) if self.staff else ""
 
 
-def fingerprint(kiosk: Kiosk | None, office, desk, serving, versions) -> str:
+def fingerprint(
+    kiosk: Kiosk | None,
+    office: Office,
+    desk: Desk | None,
+    serving: list[StaffMember],
+    versions: tuple[SurveyVersion | None, SurveyVersion | None],
+) -> str:
     """Changes whenever what the page shows changes, so the kiosk knows to reload."""
     parts = [
         *(version.pk if version else None for version in versions),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.contrib.postgres.indexes import BrinIndex
@@ -24,6 +25,14 @@ from common import compiled
 from common.choices import Channel
 from common.ids import time_ordered_uuid
 from offices.models import AdministrativeUnit, Desk, Kiosk, Office, ProcedureField, StaffMember
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+    from django.http import HttpRequest
+    from django_stubs_ext import StrOrPromise
+    from psycopg2.extensions import cursor as PgCursor
+
+    from offices.models import ApiClient, AuditEvent
 
 
 class Factor(models.TextChoices):
@@ -117,7 +126,7 @@ class Question(TranslatedText):
     # new wording is a new question, whose code reports follow from then on).
     FROZEN_FIELDS = ("code", "kind", "factor", "reasons_id", "text_vi", "text_en", "text_fa")
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk and self.is_answered:
             stored = Question.objects.filter(pk=self.pk).values(*self.FROZEN_FIELDS).first()
             if stored and any(stored[f] != getattr(self, f) for f in self.FROZEN_FIELDS):
@@ -136,7 +145,9 @@ class Question(TranslatedText):
     def is_answered(self) -> bool:
         return bool(self.pk) and Answer.objects.filter(question_id=self.pk).exists()
 
-    def correct_text(self, language: str, text: str, *, by=None, reason: str) -> None:
+    def correct_text(
+        self, language: str, text: str, *, by: HttpRequest | User | None = None, reason: str
+    ) -> None:
         """Fix a typo in one translation of an answered question, audited: the only change
         an answered question allows (its kind, factor and choices never change)."""
         from offices.models import AuditEvent
@@ -158,7 +169,7 @@ class Question(TranslatedText):
             reason=reason,
         )
 
-    def corrections(self):
+    def corrections(self) -> models.QuerySet[AuditEvent]:
         """The audited typo corrections of this question's wording, newest first: each
         keeps the old and the new text (the log is append-only)."""
         from offices.models import AuditEvent
@@ -188,11 +199,11 @@ class Choice(TranslatedText):
             models.UniqueConstraint(fields=["question", "code"], name="choice_code_unique")
         ]
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         _guard_choice(self)
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if _choice_frozen(self):
             raise FrozenQuestionError(self.code)
         return super().delete(*args, **kwargs)
@@ -242,7 +253,7 @@ class SurveyQuerySet(models.QuerySet):
     def extension_for(self, office: Office, variant: str) -> Survey | None:
         return self.in_force().filter(variant=variant, office=office).order_by("pk").first()
 
-    def in_force(self, at: datetime | None = None):
+    def in_force(self, at: datetime | None = None) -> SurveyQuerySet:
         """Active surveys with a version published by `at` (a survey of drafts serves nothing)."""
         published = SurveyVersion.objects.filter(
             survey=models.OuterRef("pk"), published_at__lte=at or timezone.now()
@@ -305,7 +316,7 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self):
+    def clean(self) -> None:
         """A core below a locked core of the same variant would replace it: refused."""
         unit = self.unit
         if unit is None:
@@ -416,7 +427,7 @@ class SurveyVersion(models.Model):
         current = self.survey.current_version(at)
         return "current" if current and current.pk == self.pk else "superseded"
 
-    def publish(self, by=None, at: datetime | None = None) -> None:
+    def publish(self, by: User | AnonymousUser | None = None, at: datetime | None = None) -> None:
         """Put this draft in force from `at` (default now). Only an admin-role user may
         (the admin checks `offices.models.role_over`); a version without questions,
         or one already published, cannot be."""
@@ -445,7 +456,7 @@ class SurveyVersion(models.Model):
         )
         return version
 
-    def ordered_items(self):
+    def ordered_items(self) -> models.QuerySet[SurveyItem]:
         return self.items.select_related("question", "question__reasons").order_by("position", "pk")
 
 
@@ -454,7 +465,7 @@ class FrozenVersionError(Exception):
 
 
 class PublishError(Exception):
-    def __init__(self, message):
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(message)
         self.message = message
 
@@ -480,12 +491,12 @@ class SurveyItem(models.Model):
     def __str__(self) -> str:
         return f"{self.position}. {self.question.code}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.version.is_frozen:
             raise FrozenVersionError(str(self.version))
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if self.version.is_frozen:
             raise FrozenVersionError(str(self.version))
         return super().delete(*args, **kwargs)
@@ -551,10 +562,10 @@ class ResponseQuerySet(models.QuerySet):
         for answer in answers:
             answer._state.adding = False
 
-    def valid(self):
+    def valid(self) -> Self:
         return self.filter(is_misuse=False)
 
-    def in_period(self, start: datetime, end: datetime):
+    def in_period(self, start: datetime, end: datetime) -> Self:
         return self.filter(submitted_at__gte=start, submitted_at__lt=end)
 
 
@@ -695,10 +706,12 @@ class Response(models.Model):
     def __str__(self) -> str:
         return f"{self.office} {self.submitted_at:%Y-%m-%d %H:%M}"
 
-    def local_day(self):
+    def local_day(self) -> date:
         return timezone.localtime(self.submitted_at, self.office.tz).date()
 
-    def review_flag(self, decision: str, *, by, reason: str, request=None) -> FlagReview:
+    def review_flag(
+        self, decision: str, *, by: User, reason: str, request: HttpRequest | None = None
+    ) -> FlagReview:
         """A manager's decision on this flagged rating, kept as a FlagReview and audited.
 
         Lifting brings the rating into the figures: `is_misuse` is cleared (the reason it
@@ -770,7 +783,7 @@ class ClosedMonth(models.Model):
         return f"{self.office} {self.month:%m/%Y}"
 
 
-def closing_moment(office: Office, month_start):
+def closing_moment(office: Office, month_start: date) -> datetime:
     """When `month_start`'s month closes for `office` at the latest: the closing day
     (settings.MONTH_CLOSE_DAY) of the next month, at midnight in the office's zone."""
     following = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -782,7 +795,7 @@ def closing_moment(office: Office, month_start):
 MONTH_CLOSING_LOCK = 7301
 
 
-def lock_month(month_start, *, closing: bool) -> None:
+def lock_month(month_start: date, *, closing: bool) -> None:
     """Order the closing of a month against ratings dated into it, for the transaction.
 
     A closing takes the month exclusively, writes its rows, builds and sends the report,
@@ -901,7 +914,7 @@ class FlagDecision(models.TextChoices):
 
 
 class FlagReviewError(Exception):
-    def __init__(self, message):
+    def __init__(self, message: StrOrPromise) -> None:
         super().__init__(message)
         self.message = message
 
@@ -976,7 +989,16 @@ class RefusedSubmission(models.Model):
         return f"{self.kiosk_id} {self.rating_id or '?'} {self.code}"
 
     @classmethod
-    def store(cls, kiosk: Kiosk, rating_id, *, code: str, message: str, field: str, body: str):
+    def store(
+        cls,
+        kiosk: Kiosk,
+        rating_id: uuid.UUID | None,
+        *,
+        code: str,
+        message: str,
+        field: str,
+        body: str,
+    ) -> RefusedSubmission:
         """Keep a refusal (the latest one wins when the same rating is refused again)."""
         values = {
             "code": _storable(code)[:40],
@@ -1492,7 +1514,7 @@ def unit_rows(
     hour_rows: list[tuple],
     desk_responses: list[tuple] = (),  # type: ignore[assignment]
     desk_answers: list[tuple] = (),  # type: ignore[assignment]
-):
+) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple], list[tuple]]:
     """The unit-grain increments (before the ancestors are joined in SQL): per (month,
     office) valid, flagged and partial ratings, the office-month answer rows, and the
     hour cells per (month, office, weekday, hour)."""
@@ -1856,13 +1878,15 @@ def rollup_rows(response: Response, answers: list[Answer]) -> tuple[tuple, list[
     return response_row, [(*k, n) for k, n in sorted(counts.items(), key=_sort_key)]
 
 
-def _sort_key(item):
+def _sort_key(item: tuple[tuple, int]) -> tuple:
     # Rows of one response share day, office, desk and staff; ordering the rest the
     # same way in every transaction keeps concurrent kiosks from deadlocking.
     return tuple(-1 if v is None else v for v in item[0][4:])
 
 
-def monthly_rows(response_rows: list[tuple], answer_rows: list[tuple]):
+def monthly_rows(
+    response_rows: list[tuple], answer_rows: list[tuple]
+) -> tuple[list[tuple], list[tuple]]:
     """The monthly increments implied by daily ones (keys as in the monthly tables)."""
     responses: Counter = Counter()
     for day, _hour, office, _desk, _staff, _channel, valid, flagged in response_rows:
@@ -1888,7 +1912,9 @@ def _nulls_first(values: tuple) -> tuple:
     return tuple(-1 if v is None else v for v in values)
 
 
-def monthly_desk_rows(response_rows: list[tuple], answer_rows: list[tuple]):
+def monthly_desk_rows(
+    response_rows: list[tuple], answer_rows: list[tuple]
+) -> tuple[list[tuple], list[tuple], list[tuple]]:
     """The desk-and-officer monthly increments and the hour × weekday cells implied by
     daily rows: (desk responses, desk answers, hours), keys as in their tables."""
     responses: Counter = Counter()
@@ -1971,7 +1997,7 @@ PARTIAL_UPSERT = (
 
 
 def rollup_statements(
-    cursor,
+    cursor: PgCursor,
     response_rows: list[tuple],
     answer_rows: list[tuple],
     partial: list[tuple] = (),  # type: ignore[assignment]
@@ -2005,7 +2031,7 @@ def rollup_statements(
     ]
 
 
-def _insert_sql(raw_cursor, model, objs: list) -> str:
+def _insert_sql(raw_cursor: PgCursor, model: type[models.Model], objs: list) -> str:
     """The INSERT Django's own compiler writes for `objs` (every concrete field but an
     unset auto id, with pre_save and database conversions applied), bound with mogrify;
     its text compiled once per process (common.compiled)."""
@@ -2019,7 +2045,7 @@ def _insert_sql(raw_cursor, model, objs: list) -> str:
     return compiled.insert_sql(raw_cursor, model, fields, objs)
 
 
-def update_sql(raw_cursor, model, pk, values: dict) -> str:
+def update_sql(raw_cursor: PgCursor, model: type[models.Model], pk: Any, values: dict) -> str:
     """An `UPDATE … WHERE pk = …` of `values`, bound with mogrify (to send with others);
     its text compiled once per process and set of fields (common.compiled)."""
     return compiled.update_sql(raw_cursor, model, pk, values)
@@ -2069,11 +2095,12 @@ INSERT INTO surveys_monthlyhourrollup (month, office_id, desk_id, staff_id, week
 
 
 class DossierArmingQuerySet(models.QuerySet):
-    def active_for(self, desk_id: int, moment: datetime):
+    def active_for(self, desk_id: int, moment: datetime) -> DossierArming | None:
         """The arming a rating given at `moment` at desk `desk_id` takes: the latest one
         armed by then, not yet used and not expired (None when the desk is not armed)."""
+        # The stubs type the rows of this unparametrised queryset as `_Row`: armings.
         return (
-            self.filter(desk_id=desk_id, used_at=None, armed_at__lte=moment, expires_at__gt=moment)
+            self.filter(desk_id=desk_id, used_at=None, armed_at__lte=moment, expires_at__gt=moment)  # type: ignore[return-value]
             .order_by("-armed_at", "-pk")
             .first()
         )
@@ -2130,7 +2157,7 @@ class DossierArming(models.Model):
         staff: StaffMember | None,
         at: datetime,
         seconds: int,
-        client=None,
+        client: ApiClient | None = None,
     ) -> DossierArming:
         """Arm `desk` for `dossier_code` from `at` for `seconds`; the desk's previous
         unused arming ends at `at`. Raises DossierAlreadyRated when the dossier has a

@@ -8,14 +8,19 @@ is arithmetic, so the kiosk's submit path pays one round trip for the check.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from offices.models import AdministrativeUnit, Office
 from surveys.models import SurveyVersion, Variant, version_in_force
+
+if TYPE_CHECKING:
+    from surveys.submission import VersionSpec
 
 
 @dataclass
@@ -53,7 +58,7 @@ def candidates(office: Office) -> dict[int, Candidate]:
     return candidates_from_rows(rows.order_by())
 
 
-def candidates_from_rows(rows) -> dict[int, Candidate]:
+def candidates_from_rows(rows: Iterable[Mapping[str, Any]]) -> dict[int, Candidate]:
     """Candidates from rows of a version with its survey (keys as in `candidates`)."""
     found: dict[int, Candidate] = {}
     for row in rows:
@@ -72,7 +77,9 @@ def candidates_from_rows(rows) -> dict[int, Candidate]:
     return found
 
 
-def pick(found: dict[int, Candidate], variant: str, moment: datetime, *, extension: bool):
+def pick(
+    found: dict[int, Candidate], variant: str, moment: datetime, *, extension: bool
+) -> Candidate | None:
     """The survey in force for `variant` (falling back to the other variant when the
     office has none of it): for a core, the one defined nearest above the office."""
     other = Variant.FULL if variant == Variant.KIOSK else Variant.KIOSK
@@ -131,7 +138,11 @@ def candidates_from_json(rows: list[list]) -> dict[int, Candidate]:
 
 
 def refusal(
-    specs, office: Office, variant: str, moment: datetime, found: dict[int, Candidate] | None = None
+    specs: Iterable[VersionSpec],
+    office: Office,
+    variant: str,
+    moment: datetime,
+    found: dict[int, Candidate] | None = None,
 ) -> tuple[str, str, str] | None:
     """(code, message, field) when a rating given at `moment` may not be recorded against
     the versions `specs` (surveys.submission.VersionSpec), else None. `found`: the
@@ -160,7 +171,7 @@ VERSION_MESSAGES = {
 }
 
 
-def version_ids_in_force(office: Office, variant: str, moment: datetime):
+def version_ids_in_force(office: Office, variant: str, moment: datetime) -> tuple[int | None, ...]:
     """(core version id, extension version id) a kiosk or phone serves at `moment`."""
     found = candidates(office)
     result = []

@@ -19,8 +19,10 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, TypeGuard
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -45,6 +47,13 @@ from surveys.models import (
     Variant,
     update_sql,
 )
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+    from offices.models import KioskAssignment
+    from surveys.models import TranslatedText
+    from surveys.publication import Candidate
 
 LANGUAGES = ("vi", "en", "fa")
 MAX_BODY_BYTES = 64 * 1024
@@ -131,7 +140,7 @@ class VersionSpec:
         return office.unit.path.startswith(self.unit_path)
 
 
-def _texts(obj) -> dict[str, str]:
+def _texts(obj: TranslatedText) -> dict[str, str]:
     return {lang: getattr(obj, f"text_{lang}") or obj.text_vi for lang in LANGUAGES}
 
 
@@ -217,15 +226,15 @@ def _encodes(text: str) -> bool:
     return True
 
 
-def _is_int(value) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _answer_for(question: QuestionSpec, value, language: str) -> list[Answer]:
+def _answer_for(question: QuestionSpec, value: object, language: str) -> list[Answer]:
     """The Answer rows for one value, or SubmissionError naming the question."""
     label = question.text(language)
 
-    def refuse(message: str):
+    def refuse(message: str) -> SubmissionError:
         return SubmissionError(message, field=question.code)
 
     if question.kind == QuestionKind.SCALE5:
@@ -276,7 +285,7 @@ def _answer_for(question: QuestionSpec, value, language: str) -> list[Answer]:
     return [Answer(question_id=question.id, text=value)] if value else []
 
 
-def is_blank(value) -> bool:
+def is_blank(value: object) -> bool:
     return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
 
@@ -353,7 +362,11 @@ def too_fast(started: datetime | None, submitted: datetime, answer_count: int) -
 
 
 def refuse_unless_in_force(
-    specs, office: Office, variant: str, moment: datetime, found=None
+    specs: Iterable[VersionSpec],
+    office: Office,
+    variant: str,
+    moment: datetime,
+    found: dict[int, Candidate] | None = None,
 ) -> None:
     """SubmissionError unless every version was in force at the office at `moment`:
     published by then, not long replaced, of an active survey the office uses.
@@ -412,7 +425,7 @@ def _version(payload: dict, key: str, office: Office, *, required: bool) -> Vers
     return spec
 
 
-def _assignment(payload: dict, kiosk: Kiosk, given: datetime):
+def _assignment(payload: dict, kiosk: Kiosk, given: datetime) -> KioskAssignment:
     """The office (and desk) the kiosk belonged to when the rating was given, from its
     assignment history; a final refusal when it belonged to none, or not to the office
     the rating names. Never a guess: a moved kiosk's queued ratings keep their office."""
@@ -434,7 +447,11 @@ def _assignment(payload: dict, kiosk: Kiosk, given: datetime):
 
 
 def _check_belongs(
-    model, pk: int | None, office: Office, key: str, known: bool | None = None
+    model: type[Desk] | type[StaffMember],
+    pk: int | None,
+    office: Office,
+    key: str,
+    known: bool | None = None,
 ) -> None:
     """SubmissionError unless `pk` (when given) is one of the office's; `known`: the
     answer when the kiosk's locking read already gave it (no query then)."""
@@ -521,7 +538,11 @@ def rating_from_payload(
     _check_belongs(StaffMember, staff_id, office, "staff", known.staff(staff_id) if known else None)
     # Before the answers: a draft's or a retired survey's rating is refused for that reason.
     refuse_unless_in_force(
-        specs, office, Variant.KIOSK, submitted, known.candidates if known else None
+        specs,  # type: ignore[arg-type]  # the Nones were filtered out just above
+        office,
+        Variant.KIOSK,
+        submitted,
+        known.candidates if known else None,
     )
     completed = payload.get("completed", True)
     if not isinstance(completed, bool):
@@ -683,7 +704,7 @@ def payload_hints(body: bytes, received: datetime) -> Hints:
 
     def ident(key: str) -> int | None:
         value = payload.get(key)
-        return value if _is_int(value) and 0 < value < MAX_ID else None  # type: ignore[operator]
+        return value if _is_int(value) and 0 < value < MAX_ID else None
 
     return Hints(ident("desk"), ident("staff"), clamp_times(started, submitted, received)[1])  # type: ignore[arg-type]
 
@@ -717,7 +738,9 @@ class Prefetched:
         )
 
 
-def _locking_read(kiosk_id, desk_id, staff_id, given):
+def _locking_read(
+    kiosk_id: int, desk_id: int | None, staff_id: int | None, given: datetime | None
+) -> QuerySet[Kiosk]:
     """The kiosk's locking read as a QuerySet (see `lock_kiosk`); None leaves a check out."""
     from django.db.models import Exists, OuterRef
     from django.db.models.expressions import RawSQL
@@ -808,7 +831,9 @@ class _ArmingTaken(Exception):
     pass
 
 
-def record_rating(response: Response, answers: list[Answer], arming=None) -> bool:
+def record_rating(
+    response: Response, answers: list[Answer], arming: DossierArming | None = None
+) -> bool:
     """Store a rating (through `Response.objects.record`), carrying `arming` if given.
 
     The arming is used by this rating alone: when another rating took it a moment
@@ -871,7 +896,7 @@ def heartbeat_report(body: bytes) -> HeartbeatReport:
     if not isinstance(payload, dict):
         payload = {}
     pending = payload.get("pending")
-    queue_length = pending if _is_int(pending) and 0 <= pending <= MAX_QUEUE_LENGTH else None  # type: ignore[operator]
+    queue_length = pending if _is_int(pending) and 0 <= pending <= MAX_QUEUE_LENGTH else None
     refused = []
     entries = payload.get("refused")
     for entry in entries[:MAX_REPORTED_REFUSALS] if isinstance(entries, list) else []:

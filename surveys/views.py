@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -61,7 +63,7 @@ from surveys.submission import (
 from surveys.tokens import FormToken, Receipt
 
 
-def _public_limit(request) -> str:
+def _public_limit(request: HttpRequest) -> str:
     """Page views and form posts of the public rating pages are limited apart."""
     return "survey_view" if request.method == "GET" else "survey_post"
 
@@ -88,7 +90,7 @@ def credential_problem(kiosk: Kiosk | None, credential: str) -> tuple[Kiosk | No
     return kiosk, ""
 
 
-def _set_kiosk_cookie(request, response, credential: str) -> None:
+def _set_kiosk_cookie(request: HttpRequest, response: HttpResponse, credential: str) -> None:
     response.set_cookie(
         KIOSK_COOKIE,
         credential,
@@ -104,14 +106,16 @@ def as_id(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
-def _message(request, title: str, body: str, status: int, **extra):
+def _message(
+    request: HttpRequest, title: str, body: str, status: int, **extra: Any
+) -> HttpResponse:
     return render(
         request, "surveys/message.html", {"title": title, "body": body, **extra}, status=status
     )
 
 
 @never_cache
-def kiosk_page(request):
+def kiosk_page(request: HttpRequest) -> HttpResponse:
     credential = request.COOKIES.get(KIOSK_COOKIE, "")
     kiosk, problem = kiosk_for_credential(credential)
     if kiosk is None:
@@ -128,7 +132,7 @@ def kiosk_page(request):
     return response
 
 
-def kiosk_service_worker(request):
+def kiosk_service_worker(request: HttpRequest) -> HttpResponse:
     """The kiosk's service worker (templates/surveys/kiosk_sw.js), served under /kiosk/ so
     that it may control the kiosk page. Public: it holds no data, only asset addresses."""
     response = render(request, "surveys/kiosk_sw.js", content_type="text/javascript")
@@ -137,7 +141,7 @@ def kiosk_service_worker(request):
 
 
 @never_cache
-def kiosk_enrol(request, token: str):
+def kiosk_enrol(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows what is being enrolled; POST (one tap) stores the device credential."""
     if request.method == "POST":
         result = Kiosk.enrol(token)
@@ -161,7 +165,7 @@ def kiosk_enrol(request, token: str):
     return render(request, "surveys/kiosk_enrol.html", {"kiosk": kiosk})
 
 
-def _enrol_link_dead(request):
+def _enrol_link_dead(request: HttpRequest) -> HttpResponse:
     return _message(
         request,
         _("This enrolment link no longer works"),
@@ -175,7 +179,7 @@ def _enrol_link_dead(request):
 
 @login_required
 @never_cache
-def kiosk_preview(request, version_id: int):
+def kiosk_preview(request: HttpRequest, version_id: int) -> HttpResponse:
     """How a version looks on the kiosk, for the administrators of an office it applies
     to (the admin role over that office); nothing is sent. 404 for everyone else."""
     version = get_object_or_404(
@@ -187,8 +191,9 @@ def kiosk_preview(request, version_id: int):
         .filter(is_active=True)
         .select_related("unit")
     )
+    # A survey without an office has a unit (the survey's check constraint).
     offices = (
-        offices.filter(pk=survey.office_id) if survey.office_id else offices.in_subtree(survey.unit)
+        offices.filter(pk=survey.office_id) if survey.office_id else offices.in_subtree(survey.unit)  # type: ignore[arg-type]
     )
     office_id = as_id(request.GET.get("office", ""))
     office = offices.filter(pk=office_id).first() if office_id else offices.first()
@@ -207,7 +212,7 @@ def kiosk_preview(request, version_id: int):
 # --- Kiosk: JSON API (authenticated by the device credential, hence no CSRF) -----------
 
 
-def _json_error(status: int, code: str, message: str, **headers) -> JsonResponse:
+def _json_error(status: int, code: str, message: str, **headers: str) -> JsonResponse:
     """A refusal that is not final: the kiosk keeps the rating and tries again later."""
     body = {"error": message, "code": code, "final": False, "message": message}
     response = JsonResponse(body, status=status)
@@ -216,7 +221,7 @@ def _json_error(status: int, code: str, message: str, **headers) -> JsonResponse
     return response
 
 
-def _credential(request) -> str:
+def _credential(request: HttpRequest) -> str:
     scheme, _space, credential = request.headers.get("Authorization", "").partition(" ")
     return credential.strip() if scheme == "Kiosk" else ""
 
@@ -229,7 +234,7 @@ def _refused_kiosk(problem: str) -> JsonResponse:
     return _json_error(401, "not_enrolled", message, WWW_Authenticate="Kiosk")
 
 
-def _api_kiosk(request) -> tuple[Kiosk | None, JsonResponse | None]:
+def _api_kiosk(request: HttpRequest) -> tuple[Kiosk | None, JsonResponse | None]:
     if request.method != "POST":
         return None, _json_error(405, "method", _("Use POST."), Allow="POST")
     kiosk, problem = kiosk_for_credential(_credential(request))
@@ -238,7 +243,7 @@ def _api_kiosk(request) -> tuple[Kiosk | None, JsonResponse | None]:
     return kiosk, None
 
 
-def _body(request) -> tuple[bytes, bool]:
+def _body(request: HttpRequest) -> tuple[bytes, bool]:
     """(the body, or its first MAX_BODY_BYTES when larger; whether it was larger)."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -251,7 +256,7 @@ def _body(request) -> tuple[bytes, bool]:
 
 @csrf_exempt
 @never_cache
-def api_rating(request):
+def api_rating(request: HttpRequest) -> JsonResponse:
     """Store one rating; see docs/kiosk.md for the contract.
 
     One transaction whose first query authenticates the kiosk *and* locks its row
@@ -325,11 +330,11 @@ def _keep_refused(kiosk: Kiosk, body: bytes, error: SubmissionError) -> None:
 
 @csrf_exempt
 @never_cache
-def api_heartbeat(request):
+def api_heartbeat(request: HttpRequest) -> JsonResponse:
     """Marks the kiosk alive and takes its report: queue length and the ratings it dropped."""
     kiosk, refusal = _api_kiosk(request)
     if kiosk is None:
-        return refusal
+        return refusal  # type: ignore[return-value]  # set whenever the kiosk is None
     body, too_large = _body(request)
     report = heartbeat_report(b"" if too_large else body)
     kiosk.seen_now(report.queue_length)
@@ -363,12 +368,12 @@ def _session_request(body: bytes) -> tuple[int, str, str] | None:
 
 @csrf_exempt
 @never_cache
-def api_session(request):
+def api_session(request: HttpRequest) -> JsonResponse:
     """The kiosk's staff corner: an officer starts or stops serving at the kiosk's desk
     with their personal PIN (docs/kiosk.md). Wrong PINs are limited per kiosk."""
     kiosk, refusal = _api_kiosk(request)
     if kiosk is None:
-        return refusal
+        return refusal  # type: ignore[return-value]  # set whenever the kiosk is None
     desk = kiosk.desk  # read with the kiosk (select_related)
     if desk is None:
         return _json_error(409, "no_desk", _("This kiosk is not at a desk."))
@@ -399,7 +404,7 @@ def api_session(request):
 # --- Own phone: QR posters, receipts and the rating form --------------------------------
 
 
-def rating_url(request, office: Office, desk: Desk | None = None) -> str:
+def rating_url(request: HttpRequest, office: Office, desk: Desk | None = None) -> str:
     if desk is not None:
         path = reverse("surveys:rate_desk", args=[office.pk, desk.pk])
     else:
@@ -408,17 +413,23 @@ def rating_url(request, office: Office, desk: Desk | None = None) -> str:
 
 
 @login_required
-def office_poster(request, office_id: int):
+def office_poster(request: HttpRequest, office_id: int) -> HttpResponse:
     office = get_in_scope(request.user, Office.objects.select_related("unit"), pk=office_id)
     url = rating_url(request, office)
     desks = office.desks.filter(is_active=True)
-    context = {"office": office, "desk": None, "url": url, "qr": qr_svg(url), "desks": desks}
+    context: dict[str, Any] = {
+        "office": office,
+        "desk": None,
+        "url": url,
+        "qr": qr_svg(url),
+        "desks": desks,
+    }
     context["may_mint_receipts"] = has_role(request.user, office.unit, Role.MANAGER)
     return render(request, "surveys/poster.html", context)
 
 
 @login_required
-def desk_poster(request, desk_id: int):
+def desk_poster(request: HttpRequest, desk_id: int) -> HttpResponse:
     desk = get_in_scope(request.user, Desk.objects.select_related("office__unit"), pk=desk_id)
     url = rating_url(request, desk.office, desk)
     return render(
@@ -429,7 +440,7 @@ def desk_poster(request, desk_id: int):
 
 
 @login_required
-def receipt_qr(request, office_id: int):
+def receipt_qr(request: HttpRequest, office_id: int) -> HttpResponse:
     """Make the QR code for one dossier's receipt (one rating per dossier): a token worth
     one rating, so managers of the office mint it, not viewers (403)."""
     office = get_in_scope(
@@ -446,7 +457,7 @@ def receipt_qr(request, office_id: int):
 
 
 @public_rate_limit
-def choose_office(request):
+def choose_office(request: HttpRequest) -> HttpResponse:
     """Rate from a browser without a QR code: find the office by name."""
     # PostgreSQL cannot hold NUL in a string: searching for one would be a 500.
     query = request.GET.get("q", "").replace("\x00", "").strip()[:100]
@@ -459,7 +470,7 @@ def choose_office(request):
 
 
 @public_rate_limit
-def rate(request, office_id: int, desk_id: int | None = None):
+def rate(request: HttpRequest, office_id: int, desk_id: int | None = None) -> HttpResponse:
     office = get_object_or_404(Office.objects.select_related("unit"), pk=office_id, is_active=True)
     desk = None
     if desk_id is not None:
@@ -469,7 +480,7 @@ def rate(request, office_id: int, desk_id: int | None = None):
 
 
 @public_rate_limit
-def rate_receipt(request, token: str):
+def rate_receipt(request: HttpRequest, token: str) -> HttpResponse:
     try:
         receipt = Receipt.loads(token)
     except signing.SignatureExpired:
@@ -500,7 +511,7 @@ def dossier_rated(office: Office, dossier_code: str) -> bool:
     return Response.objects.filter(office=office, dossier_code=dossier_code).exists()
 
 
-def _already_rated(request, office: Office, status: int):
+def _already_rated(request: HttpRequest, office: Office, status: int) -> HttpResponse:
     return _message(
         request,
         _("This dossier has already been rated"),
@@ -510,7 +521,7 @@ def _already_rated(request, office: Office, status: int):
     )
 
 
-def _token_for(request, office: Office, channel: str) -> FormToken | None:
+def _token_for(request: HttpRequest, office: Office, channel: str) -> FormToken | None:
     """The form's token: from the POST when valid, else a new one for the current versions."""
     if request.method == "POST":
         return FormToken.loads(request.POST.get("form_token"))
@@ -530,12 +541,13 @@ def _specs(token: FormToken | None, office: Office) -> list | None:
         return None
     # A form opened before a newer version was published is still accepted; a draft,
     # an inactive survey or another office's is not (surveys.publication).
-    if refusal(specs, office, Variant.FULL, timezone.now()) is not None:
+    # all() above ruled out a missing version.
+    if refusal(specs, office, Variant.FULL, timezone.now()) is not None:  # type: ignore[arg-type]
         return None
     return specs
 
 
-def _form_unavailable(request):
+def _form_unavailable(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _message(
             request,
@@ -552,7 +564,9 @@ def _form_unavailable(request):
     )
 
 
-def _rating_flow(request, office: Office, desk: Desk | None, *, channel: str, dossier: str = ""):
+def _rating_flow(
+    request: HttpRequest, office: Office, desk: Desk | None, *, channel: str, dossier: str = ""
+) -> HttpResponse:
     """The phone form: GET shows it, POST validates and stores through record()."""
     token = _token_for(request, office, channel)
     specs = _specs(token, office)
@@ -589,7 +603,7 @@ def _rating_flow(request, office: Office, desk: Desk | None, *, channel: str, do
     return page
 
 
-def thanks(request):
+def thanks(request: HttpRequest) -> HttpResponse:
     office_id = as_id(request.GET.get("office", ""))
     office = Office.objects.filter(pk=office_id).first() if office_id else None
     return render(request, "surveys/thanks.html", {"office": office})

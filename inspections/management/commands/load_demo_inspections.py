@@ -6,7 +6,10 @@ default report period and the before/after windows always show something.
 Run after `load_demo`.
 """
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,6 +21,12 @@ from common.months import add_months
 from inspections.models import DisciplinaryCase, Inspection, Inspector, describe_staff
 from offices.demo import DEMO_PASSWORD, HANOI
 from offices.models import AdministrativeUnit, Office, StaffMember
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    # (staff name or "", person description, breach, measure, days after the inspection)
+    DemoCase = tuple[str, str, str, str, int]
 
 INSPECTOR = ("inspector_hanoi", "Thanh", "Trịnh", "Tổ kiểm tra công vụ Thành phố")
 
@@ -150,7 +159,7 @@ INSPECTIONS = [
 class Command(BaseCommand):
     help = "Load demo inspections over the demo wards and the inspector_hanoi user. Idempotent."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demo data is never loaded in production.")
         if not AdministrativeUnit.objects.filter(code=HANOI).exists():
@@ -160,7 +169,7 @@ class Command(BaseCommand):
             count = sum(self.load_inspection(inspector, *row) for row in INSPECTIONS)
         self.stdout.write(self.style.SUCCESS(f"Demo inspections ready: {count} cases."))
 
-    def load_inspector(self):
+    def load_inspector(self) -> User:
         username, first, last, note = INSPECTOR
         user, created = get_user_model().objects.get_or_create(
             username=username,
@@ -174,8 +183,21 @@ class Command(BaseCommand):
         )
         return user
 
-    def load_inspection(self, inspector, unit_code, at_office, body, level, kind, scope,
-                        months_ago, day, findings, outcome, cases) -> int:  # fmt: skip
+    def load_inspection(
+        self,
+        inspector: User,
+        unit_code: str,
+        at_office: bool,
+        body: str,
+        level: str,
+        kind: str,
+        scope: str,
+        months_ago: int,
+        day: int,
+        findings: str,
+        outcome: str,
+        cases: list[DemoCase],
+    ) -> int:
         unit = AdministrativeUnit.objects.get(code=unit_code)
         office = Office.objects.filter(unit=unit).order_by("pk").first() if at_office else None
         this_month = timezone.localdate().replace(day=1)

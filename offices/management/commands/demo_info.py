@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from offices.demo import DEMO_PASSWORD, USERS
 
@@ -6,10 +8,10 @@ from offices.demo import DEMO_PASSWORD, USERS
 class Command(BaseCommand):
     help = "Print the demo's addresses and logins (used by `make run`)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
-    def handle(self, *args, base_url, **options):
+    def handle(self, *args: Any, base_url: str, **options: Any) -> None:
         base = base_url.rstrip("/")
         lines = [
             "",

@@ -1,4 +1,6 @@
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from offices.importing import ImportError_, import_units, read_rows
@@ -10,10 +12,10 @@ class Command(BaseCommand):
         "code, name, level, parent_code. All rows are written, or none."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="Path to the UTF-8 CSV file.")
 
-    def handle(self, *args, file, **options):
+    def handle(self, *args: Any, file: str, **options: Any) -> None:
         try:
             with open(file, encoding="utf-8-sig", newline="") as handle:
                 rows = read_rows(handle)

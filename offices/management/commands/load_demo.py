@@ -7,10 +7,11 @@ city; its codes start with "HN-" to mark them as demo codes, not official ones.
 """
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from offices.demo import (
@@ -37,10 +38,10 @@ from offices.models import (
 class Command(BaseCommand):
     help = "Load the demo data for Hà Nội (units, offices, desks, staff, users). Idempotent."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--units-csv", default=str(UNITS_CSV))
 
-    def handle(self, *args, units_csv, **options):
+    def handle(self, *args: Any, units_csv: str, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demo data is never loaded in production.")
         with open(Path(units_csv), encoding="utf-8", newline="") as handle:

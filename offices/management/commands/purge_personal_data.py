@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from offices.signals import personal_data_purge
 class Command(BaseCommand):
     help = "Remove IP addresses and contact details older than the retention period."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--days",
             type=int,
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             help="Retention in days (default: PERSONAL_DATA_RETENTION_DAYS).",
         )
 
-    def handle(self, *args, days, **options):
+    def handle(self, *args: Any, days: int, **options: Any) -> None:
         before = timezone.now() - timedelta(days=days)
         counts: dict[str, int] = {}
         with transaction.atomic():

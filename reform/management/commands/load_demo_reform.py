@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,6 +40,9 @@ from reform.models import (
     Status,
 )
 from reform.sets_io import COLUMNS, parse, save_set
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # (area code, area name, area max) then its criteria:
 # (code, parent code, name, max, rule, source, target, thresholds, figure)
@@ -154,7 +158,7 @@ def self_figure(criterion: Criterion, unit_code: str, year: int) -> Decimal:
 class Command(BaseCommand):
     help = "Load the demo PAR INDEX (criteria sets and two years of ward scores). Idempotent."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demo data is never loaded in production.")
         if not AdministrativeUnit.objects.filter(code=HANOI).exists():
@@ -171,8 +175,8 @@ class Command(BaseCommand):
                 count += self.load_scores(this_set, unit, THIS_YEAR_STATUS[code], people)
         self.stdout.write(self.style.SUCCESS(f"Demo PAR INDEX ready: {count} scores."))
 
-    def load_users(self) -> dict[str, object]:
-        people: dict[str, object] = {}
+    def load_users(self) -> dict[str, User]:
+        people: dict[str, User] = {}
         for username, first, last, kind, unit_code, note in USERS:
             user, created = get_user_model().objects.get_or_create(
                 username=username,
@@ -218,7 +222,13 @@ class Command(BaseCommand):
         revised.save(update_fields=["target"])
         return copy
 
-    def load_scores(self, criteria_set, unit, status, people) -> int:
+    def load_scores(
+        self,
+        criteria_set: CriteriaSet,
+        unit: AdministrativeUnit,
+        status: Status,
+        people: dict[str, User],
+    ) -> int:
         assessment = Assessment.start(criteria_set, unit)
         leaves = criteria_set.leaf_criteria().filter(source=Source.SELF).order_by("code")
         appraiser = people[
@@ -252,7 +262,7 @@ class Command(BaseCommand):
         return len(leaves)
 
     @staticmethod
-    def _write(assessment, criterion, values) -> None:
+    def _write(assessment: Assessment, criterion: Criterion, values: dict[str, object]) -> None:
         score = Score.objects.filter(assessment=assessment, criterion=criterion).first()
         if score and all(getattr(score, k) == v for k, v in values.items()):
             return
@@ -265,7 +275,9 @@ class Command(BaseCommand):
         score.save()
 
     @staticmethod
-    def _set_status(assessment, status, people, appraiser) -> None:
+    def _set_status(
+        assessment: Assessment, status: Status, people: dict[str, User], appraiser: User
+    ) -> None:
         if assessment.status == status:
             return
         if status in (Status.SUBMITTED, Status.APPRAISED) and not assessment.submitted_at:

@@ -3,8 +3,10 @@
 All rows or none: a bad row prints every error with its line and writes nothing.
 """
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from offices.models import Office
@@ -14,10 +16,10 @@ from reports.dossiers import DossierImportError, read_dossier_rows, save_dossier
 class Command(BaseCommand):
     help = "Import dossiers handled per office and month from a CSV file. All rows or none."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("csv_file")
 
-    def handle(self, *args, csv_file, **options):
+    def handle(self, *args: Any, csv_file: str, **options: Any) -> None:
         try:
             # The site's language, whatever a previous caller left active in this thread.
             with (

@@ -2,6 +2,8 @@
 `make run` do), so Django starts once instead of six times. Lives in reports, the one app
 that may reach all the others; it calls them by name and imports none."""
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -34,7 +36,7 @@ class Command(BaseCommand):
             "--base-url", help="Where the server runs: print the addresses and enrolment link."
         )
 
-    def handle(self, *args, base_url: str | None, **options) -> None:
+    def handle(self, *args: Any, base_url: str | None, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demo data is never loaded in production.")
         ratings = {k: options[k] for k in RATINGS_OPTIONS if options[k] is not None}

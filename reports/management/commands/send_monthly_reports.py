@@ -6,7 +6,9 @@ ReportDelivery). `--month` sends that month's reports instead of the due ones.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from common.months import Month, MonthError
 from reports.deliveries import send_due_reports
@@ -15,11 +17,17 @@ from reports.deliveries import send_due_reports
 class Command(BaseCommand):
     help = "E-mail the due monthly reports (office heads, unit heads or managers), once each."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--month", help="YYYY-MM (default: the latest month due)")
         parser.add_argument("--office", type=int, action="append", help="Only this office id")
 
-    def handle(self, *args, month=None, office=None, **options):
+    def handle(
+        self,
+        *args: Any,
+        month: str | None = None,
+        office: list[int] | None = None,
+        **options: Any,
+    ) -> None:
         try:
             fixed_month = Month.parse(month) if month else None
         except MonthError:

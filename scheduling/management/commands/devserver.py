@@ -11,24 +11,26 @@ import os
 import signal
 import subprocess
 import sys
+from types import FrameType
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 
-def _raise_keyboard_interrupt(signum, frame):
+def _raise_keyboard_interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
     help = "Run the development server and the scheduled-job worker; stop both together."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
         parser.add_argument("--noreload", action="store_true")
 
-    def handle(self, *args, addrport, noreload, **options):
+    def handle(self, *args: Any, addrport: str, noreload: bool, **options: Any) -> None:
         if os.environ.get("RUN_MAIN") == "true":
             # The autoreloader's child: the worker belongs to the outer process.
             call_command("runserver", addrport, use_reloader=True)
@@ -55,7 +57,7 @@ class Command(BaseCommand):
         finally:
             self.stop(worker)
 
-    def stop(self, worker: subprocess.Popen) -> None:
+    def stop(self, worker: subprocess.Popen[bytes]) -> None:
         if worker.poll() is None:
             self.stdout.write("Stopping the job worker…")
             worker.send_signal(signal.SIGTERM)

@@ -6,8 +6,11 @@ it is (its stamps are immutable anyway), so running the command twice changes
 nothing. Ages are relative to the first run, so some are overdue from the start.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,6 +29,9 @@ from suggestions.models import (
     normalise_code,
     signing_role,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 NGHIA_TAN = "HN-CG-NT"
 DICH_VONG = "HN-CG-DV"
@@ -185,7 +191,7 @@ DEMOS = [
 class Command(BaseCommand):
     help = "Load demo suggestions, stamps and replies for the demo offices. Idempotent."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demo data is never loaded in production.")
         offices = {o.unit.code: o for o in Office.objects.select_related("unit")}
@@ -211,7 +217,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo suggestions ready: {created} new, {len(DEMOS)} in total.")
         )
 
-    def create(self, demo: Demo, office: Office, users: dict, now) -> None:
+    def create(self, demo: Demo, office: Office, users: dict[str, User], now: datetime) -> None:
         arrived = now - timedelta(days=demo.days_ago)
         suggestion = Suggestion(
             code=demo.code,
@@ -229,14 +235,15 @@ class Command(BaseCommand):
         official = users.get(
             {NGHIA_TAN: "ward_nghiatan", MY_DINH_1: "ward_mydinh1"}.get(demo.unit, "admin")
         )
+        # `official` is None if load_demo's officials are missing (only offices are checked).
         if demo.seen_after is not None:
-            self.stamp(suggestion, official, arrived + timedelta(days=demo.seen_after))
+            self.stamp(suggestion, official, arrived + timedelta(days=demo.seen_after))  # type: ignore[arg-type]
         if demo.second_stamp_after is not None and "admin" in users:
             self.stamp(
                 suggestion, users["admin"], arrived + timedelta(days=demo.second_stamp_after)
             )
         if demo.reply:
-            role, unit_name = signing_role(official, office.unit)
+            role, unit_name = signing_role(official, office.unit)  # type: ignore[arg-type]
             reply = Reply.objects.create(
                 suggestion=suggestion,
                 author=official,
@@ -254,7 +261,7 @@ class Command(BaseCommand):
         suggestion.is_public = demo.public
         suggestion.save()
 
-    def stamp(self, suggestion: Suggestion, user, at) -> None:
+    def stamp(self, suggestion: Suggestion, user: User, at: datetime) -> None:
         role, unit_name = signing_role(user, suggestion.office.unit)
         SeenStamp.objects.create(
             suggestion=suggestion,

@@ -22,9 +22,10 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,6 +33,10 @@ from offices.demo import OFFICES
 from offices.models import DossierCount, Kiosk, Office
 from surveys.misuse import note_latest_given
 from surveys.models import Answer, Choice, QuestionKind, Response, Survey, SurveyVersion
+
+if TYPE_CHECKING:
+    from offices.models import Desk
+    from surveys.models import Question
 
 NAMESPACE = uuid.UUID("6f1d4d2e-8a57-4c1e-9d0b-3f5e0c7a9b21")
 
@@ -77,8 +82,8 @@ class Forms:
 
     kiosk: SurveyVersion
     full: SurveyVersion | None
-    kiosk_items: list
-    full_items: list
+    kiosk_items: list[Question]
+    full_items: list[Question]
     reasons: dict[str, Choice]
 
 
@@ -98,14 +103,14 @@ def _next_month(month: date) -> date:
 class Command(BaseCommand):
     help = "Load ~13 months of plausible demo ratings and dossier counts. Idempotent."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--months", type=int, default=13)
         parser.add_argument("--seed", type=int, default=2025)
         parser.add_argument(
             "--volume", type=float, default=1.0, help="Scale the number of ratings (tests: 0.05)"
         )
 
-    def handle(self, *args, months, seed, volume, **options):
+    def handle(self, *args: Any, months: int, seed: int, volume: float, **options: Any) -> None:
         self.volume = volume
         if settings.PRODUCTION:
             raise CommandError("Demo data is never loaded in production.")
@@ -155,7 +160,9 @@ class Command(BaseCommand):
         return Forms(kiosk, full, kiosk_items, full_items, reasons)
 
     @transaction.atomic
-    def load_month(self, office, forms: Forms, month: date, seed: int, now) -> tuple[int, int]:
+    def load_month(
+        self, office: Office, forms: Forms, month: date, seed: int, now: datetime
+    ) -> tuple[int, int]:
         rng = random.Random(f"{seed}-{office.unit.code}-{month}")
         level, volume = OFFICE_PROFILE.get(office.unit.code, (0.75, 80))
         months_ago = (now.year - month.year) * 12 + now.month - month.month
@@ -191,7 +198,9 @@ class Command(BaseCommand):
         self.dossiers(rng, office, month, now)
         return stored, len(existing)
 
-    def plan(self, rng, office, month: date, volume: int) -> dict[int, tuple[datetime, bool]]:
+    def plan(
+        self, rng: random.Random, office: Office, month: date, volume: int
+    ) -> dict[int, tuple[datetime, bool]]:
         """When each rating of the month happens (the whole month, known in advance)."""
         days = []
         day = month
@@ -213,7 +222,18 @@ class Command(BaseCommand):
                 planned[count + k] = (start + timedelta(seconds=3 * k + 1), True)
         return planned
 
-    def rating(self, rng, office, forms, desks, kiosk, level, when, misuse, rating_id):
+    def rating(
+        self,
+        rng: random.Random,
+        office: Office,
+        forms: Forms,
+        desks: list[Desk],
+        kiosk: Kiosk | None,
+        level: float,
+        when: datetime,
+        misuse: bool,
+        rating_id: uuid.UUID,
+    ) -> tuple[Response, list[Answer]]:
         weights = [DESK_WEIGHTS.get(d.number, 0.2) for d in desks]
         desk = desks[0] if misuse else rng.choices(desks, weights)[0]
         staff = list(desk.staff.all())
@@ -242,7 +262,15 @@ class Command(BaseCommand):
         )
         return response, self.answers(rng, items, forms, desk, mood, misuse)
 
-    def answers(self, rng, items, forms, desk, mood, misuse) -> list[Answer]:
+    def answers(
+        self,
+        rng: random.Random,
+        items: list[Question],
+        forms: Forms,
+        desk: Desk,
+        mood: float,
+        misuse: bool,
+    ) -> list[Answer]:
         answers, low = [], False
         for question in items:
             if question.kind == QuestionKind.SCALE5:
@@ -269,13 +297,13 @@ class Command(BaseCommand):
         return answers
 
     @staticmethod
-    def score(rng, mood: float) -> int:
+    def score(rng: random.Random, mood: float) -> int:
         if rng.random() < mood:
             return 5 if rng.random() < 0.55 else 4
         return rng.choices([3, 2, 1], [5, 3, 2])[0]
 
     @staticmethod
-    def comment(rng, mood: float) -> str:
+    def comment(rng: random.Random, mood: float) -> str:
         if rng.random() > 0.07:
             return ""
         if rng.random() < 0.03:
@@ -283,7 +311,7 @@ class Command(BaseCommand):
         return rng.choice(GOOD_COMMENTS if rng.random() < mood else BAD_COMMENTS)
 
     @staticmethod
-    def dossiers(rng, office, month: date, now) -> None:
+    def dossiers(rng: random.Random, office: Office, month: date, now: datetime) -> None:
         """Dossiers handled: for past months only, and not for Nghĩa Đô's older months."""
         if month >= timezone.localdate(now, office.tz).replace(day=1):
             return

@@ -8,9 +8,10 @@ until the link is used).
 """
 
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from offices.demo import HANOI, OFFICES
@@ -193,7 +194,7 @@ ENROLMENT_OFFICE_UNIT = "HN-CG-NT"
 class Command(BaseCommand):
     help = "Load the demo question bank, Hà Nội's core surveys and demo kiosks. Idempotent."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--base-url",
             default="http://127.0.0.1:8000",
@@ -209,7 +210,9 @@ class Command(BaseCommand):
             help="Load nothing; only print a fresh enrolment link (make run prints it last).",
         )
 
-    def handle(self, *args, base_url, no_link, link_only, **options):
+    def handle(
+        self, *args: Any, base_url: str, no_link: bool, link_only: bool, **options: Any
+    ) -> None:
         if settings.PRODUCTION:
             raise CommandError("Demo data is never loaded in production.")
         try:
@@ -255,7 +258,13 @@ class Command(BaseCommand):
             self.question(texts, "yesno", "conduct", reasons)
         self.question(COMMENT, "text", "")
 
-    def question(self, texts, kind, factor, reasons=None) -> Question:
+    def question(
+        self,
+        texts: tuple[str, str, str, str],
+        kind: str,
+        factor: str,
+        reasons: Question | None = None,
+    ) -> Question:
         code, vi, en, fa = texts
         question, _created = Question.objects.update_or_create(
             code=code,
@@ -270,7 +279,14 @@ class Command(BaseCommand):
         )
         return question
 
-    def load_survey(self, unit, code, name, variant, items) -> SurveyVersion:
+    def load_survey(
+        self,
+        unit: AdministrativeUnit,
+        code: str,
+        name: str,
+        variant: str,
+        items: list[tuple[str, bool]],
+    ) -> SurveyVersion:
         survey, _created = Survey.objects.update_or_create(
             code=code, defaults={"name": name, "variant": variant, "unit": unit, "office": None}
         )

@@ -13,6 +13,8 @@ increments on top of the rebuilt rows once it commits, so none is lost or counte
 twice. Days and hours are the office's local ones; misuse counts only as `flagged`.
 """
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
@@ -82,7 +84,7 @@ def rebuild_rollups() -> tuple[int, int]:
 class Command(BaseCommand):
     help = "Recompute the survey roll-up tables from raw responses (one transaction)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         response_rows, answer_rows = rebuild_rollups()
         self.stdout.write(
             self.style.SUCCESS(
