@@ -20,7 +20,6 @@ app fills them from the product's own index for the year (this app knows only of
 
 from __future__ import annotations
 
-import os
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
@@ -28,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from offices.files import private_storage
 from offices.models import (
     ROLE_RANK,
     AdministrativeUnit,
@@ -571,32 +570,6 @@ class Score(models.Model):
     @property
     def final_value(self) -> Decimal | None:
         return self.appraised_value if self.appraised_value is not None else self.self_value
-
-
-class PrivateStorage(FileSystemStorage):
-    """Files outside MEDIA_ROOT (settings.PRIVATE_MEDIA_ROOT), with no public URL: they
-    are served only by a view that checks the reader's scope. The location is read
-    from settings each time, so tests can point it at a temporary folder."""
-
-    @property
-    def base_location(self) -> str:
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self) -> str:
-        return os.path.abspath(self.base_location)
-
-    # None on purpose (no public URL: Storage.url() then refuses); the stub allows only str.
-    @property
-    def base_url(self) -> None:  # type: ignore[override]
-        return None
-
-
-_private_storage = PrivateStorage()
-
-
-def private_storage() -> PrivateStorage:
-    return _private_storage
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.requests import AuthenticatedRequest
+from offices.files import serve_private
 from offices.models import (
     ROLE_RANK,
     AdministrativeUnit,
@@ -233,16 +234,13 @@ def upload_evidence(request: AuthenticatedRequest, set_pk: int, unit_pk: int) ->
 
 
 @login_required
-def evidence(request: AuthenticatedRequest, pk: int) -> FileResponse:
+def evidence(request: AuthenticatedRequest, pk: int) -> HttpResponse | FileResponse:
     item = get_object_or_404(Evidence.objects.select_related("assessment__unit"), pk=pk)
     if not may_read(request.user, item.assessment.unit):
         raise Http404
-    try:
-        handle = item.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
+    response = serve_private(item.file)  # a missing file is a 404, before the audit
     AuditEvent.record(request, "reform.evidence.download", item.assessment, evidence=item.pk)
-    return FileResponse(handle, as_attachment=True, filename=item.filename)
+    return response
 
 
 @login_required

@@ -2,6 +2,7 @@
 the self-assessed and appraised figures kept apart."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -165,6 +166,32 @@ def test_evidence_is_private_to_the_scope(
         assert (
             client_for(outsider).get(reverse("reform:evidence", args=[item.pk])).status_code == 404
         )
+
+
+def test_evidence_is_served_as_every_private_file_is(
+    client_for, alice, dora, tree, par_set, private_root, settings
+):
+    """The shared private storage and serve_private: nginx sends the bytes when X-Accel
+    is configured, and a file gone from the disk is a 404 that no audit calls a download."""
+    c = criteria(par_set)
+    upload = SimpleUploadedFile("bien-ban.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    client_for(alice).post(
+        url("upload_evidence", par_set, tree.ward_a), {"criterion": c["1.1"].pk, "file": upload}
+    )
+    item = Evidence.objects.get()
+    settings.PRIVATE_FILES_X_ACCEL_PREFIX = "/_private/"
+    download = client_for(dora).get(reverse("reform:evidence", args=[item.pk]))
+    assert download.status_code == 200 and download.content == b""
+    assert download["X-Accel-Redirect"] == f"/_private/{item.file.name}"
+    assert "bien-ban" in download["Content-Disposition"]
+    assert "attachment" in download["Content-Disposition"]
+
+    settings.PRIVATE_FILES_X_ACCEL_PREFIX = ""
+    Path(item.file.path).unlink()
+    downloads = AuditEvent.objects.filter(action="reform.evidence.download")
+    before = downloads.count()
+    assert client_for(dora).get(reverse("reform:evidence", args=[item.pk])).status_code == 404
+    assert downloads.count() == before
 
 
 def test_evidence_of_a_refused_kind_is_not_stored(client_for, alice, tree, par_set, private_root):
