@@ -35,12 +35,21 @@ def unit_of(obj: Model) -> AdministrativeUnit:
 
 def fetch_visible(user: Principal, queryset: QuerySet[_M], **lookup: Any) -> _M:
     """The object matching `lookup` among those the user may see, or 404 (so the existence
-    of an object outside the user's subtrees does not leak)."""
-    visible = queryset.visible_to(user) if hasattr(queryset, "visible_to") else queryset
+    of an object outside the user's subtrees does not leak). The queryset must scope itself
+    (`visible_to`): a plain one would let every object through, so it is refused."""
+    if not hasattr(queryset, "visible_to"):
+        raise TypeError(
+            f"{queryset.model.__name__} querysets have no visible_to(): use get_in_scope, "
+            "which checks the role over the object's unit."
+        )
+    return _get_or_404(queryset.visible_to(user), **lookup)
+
+
+def _get_or_404(visible: QuerySet[_M], **lookup: Any) -> _M:
     try:
         return visible.get(**lookup)
     # django-stubs give DoesNotExist to each concrete model, not to a model TypeVar's bound.
-    except (visible.model.DoesNotExist, ValueError, TypeError):  # type: ignore[union-attr]
+    except (visible.model.DoesNotExist, ValueError, TypeError):  # type: ignore[attr-defined]
         raise Http404 from None
 
 
@@ -53,7 +62,9 @@ def get_in_scope(
     existence does not leak; visible objects for which the user's role is below
     `min_role` give 403.
     """
-    obj = fetch_visible(user, queryset, **lookup)
+    # A model without visible_to() is scoped by the role check below alone.
+    visible = queryset.visible_to(user) if hasattr(queryset, "visible_to") else queryset
+    obj = _get_or_404(visible, **lookup)
     unit = unit_of(obj)
     if not has_role(user, unit):
         raise Http404

@@ -3,8 +3,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import reverse
 
-from offices.models import AdministrativeUnit, Office, Role
-from offices.scope import get_in_scope
+from offices.models import AdministrativeUnit, Desk, Office, Role
+from offices.scope import fetch_visible, get_in_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +53,19 @@ def test_get_in_scope_404_outside_and_403_for_weak_role(tree, alice, dora):
         get_in_scope(dora, Office.objects, min_role=Role.MANAGER, pk=tree.office_a.pk)
     with pytest.raises(Http404):
         get_in_scope(alice, Office.objects, pk="not-a-number")
+
+
+def test_fetch_visible_refuses_a_queryset_that_cannot_scope_itself(tree, alice, bob):
+    """A desk's queryset has no visible_to(): fetch_visible would have returned any desk
+    to anyone; it refuses, and get_in_scope scopes desks by the role over their unit."""
+    with pytest.raises(TypeError, match="Desk querysets have no visible_to"):
+        fetch_visible(bob, Desk.objects.all(), pk=tree.desk_a.pk)
+    assert fetch_visible(alice, Office.objects.all(), pk=tree.office_a.pk) == tree.office_a
+    with pytest.raises(Http404):
+        fetch_visible(bob, Office.objects.all(), pk=tree.office_a.pk)
+    assert get_in_scope(alice, Desk.objects.all(), pk=tree.desk_a.pk) == tree.desk_a
+    with pytest.raises(Http404):
+        get_in_scope(bob, Desk.objects.all(), pk=tree.desk_a.pk)
 
 
 def test_office_list_page_shows_only_scope(client_for, tree, alice):
