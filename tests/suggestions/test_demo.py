@@ -3,7 +3,8 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from suggestions.models import Reply, SeenStamp, Status, Suggestion
@@ -37,3 +38,15 @@ def test_demo_suggestions_cover_every_state_and_load_twice_the_same(tmp_path):
 def test_demo_suggestions_need_the_demo_offices():
     with pytest.raises(Exception, match="load_demo"):
         call_command("load_demo_suggestions", stdout=io.StringIO())
+
+
+def test_demo_suggestions_need_the_demo_officials_and_change_nothing_without_them(tmp_path):
+    """Offices without the officials who read and answer the demo suggestions: a clear
+    refusal before anything is written (it used to fail half-way on a missing user)."""
+    units = tmp_path / "units.csv"
+    units.write_text(SMALL_HANOI, encoding="utf-8")
+    call_command("load_demo", "--units-csv", str(units), stdout=io.StringIO())
+    get_user_model().objects.filter(username="ward_nghiatan").delete()
+    with pytest.raises(CommandError, match="officials missing"):
+        call_command("load_demo_suggestions", stdout=io.StringIO())
+    assert not Suggestion.objects.exists()

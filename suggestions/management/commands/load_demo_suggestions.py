@@ -38,6 +38,8 @@ DICH_VONG = "HN-CG-DV"
 MY_DINH_1 = "HN-NTL-MD1"
 BA_DINH = "00004"
 PUBLIC_BOARDS = [NGHIA_TAN, MY_DINH_1]
+# Who reads and answers each office's demo suggestions (load_demo's users); elsewhere "admin".
+OFFICIALS = {NGHIA_TAN: "ward_nghiatan", MY_DINH_1: "ward_mydinh1"}
 
 
 @dataclass
@@ -199,6 +201,8 @@ class Command(BaseCommand):
         if missing:
             raise CommandError("Run `manage.py load_demo` first (offices missing).")
         users = {u.username: u for u in get_user_model().objects.all()}
+        if not {*OFFICIALS.values(), "admin"} <= users.keys():
+            raise CommandError("Run `manage.py load_demo` first (officials missing).")
         created = 0
         with transaction.atomic():
             # These offices also publish the transparency board (/board/<id>/, docs/board.md).
@@ -232,18 +236,15 @@ class Command(BaseCommand):
             created_at=arrived,
         )
         suggestion.save()
-        official = users.get(
-            {NGHIA_TAN: "ward_nghiatan", MY_DINH_1: "ward_mydinh1"}.get(demo.unit, "admin")
-        )
-        # `official` is None if load_demo's officials are missing (only offices are checked).
+        official = users[OFFICIALS.get(demo.unit, "admin")]  # handle() checked they exist
         if demo.seen_after is not None:
-            self.stamp(suggestion, official, arrived + timedelta(days=demo.seen_after))  # type: ignore[arg-type]
-        if demo.second_stamp_after is not None and "admin" in users:
+            self.stamp(suggestion, official, arrived + timedelta(days=demo.seen_after))
+        if demo.second_stamp_after is not None:
             self.stamp(
                 suggestion, users["admin"], arrived + timedelta(days=demo.second_stamp_after)
             )
         if demo.reply:
-            role, unit_name = signing_role(official, office.unit)  # type: ignore[arg-type]
+            role, unit_name = signing_role(official, office.unit)
             reply = Reply.objects.create(
                 suggestion=suggestion,
                 author=official,
