@@ -3,6 +3,7 @@ its list of handles left cut short, and the next command (what `make test` runs 
 still starts, repairs the state with a one-line notice, and reaches the database; and
 `make run` stopped from its terminal (Ctrl-C, `kill`) leaves nothing of itself running."""
 
+import ast
 import contextlib
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 from django.conf import settings
 
 from config.embedded_db import HANDLE_FILE, _pid_alive, repair_handle_file
+from tests import fast_db
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
@@ -186,15 +188,50 @@ def _live_handles(data_dir: Path) -> list[int]:
     return json.loads(path.read_text()) if path.exists() else []
 
 
+def _restore_migrated(env: dict, dump: Path) -> None:
+    """Start the embedded server in the test's data folder and load the suite's migrated
+    template into its database, so that `make run`'s `migrate` finds nothing to apply
+    (running every migration costs ~20 s of CPU; the suite's template is made by a real
+    `migrate`, and CI's fresh clone runs one)."""
+    where = manage(
+        env, "shell", "-c", "from django.conf import settings as s; print(s.DATABASES['default'])"
+    )
+    assert where.returncode == 0, where.stderr[-2000:]
+    database = ast.literal_eval(where.stdout.strip().splitlines()[-1])
+    restored = subprocess.run(
+        [fast_db.embedded_program("pg_restore"), "--no-owner", "--exit-on-error"]
+        + ["--host", database["HOST"], "--username", database["USER"]]
+        + ["--dbname", database["NAME"], str(dump)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert restored.returncode == 0, restored.stderr[-3000:]
+
+
+@pytest.fixture
+def migrated_dump(tmp_path, db, django_db_blocker) -> Path | None:
+    """The suite's migrated template database as a dump (tests/fast_db.py), or None (a
+    `--reuse-db` run, a server of another major version): then `make run` migrates.
+    (`db`: so that a run of this test alone creates the test database and its template.)"""
+    from django.db import connection
+
+    dump = tmp_path / "migrated.dump"
+    with django_db_blocker.unblock():
+        return dump if fast_db.dump_for_embedded(connection, dump) else None
+
+
 @pytest.mark.slow
 def test_make_run_stopped_by_its_terminal_leaves_nothing_running_and_the_next_commands_start(
-    data_dir,
+    data_dir, migrated_dump
 ):
     """Ctrl-C (SIGINT), then a `kill` (SIGTERM), to the whole `make run` job as a terminal
     sends them; each time the next `make run`, and then `make test`, start cleanly."""
     env = embedded_env(data_dir)
     env.pop("PYTEST_CURRENT_TEST", None)
     env = {k: v for k, v in env.items() if not k.startswith(("PYTEST_XDIST", "DJANGO_ALLOW"))}
+    if migrated_dump:
+        _restore_migrated(env, migrated_dump)
     for signum in (signal.SIGINT, signal.SIGTERM):
         make, worker = _start_make_run(env, _free_port())
         try:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
+from tests import fast_db
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -63,15 +65,7 @@ class ThrowawayPostgres:
     @staticmethod
     def bin(program: str) -> str:
         """A client program of the same PostgreSQL as this server (pg_dump, pg_restore)."""
-        from pgserver._commands import POSTGRES_BIN_PATH
-
-        return str(POSTGRES_BIN_PATH / program)
-
-    @staticmethod
-    def major_version() -> int:
-        """The PostgreSQL major version of pgserver's binaries (`postgres --version`)."""
-        version = run_or_fail([ThrowawayPostgres.bin("postgres"), "--version"])
-        return int(version.split()[-1].split(".")[0])
+        return fast_db.embedded_program(program)
 
     def restore(self, dump: Path) -> None:
         """Load a `pg_dump -Fc` file into the `postgres` database."""

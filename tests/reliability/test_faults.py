@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests import fast_db
-from tests.reliability.harness import ThrowawayPostgres, fault_run
+from tests.reliability.harness import fault_run
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
 
@@ -27,19 +27,14 @@ def work_dir():
 
 
 @pytest.fixture
-def migrated_dump(work_dir, django_db_setup, django_db_blocker):
-    """The suite's migrated template database as a dump, or None (then the run migrates):
-    only from a server of the same major version as the run's own (the embedded one), since
-    a dump carries what its server writes (the machine's PostgreSQL 15 adds column options
-    that PostgreSQL 16 refuses)."""
+def migrated_dump(work_dir, db, django_db_blocker):
+    """The suite's migrated template database as a dump (tests/fast_db.py), or None: then
+    the run migrates. (`db`: so that a run of this test alone creates the template.)"""
     from django.db import connection
 
     dump = work_dir / "migrated.dump"
-    pg_dump = ThrowawayPostgres.bin("pg_dump")
     with django_db_blocker.unblock():
-        if connection.pg_version // 10000 != ThrowawayPostgres.major_version():
-            return None
-        return dump if fast_db.dump_template(connection, dump, pg_dump) else None
+        return dump if fast_db.dump_for_embedded(connection, dump) else None
 
 
 def test_every_rating_is_stored_exactly_once_despite_drops_and_a_restart(work_dir, migrated_dump):
