@@ -31,18 +31,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
-from offices.models import Role
+from offices.models import Desk, Office, Role, StaffMember
 from tests import fast_db
 from tests.factories import (
     ChoiceFactory,
-    DeskFactory,
     MembershipFactory,
-    OfficeFactory,
     QuestionFactory,
-    StaffFactory,
     UserFactory,
+    make_new_tree,
     make_response,
-    make_unit,
     survey_version,
 )
 from tests.hardening import tally
@@ -99,32 +96,48 @@ class Tree:
     staff_a: object
 
 
-@pytest.fixture
-def tree(db) -> Tree:
-    city = make_unit("01", "Thành phố Hà Nội", "province")
-    district_a = make_unit("HN-CG", "Quận Cầu Giấy", "district", city)
-    ward_a = make_unit("HN-CG-NT", "Phường Nghĩa Tân", "ward", district_a)
-    district_b = make_unit("HN-NTL", "Quận Nam Từ Liêm", "district", city)
-    ward_b = make_unit("HN-NTL-MD1", "Phường Mỹ Đình 1", "ward", district_b)
-    ward_c = make_unit("00004", "Phường Ba Đình", "ward", city)
-    office_a = OfficeFactory(unit=ward_a, name="Một cửa Nghĩa Tân")
-    office_b = OfficeFactory(unit=ward_b, name="Một cửa Mỹ Đình 1")
-    office_c = OfficeFactory(unit=ward_c, name="Trung tâm HCC Ba Đình")
-    desk_a = DeskFactory(office=office_a, number="01", name="Tư pháp - Hộ tịch")
-    staff_a = StaffFactory(office=office_a, desk=desk_a, full_name="Nguyễn Thị Lan")
+TREE_UNITS = {
+    ("01", "Thành phố Hà Nội", "province"): {
+        ("HN-CG", "Quận Cầu Giấy", "district"): {("HN-CG-NT", "Phường Nghĩa Tân", "ward"): {}},
+        ("HN-NTL", "Quận Nam Từ Liêm", "district"): {
+            ("HN-NTL-MD1", "Phường Mỹ Đình 1", "ward"): {}
+        },
+        ("00004", "Phường Ba Đình", "ward"): {},
+    }
+}
+
+
+def build_tree() -> Tree:
+    """Hà Nội with two districts of a ward each and a ward of its own, an office in each
+    ward, a desk and an officer in ward A's office (a few INSERTs: every test builds it)."""
+    units = make_new_tree(TREE_UNITS)
+    offices = Office.objects.bulk_create(
+        [
+            Office(unit=units["HN-CG-NT"], name="Một cửa Nghĩa Tân"),
+            Office(unit=units["HN-NTL-MD1"], name="Một cửa Mỹ Đình 1"),
+            Office(unit=units["00004"], name="Trung tâm HCC Ba Đình"),
+        ]
+    )
+    desk_a = Desk.objects.create(office=offices[0], number="01", name="Tư pháp - Hộ tịch")
+    staff_a = StaffMember.objects.create(
+        office=offices[0], desk=desk_a, full_name="Nguyễn Thị Lan", title="Công chức"
+    )
     return Tree(
-        city,
-        district_a,
-        ward_a,
-        district_b,
-        ward_b,
-        ward_c,
-        office_a,
-        office_b,
-        office_c,
+        units["01"],
+        units["HN-CG"],
+        units["HN-CG-NT"],
+        units["HN-NTL"],
+        units["HN-NTL-MD1"],
+        units["00004"],
+        *offices,
         desk_a,
         staff_a,
     )
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    return build_tree()
 
 
 def _member(username: str, unit, role: str):

@@ -14,6 +14,41 @@ def make_unit(code: str, name: str, level: str, parent: AdministrativeUnit | Non
     return AdministrativeUnit.objects.add_child(parent, fields)
 
 
+def make_new_tree(spec: dict) -> dict[str, AdministrativeUnit]:
+    """A new root unit and its subtree in one INSERT, as `make_unit` would add them one by
+    one: the same paths, depths and child counts (a unit's children are appended in the
+    order given). `spec` maps (code, name, level) to the children's spec.
+
+    Returns the units by code."""
+    last_root = AdministrativeUnit.objects.get_last_root_node()
+    root_path = AdministrativeUnit._get_path(None, 1, 1)
+    if last_root is not None:
+        root_path = last_root._inc_path()
+    units: list[AdministrativeUnit] = []
+
+    def add(level_spec: dict, path: str, depth: int) -> None:
+        for position, ((code, name, level), children) in enumerate(level_spec.items(), 1):
+            if depth == 1:
+                node_path = root_path
+            else:
+                node_path = AdministrativeUnit._get_path(path, depth, position)
+            units.append(
+                AdministrativeUnit(
+                    code=code,
+                    name=name,
+                    level=level,
+                    path=node_path,
+                    depth=depth,
+                    numchild=len(children),
+                )
+            )
+            add(children, node_path, depth + 1)
+
+    assert len(spec) == 1, "one root"
+    add(spec, "", 1)
+    return {unit.code: unit for unit in AdministrativeUnit.objects.bulk_create(units)}
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
