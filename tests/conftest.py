@@ -244,41 +244,65 @@ class Bank:
         return getattr(self, name)
 
 
+# The bank's questions: code and fields beyond QuestionFactory's defaults, in the order
+# they are made; "reasons" names the reasons question by its code.
+BANK_QUESTIONS = {
+    "reasons": {"kind": "multi", "factor": "", "text_vi": "Điều gì chưa tốt?"},
+    "visit": {"kind": "choice", "factor": "", "text_vi": "Lần thứ mấy?"},
+    "overall": {
+        "kind": "scale5",
+        "factor": "officials",
+        "reasons": "reasons",
+        "text_vi": "Ông/Bà hài lòng thế nào?",
+        "text_en": "How satisfied are you?",
+        "text_fa": "چقدر راضی هستید؟",
+    },
+    "polite": {"kind": "yesno", "factor": "conduct", "reasons": "reasons"},
+    "comment": {"kind": "text", "factor": ""},
+    "access": {"factor": "access", "text_vi": "Tiếp cận dịch vụ"},
+    "procedures": {"factor": "procedures"},
+    "officials": {"factor": "officials", "reasons": "reasons"},
+    "results": {"factor": "results"},
+    "greet": {"kind": "yesno", "factor": "conduct"},
+    "local": {"kind": "scale5", "factor": "access"},
+}
+BANK_CHOICES = {  # code: question's code and the other fields
+    "slow": ("reasons", {"text_vi": "Chờ lâu", "text_en": "Long wait", "position": 0}),
+    "rude": ("reasons", {"text_vi": "Thái độ", "text_en": "Attitude", "position": 1}),
+    "first": ("visit", {"text_vi": "Lần đầu", "position": 0}),
+    "again": ("visit", {"text_vi": "Lần sau", "position": 1}),
+}
+
+
+def build_bank() -> Bank:
+    """`Bank`'s questions and choices in a few INSERTs (every test with a survey makes them).
+    As QuestionFactory gets or creates by code, a question a test made before is kept."""
+    from surveys.models import Choice, Question
+
+    questions = {q.code: q for q in Question.objects.filter(code__in=BANK_QUESTIONS)}
+    for pointing in (False, True):  # the reasons question before those that point at it
+        new = [
+            QuestionFactory.build(code=code, **{**fields, "reasons": questions[fields["reasons"]]})
+            if "reasons" in fields
+            else QuestionFactory.build(code=code, **fields)
+            for code, fields in BANK_QUESTIONS.items()
+            if code not in questions and ("reasons" in fields) == pointing
+        ]
+        questions.update({q.code: q for q in Question.objects.bulk_create(new)})
+    choices = Choice.objects.bulk_create(
+        ChoiceFactory.build(question=questions[question], code=code, **fields)
+        for code, (question, fields) in BANK_CHOICES.items()
+    )
+    return Bank(
+        **{code: questions[code] for code in BANK_QUESTIONS},
+        slow=choices[0],
+        rude=choices[1],
+    )
+
+
 @pytest.fixture
 def bank(db) -> Bank:
-    reasons = QuestionFactory(code="reasons", kind="multi", factor="", text_vi="Điều gì chưa tốt?")
-    slow = ChoiceFactory(
-        question=reasons, code="slow", text_vi="Chờ lâu", text_en="Long wait", position=0
-    )
-    rude = ChoiceFactory(
-        question=reasons, code="rude", text_vi="Thái độ", text_en="Attitude", position=1
-    )
-    visit = QuestionFactory(code="visit", kind="choice", factor="", text_vi="Lần thứ mấy?")
-    ChoiceFactory(question=visit, code="first", text_vi="Lần đầu", position=0)
-    ChoiceFactory(question=visit, code="again", text_vi="Lần sau", position=1)
-    return Bank(
-        overall=QuestionFactory(
-            code="overall",
-            kind="scale5",
-            factor="officials",
-            reasons=reasons,
-            text_vi="Ông/Bà hài lòng thế nào?",
-            text_en="How satisfied are you?",
-            text_fa="چقدر راضی هستید؟",
-        ),
-        polite=QuestionFactory(code="polite", kind="yesno", factor="conduct", reasons=reasons),
-        reasons=reasons,
-        slow=slow,
-        rude=rude,
-        comment=QuestionFactory(code="comment", kind="text", factor=""),
-        access=QuestionFactory(code="access", factor="access", text_vi="Tiếp cận dịch vụ"),
-        procedures=QuestionFactory(code="procedures", factor="procedures"),
-        officials=QuestionFactory(code="officials", factor="officials", reasons=reasons),
-        results=QuestionFactory(code="results", factor="results"),
-        greet=QuestionFactory(code="greet", kind="yesno", factor="conduct"),
-        visit=visit,
-        local=QuestionFactory(code="local", kind="scale5", factor="access"),
-    )
+    return build_bank()
 
 
 @pytest.fixture
