@@ -27,21 +27,14 @@ def make_new_tree(spec: dict) -> dict[str, AdministrativeUnit]:
     units: list[AdministrativeUnit] = []
 
     def add(level_spec: dict, path: str, depth: int) -> None:
-        for position, ((code, name, level), children) in enumerate(level_spec.items(), 1):
+        for position, (unit, children) in enumerate(level_spec.items(), 1):
             if depth == 1:
                 node_path = root_path
             else:
                 node_path = AdministrativeUnit._get_path(path, depth, position)
-            units.append(
-                AdministrativeUnit(
-                    code=code,
-                    name=name,
-                    level=level,
-                    path=node_path,
-                    depth=depth,
-                    numchild=len(children),
-                )
-            )
+            fields = dict(zip(("code", "name", "level"), unit, strict=True))
+            tree_fields = {"path": node_path, "depth": depth, "numchild": len(children)}
+            units.append(AdministrativeUnit(**fields, **tree_fields))
             add(children, node_path, depth + 1)
 
     assert len(spec) == 1, "one root"
