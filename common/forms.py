@@ -7,8 +7,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.utils.datastructures import MultiValueDict
 
 F = TypeVar("F", bound=forms.Field)
 
@@ -26,6 +27,18 @@ def field_of(form: forms.BaseForm, name: str, kind: type[F]) -> F:
             f"{type(form).__name__}.{name} is a {type(field).__name__}, not a {kind.__name__}."
         )
     return field
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """A POST's form data, even when it is empty; None for any other method (an unbound
+    form). `request.POST or None` left the form of an empty POST unbound: the page came
+    back as if nothing had been sent, with no error to say what was missing."""
+    return request.POST if request.method == "POST" else None
+
+
+def posted_files(request: HttpRequest) -> MultiValueDict | None:
+    """A POST's files, even none, as `posted` gives its data."""
+    return request.FILES if request.method == "POST" else None
 
 
 def bound_to_query(

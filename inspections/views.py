@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from common.forms import bound_to_query
+from common.forms import bound_to_query, posted, posted_files
 from inspections.counts import LEVELS, build_counts
 from inspections.exports import COUNT_TABLES, CountsExporter, RegisterExporter
 from inspections.forms import CaseForm, InspectionForm, RegisterFilterForm, ReportForm
@@ -82,7 +82,7 @@ def _save_inspection(
 def create(request: HttpRequest) -> HttpResponse:
     if not may_record_any(request.user):
         raise PermissionDenied
-    form = InspectionForm(request.POST or None, request.FILES or None, user=request.user)
+    form = InspectionForm(posted(request), posted_files(request), user=request.user)
     if request.method == "POST" and form.is_valid():
         return _save_inspection(request, form, "inspection.create")
     status = 400 if form.is_bound else 200
@@ -94,7 +94,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     inspection = get_inspection(request.user, pk, change=True)
     form = InspectionForm(
-        request.POST or None, request.FILES or None, instance=inspection, user=request.user
+        posted(request), posted_files(request), instance=inspection, user=request.user
     )
     if request.method == "POST" and form.is_valid():
         return _save_inspection(request, form, "inspection.update")
@@ -113,7 +113,7 @@ def attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
 def case_form(request: HttpRequest, pk: int, case_pk: int | None = None) -> HttpResponse:
     inspection = get_inspection(request.user, pk, change=True)
     case = get_object_or_404(inspection.cases, pk=case_pk) if case_pk else None
-    form = CaseForm(request.POST or None, instance=case, inspection=inspection)
+    form = CaseForm(posted(request), instance=case, inspection=inspection)
     if request.method == "POST" and form.is_valid():
         case = form.save()
         action = "inspection.case.update" if case_pk else "inspection.case.create"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from common.forms import posted
 from common.requests import AuthenticatedRequest
 from offices.files import serve_private
 from offices.forms import StartServingForm
@@ -88,7 +89,7 @@ def serving(request: AuthenticatedRequest) -> HttpResponse:
     officer = _officer_of(request.user)
     if officer is None:
         return _not_an_officer(request)
-    form = StartServingForm(request.POST or None, officer=officer)
+    form = StartServingForm(posted(request), officer=officer)
     if request.method == "POST" and form.is_valid():
         desk = form.cleaned_data["desk"]
         try:

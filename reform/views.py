@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from common.forms import posted, posted_files
 from common.requests import AuthenticatedRequest
 from offices.files import serve_private
 from offices.models import (
@@ -339,7 +340,7 @@ def set_import(request: AuthenticatedRequest) -> HttpResponse:
     issuers = _issuers(request.user)
     if not issuers.exists():
         raise PermissionDenied
-    form = SetImportForm(request.POST or None, request.FILES or None, issuers=issuers)
+    form = SetImportForm(posted(request), posted_files(request), issuers=issuers)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from common.forms import bound_to_query
+from common.forms import bound_to_query, posted, posted_files
 from common.months import Month, MonthError
 from inspections.models import Inspection
 from offices.models import (
@@ -208,7 +208,7 @@ def import_dossiers(request: HttpRequest) -> HttpResponse:
     if not holds_role_anywhere(request.user, Role.MANAGER):
         raise PermissionDenied
     offices = Office.objects.visible_to(request.user, min_role=Role.MANAGER)
-    form = DossierImportForm(request.POST or None, request.FILES or None, offices=offices)
+    form = DossierImportForm(posted(request), posted_files(request), offices=offices)
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "reports/import_dossiers.html", {"form": form}, status=400)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from common.forms import posted
 from common.net import client_ip
 from common.qr import qr_svg
 from common.ratelimit import hit, too_many_requests
@@ -171,7 +172,7 @@ def new(request: HttpRequest) -> HttpResponse:
     draft = _take_draft(request, channel) if request.method != "POST" else None
     if draft:
         messages.info(request, _("We kept what you wrote. Check it, then send it."))
-    form = SuggestionForm(request.POST or None, initial=draft, locked_office=office, large=kiosk)
+    form = SuggestionForm(posted(request), initial=draft, locked_office=office, large=kiosk)
     if request.method == "POST":
         wait = hit(request, "suggestion_submit")
         if wait is not None:

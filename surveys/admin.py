@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from common.forms import posted
 from common.qr import qr_svg
 from offices.admin_scope import READ, ScopedAdmin, above_admin_units
 from offices.models import ROLE_RANK, AuditEvent, Kiosk, KioskAssignment, Role, role_over
@@ -152,7 +153,7 @@ class QuestionAdmin(ScopedAdmin, admin.ModelAdmin):
         if not question.is_answered:
             messages.info(request, _("Not answered yet: edit its wording in the form."))
             return redirect("admin:surveys_question_change", question.pk)
-        form = TextCorrectionForm(request.POST or None, question=question)
+        form = TextCorrectionForm(posted(request), question=question)
         if request.method == "POST" and form.is_valid():
             question.correct_text(
                 form.cleaned_data["language"],

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
+from common.forms import posted
 from common.net import client_ip
 from common.qr import qr_svg
 from common.ratelimit import hit, over_limit, rate_limited
@@ -573,7 +574,7 @@ def _rating_flow(
     if specs is None:
         return _form_unavailable(request)
     people = staff_choices(office, desk)
-    form = RatingForm(request.POST or None, specs=specs, token=token, staff_choices=people)  # type: ignore[arg-type]
+    form = RatingForm(posted(request), specs=specs, token=token, staff_choices=people)  # type: ignore[arg-type]
     device = phone_misuse.valid_device_id(request.COOKIES.get(phone_misuse.DEVICE_COOKIE))
     if request.method == "POST" and form.is_valid():
         response = form.to_response(
