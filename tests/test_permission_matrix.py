@@ -433,8 +433,6 @@ def shard_of_namespace() -> dict[str, int]:
     return shards
 
 
-@pytest.mark.slow
-@pytest.mark.django_db
 def _sessions_after_login(client, personas: dict) -> dict[str, dict | None]:
     """What a real login leaves in a new session, for each persona (None: anonymous)."""
     sessions = {}
@@ -462,6 +460,8 @@ def _fresh_as(client, session_data: dict | None) -> None:
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
 
 
+@pytest.mark.slow
+@pytest.mark.django_db
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_every_url_as_every_persona(client, objects, settings, shard):
     """In shards, each on its own objects, so parallel workers share the requests."""
