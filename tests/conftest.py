@@ -281,13 +281,13 @@ def build_bank() -> Bank:
 
     questions = {q.code: q for q in Question.objects.filter(code__in=BANK_QUESTIONS)}
     for pointing in (False, True):  # the reasons question before those that point at it
-        new = [
-            QuestionFactory.build(code=code, **{**fields, "reasons": questions[fields["reasons"]]})
-            if "reasons" in fields
-            else QuestionFactory.build(code=code, **fields)
-            for code, fields in BANK_QUESTIONS.items()
-            if code not in questions and ("reasons" in fields) == pointing
-        ]
+        new = []
+        for code, fields in BANK_QUESTIONS.items():
+            if code in questions or ("reasons" in fields) != pointing:
+                continue
+            if pointing:
+                fields = {**fields, "reasons": questions[fields["reasons"]]}
+            new.append(QuestionFactory.build(code=code, **fields))
         questions.update({q.code: q for q in Question.objects.bulk_create(new)})
     choices = Choice.objects.bulk_create(
         ChoiceFactory.build(question=questions[question], code=code, **fields)
